@@ -1,0 +1,48 @@
+# paperfeed: two commands on a fresh machine — `make demo` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+
+.PHONY: demo test install serve clean browser lint bench
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	# torch first and pinned: pip takes the CPU build from local disk here (see README for elsewhere).
+	$(BIN)/python -m pip install --quiet 'torch==2.13.0'
+	$(BIN)/python -m pip install --quiet -e '.[test,postgres]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## make demo: install, migrate, load the bundled sample once, start the worker, serve on :8000.
+demo: $(STAMP)
+	$(BIN)/paperfeed migrate --noinput
+	$(BIN)/paperfeed demo_setup
+	$(BIN)/paperfeed serve --host $(HOST) --port $(PORT) --with-worker
+
+## make test: install what the tests need (Debian's chromium included) and run the whole suite.
+test: $(STAMP) browser
+	PAPERFEED_DATA_DIR=$(CURDIR)/var/test $(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+
+browser:
+	@test -x /usr/bin/chromium || { \
+	  echo "Installing Debian's chromium for browser tests"; \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium; \
+	  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium; fi; }
+
+serve: $(STAMP)
+	$(BIN)/paperfeed serve --host $(HOST) --port $(PORT)
+
+bench: $(STAMP)
+	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/web.py
+
+clean:
+	rm -rf $(VENV) var/test

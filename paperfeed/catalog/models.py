@@ -1,0 +1,126 @@
+"""The catalogue: papers, their authors, versions and code links."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.urls import reverse
+
+
+class Paper(models.Model):
+    """One arXiv paper, keyed by its arXiv id without version (``2406.07550``, ``hep-th/9901001``)."""
+
+    arxiv_id = models.CharField(max_length=64, unique=True)
+    version = models.PositiveIntegerField(default=1, help_text="Latest known version number.")
+    title = models.TextField()
+    abstract = models.TextField(blank=True, default="")
+    # Ordered author names, denormalised for rendering; Authorship rows serve author pages.
+    authors = models.JSONField(default=list)
+    categories = models.JSONField(default=list, help_text="Primary category first.")
+    primary_category = models.CharField(max_length=64, blank=True, default="", db_index=True)
+    submitted_at = models.DateTimeField(null=True, blank=True, help_text="First version's date.")
+    updated_at = models.DateTimeField(null=True, blank=True, help_text="Latest version's date.")
+    listing_date = models.DateField(null=True, blank=True, db_index=True, help_text="Day it was listed.")
+    comment = models.TextField(blank=True, default="")
+    journal_ref = models.TextField(blank=True, default="")
+    doi = models.CharField(max_length=255, blank=True, default="")
+    license = models.CharField(max_length=255, blank=True, default="")
+    # Community signal imported from elsewhere (e.g. Hugging Face upvotes), kept apart from local votes.
+    imported_upvotes = models.IntegerField(default=0)
+    imported_source = models.CharField(max_length=32, blank=True, default="")
+    # Local votes, denormalised from community.Vote (non-banned users) for fast ordering.
+    vote_count = models.IntegerField(default=0)
+    hidden = models.BooleanField(default=False, db_index=True)
+    # Hash of the ingested metadata: a re-ingest of identical data is detected as "unchanged".
+    content_hash = models.CharField(max_length=64, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+    modified_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["listing_date", "hidden"], name="paper_listing_idx"),
+            models.Index(fields=["submitted_at"], name="paper_submitted_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.arxiv_id}: {self.title[:60]}"
+
+    @property
+    def upvotes(self) -> int:
+        """Votes shown to readers: local votes plus imported community signal."""
+        return self.vote_count + self.imported_upvotes
+
+    @property
+    def abs_url(self) -> str:
+        """The arXiv abstract page."""
+        return f"https://arxiv.org/abs/{self.arxiv_id}"
+
+    @property
+    def pdf_url(self) -> str:
+        """The arXiv PDF."""
+        return f"https://arxiv.org/pdf/{self.arxiv_id}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("catalog:paper", kwargs={"arxiv_id": self.arxiv_id})
+
+
+class Author(models.Model):
+    """A person as named on papers; ``key`` is the normalised name used for lookups."""
+
+    name = models.CharField(max_length=512)
+    key = models.CharField(max_length=512, unique=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Authorship(models.Model):
+    """An author's place in a paper's author list."""
+
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="authorships")
+    author = models.ForeignKey(Author, on_delete=models.CASCADE, related_name="authorships")
+    position = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["paper", "position"], name="authorship_unique_pos")]
+        indexes = [models.Index(fields=["author", "paper"], name="authorship_author_idx")]
+
+
+class PaperVersion(models.Model):
+    """One arXiv version (v1, v2, …) with its date."""
+
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="versions")
+    version = models.PositiveIntegerField()
+    created_at = models.DateTimeField(null=True, blank=True)
+    size = models.CharField(max_length=64, blank=True, default="")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["paper", "version"], name="paperversion_unique")]
+        ordering = ["version"]
+
+
+class CodeLink(models.Model):
+    """A link from a paper to code or a project page, and where we learnt it."""
+
+    class Kind(models.TextChoices):
+        GITHUB = "github", "GitHub"
+        GITLAB = "gitlab", "GitLab"
+        HUGGINGFACE = "huggingface", "Hugging Face"
+        PROJECT = "project", "Project page"
+
+    class Source(models.TextChoices):
+        ABSTRACT = "abstract", "abstract"
+        COMMENT = "comment", "comment"
+        HF = "hf", "Hugging Face"
+        USER = "user", "user"
+
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="code_links")
+    url = models.URLField(max_length=1000)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    source = models.CharField(max_length=16, choices=Source.choices)
+    stars = models.IntegerField(null=True, blank=True, help_text="Latest known star count.")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["paper", "url"], name="codelink_unique")]
+
+    def __str__(self) -> str:
+        return self.url

@@ -1,0 +1,22 @@
+"""The ``paperfeed`` command: every Django management command, with paperfeed's settings."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run a management command: ``paperfeed migrate``, ``paperfeed ingest FILE``, ``paperfeed serve``."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "paperfeed.settings")
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    from django.core.management import execute_from_command_line
+
+    args = list(sys.argv if argv is None else ["paperfeed", *argv])
+    args[0] = "paperfeed"
+    execute_from_command_line(args)
+
+
+if __name__ == "__main__":
+    main()
