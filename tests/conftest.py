@@ -20,3 +20,17 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip(f"shared data not found at {SHARED_DATA}")
     return SHARED_DATA
+
+
+@pytest.fixture
+def smtp(settings):
+    """A real SMTP server on loopback; Django's SMTP backend is pointed at it. Yields the handler."""
+    from tests.smtp import smtp_server
+
+    with smtp_server() as (handler, port):
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST = "127.0.0.1"
+        settings.EMAIL_PORT = port
+        settings.EMAIL_USE_TLS = False
+        settings.EMAIL_USE_SSL = False
+        yield handler

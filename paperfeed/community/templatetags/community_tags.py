@@ -15,3 +15,9 @@ def vote_button(context, paper) -> str:
 def vote_sparkline(paper) -> str:
     """Small SVG of the paper's vote history (stub)."""
     return ""
+
+
+@register.simple_tag(takes_context=True)
+def paper_actions(context, paper) -> str:
+    """Vote button, add-to-collection and submit actions for a paper page (stub)."""
+    return ""
