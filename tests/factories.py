@@ -28,3 +28,30 @@ def make_paper(**overrides) -> Paper:
     if "categories" in overrides and "primary_category" not in overrides:
         fields["primary_category"] = (fields["categories"] or [""])[0]
     return Paper.objects.create(**fields)
+
+
+def add_authors(paper: Paper, names: list[str] | None = None) -> list:
+    """Give ``paper`` Authorship rows (creating Authors keyed by slug) for ``names`` or its authors."""
+    from django.utils.text import slugify
+
+    from paperfeed.catalog.models import Author, Authorship
+
+    names = list(paper.authors if names is None else names)
+    if names != paper.authors:
+        Paper.objects.filter(pk=paper.pk).update(authors=names)
+        paper.authors = names
+    authors = []
+    for position, name in enumerate(names):
+        author, _ = Author.objects.get_or_create(key=slugify(name) or f"author-{position}", defaults={"name": name})
+        Authorship.objects.create(paper=paper, author=author, position=position)
+        authors.append(author)
+    return authors
+
+
+def make_code_link(paper: Paper, url: str = "https://github.com/example/code", **overrides):
+    """Create and return a CodeLink for ``paper`` (GitHub, from the abstract, unless overridden)."""
+    from paperfeed.catalog.models import CodeLink
+
+    fields = {"kind": CodeLink.Kind.GITHUB, "source": CodeLink.Source.ABSTRACT}
+    fields.update(overrides)
+    return CodeLink.objects.create(paper=paper, url=url, **fields)
