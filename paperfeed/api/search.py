@@ -1,5 +1,59 @@
-"""Search endpoints: GET /api/papers/search (owned by the search work)."""
+"""Search endpoints: GET /api/papers/search?q=&limit= in Hugging Face's shape."""
 
+from __future__ import annotations
+
+from django.http import HttpRequest, JsonResponse
 from ninja import Router
 
+from paperfeed.search.forms import parse_params
+from paperfeed.search.services import SearchHit, search
+
 router = Router(tags=["search"])
+
+MAX_QUERY = 250
+MAX_LIMIT = 120
+
+
+def _error(message: str) -> JsonResponse:
+    return JsonResponse({"error": message}, status=400)
+
+
+def hit_json(hit: SearchHit) -> dict:
+    """One result as Hugging Face's /api/papers/search item: ``{paper: {...}, ...}``."""
+    p = hit.paper
+    published = p.submitted_at.isoformat().replace("+00:00", "Z") if p.submitted_at else None
+    return {
+        "paper": {
+            "id": p.arxiv_id,
+            "title": p.title,
+            "summary": p.abstract,
+            "authors": [{"name": name} for name in p.authors],
+            "publishedAt": published,
+            "upvotes": p.upvotes,
+            "categories": p.categories,
+        },
+        "title": p.title,
+        "publishedAt": published,
+        "score": round(hit.score, 6),
+    }
+
+
+@router.get("/search", summary="Hybrid search (keyword + semantic)", response={200: list[dict], 400: dict})
+def search_papers(request: HttpRequest, q: str = "", limit: str = "20", sort: str = "relevance",
+                  category: str = "", offset: str = "0"):
+    """Search papers; ``q`` up to 250 characters, ``limit`` 1–120. Bad parameters give 400 JSON."""
+    if len(q) > MAX_QUERY:
+        return _error(f"q must be at most {MAX_QUERY} characters (got {len(q)}).")
+    try:
+        n, start = int(limit), int(offset)
+    except ValueError:
+        return _error("limit and offset must be integers.")
+    if not 1 <= n <= MAX_LIMIT:
+        return _error(f"limit must be between 1 and {MAX_LIMIT}.")
+    if start < 0 or start > 10_000:
+        return _error("offset must be between 0 and 10000.")
+    params = parse_params({"q": q, "sort": sort, "category": category})
+    if params.errors:
+        return _error(" ".join(params.errors))
+    results = search(query=params.query, filters=params.filters, sort=params.sort, limit=n, offset=start)
+    return [hit_json(h) for h in results.hits]

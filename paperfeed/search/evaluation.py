@@ -1,0 +1,123 @@
+"""``paperfeed eval beir``: run a BEIR dataset through the site's search code in a scratch index."""
+
+from __future__ import annotations
+
+import dataclasses
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+from django.db import connections
+
+from . import fusion
+from .beir import BeirDataset
+from .embedcache import cached_embed
+from .embedders import Embedder, document_text
+from .keyword import FTS_DDL, FTS_TABLE, Fts5KeywordIndex
+from .metrics import mean_metric, ndcg_at_k, recall_at_k
+from .services import retrieve
+from .vectors import ExactIndex, make_index
+
+DEPTH = 100
+
+
+@dataclasses.dataclass
+class EvalRun:
+    """Per-query candidate lists for one dataset, ready to be fused any number of ways."""
+
+    doc_ids: list[str]
+    queries: dict[str, str]
+    keyword: dict[str, list[tuple[int, float]]]
+    semantic: dict[str, list[tuple[int, float]]]
+    seconds: float
+
+
+class _Lookup:
+    """An embedder that returns precomputed query vectors (the queries were embedded in one batch)."""
+
+    def __init__(self, name: str, table: dict[str, np.ndarray]) -> None:
+        self.name, self._table = name, table
+        self.dim = next(iter(table.values())).shape[0] if table else 0
+
+    def embed(self, texts: list[str], **kwargs) -> np.ndarray:
+        return np.stack([self._table[t] for t in texts])
+
+
+def _scratch_alias(path: Path) -> str:
+    alias = f"beir_scratch_{abs(hash(str(path)))}"
+    cfg = dict(connections["default"].settings_dict)
+    cfg.update(ENGINE="django.db.backends.sqlite3", NAME=str(path), OPTIONS={}, TEST={}, ATOMIC_REQUESTS=False)
+    connections.settings[alias] = cfg
+    return alias
+
+
+def _fill_keyword(alias: str, dataset: BeirDataset, doc_ids: list[str]) -> None:
+    with connections[alias].cursor() as cursor:
+        cursor.execute(FTS_DDL[0])
+        rows = [(n, dataset.corpus[d][0], dataset.corpus[d][1], "") for n, d in enumerate(doc_ids)]
+        cursor.executemany(f"INSERT INTO {FTS_TABLE}(rowid, title, abstract, authors) VALUES (%s, %s, %s, %s)", rows)
+        cursor.execute(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('optimize')")
+
+
+def collect(dataset: BeirDataset, *, embedder: Embedder, cache_dir: Path, depth: int = DEPTH,
+            log: Callable[[str], None] = print) -> EvalRun:
+    """Index the corpus in a scratch SQLite FTS5 table and vector index; retrieve for every query."""
+    doc_ids = list(dataset.corpus)
+    t0 = time.perf_counter()
+    doc_vecs, hit = cached_embed(embedder, [document_text(*dataset.corpus[d]) for d in doc_ids],
+                                 cache_dir=cache_dir, progress=True)
+    rate = "" if hit else f", {len(doc_ids) / (time.perf_counter() - t0):.1f} docs/s"
+    log(f"Corpus: {len(doc_ids)} docs, embeddings {'from cache' if hit else 'computed'}{rate}")
+    qids = list(dataset.queries)
+    texts = [dataset.queries[q] for q in qids]
+    q_vecs, _ = cached_embed(embedder, texts, cache_dir=cache_dir)
+    lookup = _Lookup(embedder.name, {t[:2000]: v for t, v in zip(texts, q_vecs)})
+    index = make_index(doc_vecs.shape[1], len(doc_ids))
+    if not isinstance(index, ExactIndex):
+        index = ExactIndex(doc_vecs.shape[1])  # evaluate retrieval quality, not ANN error
+    index.add(np.arange(len(doc_ids)), doc_vecs)
+    with tempfile.TemporaryDirectory(prefix="paperfeed-beir-") as tmp:
+        alias = _scratch_alias(Path(tmp) / "scratch.sqlite3")
+        try:
+            _fill_keyword(alias, dataset, doc_ids)
+            keyword_index = Fts5KeywordIndex(alias)
+            start = time.perf_counter()
+            keyword, semantic = {}, {}
+            for qid, text in zip(qids, texts):
+                keyword[qid], semantic[qid] = retrieve(
+                    text, keyword_index=keyword_index, embedder=lookup, vector_search=index.search, depth=depth
+                )
+            seconds = time.perf_counter() - start
+        finally:
+            connections[alias].close()
+            del connections.settings[alias]
+    return EvalRun(doc_ids, dataset.queries, keyword, semantic, seconds)
+
+
+def fused_runs(run: EvalRun) -> dict[str, dict[str, list[tuple[str, float]]]]:
+    """Return ranked (doc id, score) lists per method: keyword, semantic, rrf, fusion."""
+    out: dict[str, dict[str, list[tuple[str, float]]]] = {m: {} for m in ("keyword", "semantic", "rrf", "fusion")}
+    ids = run.doc_ids
+    for qid in run.queries:
+        kw, sem = run.keyword[qid], run.semantic[qid]
+        out["keyword"][qid] = [(ids[d], s) for d, s in kw]
+        out["semantic"][qid] = [(ids[d], s) for d, s in sem]
+        out["rrf"][qid] = [(ids[f.doc], f.score) for f in fusion.rrf(kw, sem)][:DEPTH]
+        out["fusion"][qid] = [(ids[f.doc], f.score) for f in fusion.fuse(kw, sem, query=run.queries[qid])][:DEPTH]
+    return out
+
+
+def score(ranked: dict[str, list[tuple[str, float]]], qrels: dict[str, dict[str, int]]) -> tuple[float, float]:
+    """Return (nDCG@10, recall@100) of one method's run."""
+    docs = {q: [d for d, _ in r] for q, r in ranked.items()}
+    return mean_metric(docs, qrels, ndcg_at_k, k=10), mean_metric(docs, qrels, recall_at_k, k=100)
+
+
+def write_trec(path: Path, ranked: dict[str, list[tuple[str, float]]], tag: str) -> None:
+    """Write a TREC run file: ``qid Q0 docid rank score tag``."""
+    with open(path, "w", encoding="utf-8") as handle:
+        for qid, pairs in ranked.items():
+            for rank, (doc, value) in enumerate(pairs, 1):
+                handle.write(f"{qid} Q0 {doc} {rank} {value:.6f} {tag}\n")

@@ -1,0 +1,160 @@
+"""Keyword retrieval: BM25 over title, abstract and authors (title weighted), behind one interface.
+
+The default backend is SQLite FTS5 in the same database. Its table ``search_paper_fts`` is kept in
+step with ``catalog_paper`` by triggers (see ``FTS_DDL``), so a new paper is searchable the moment
+it is committed and a deleted paper can never be returned. ``paperfeed reindex`` rebuilds it.
+A PostgreSQL backend would implement the same ``KeywordIndex`` protocol.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Protocol
+
+from django.conf import settings
+from django.db import connections
+from django.utils.module_loading import import_string
+
+FTS_TABLE = "search_paper_fts"
+TOKENIZER = "porter unicode61 remove_diacritics 2"
+# BM25 column weights (title, abstract, authors), tuned on SciFact train (docs/search.md).
+TITLE_WEIGHT = 2.0
+ABSTRACT_WEIGHT = 1.0
+AUTHORS_WEIGHT = 1.0
+MAX_TERMS = 32  # longer queries keep their first 32 distinct terms
+STOPWORDS = frozenset(
+    "a an and are as at be by for from has have in is it its of on or that the this to was were "
+    "which with we our these those their be been not no".split()
+)
+
+_AUTHORS_SQL = (
+    "CASE WHEN json_valid({r}.authors) AND json_type({r}.authors) = 'array' "
+    "THEN (SELECT coalesce(group_concat(value, ', '), '') FROM json_each({r}.authors)) "
+    "ELSE coalesce({r}.authors, '') END"
+)
+
+FTS_DDL = [
+    f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} USING fts5(title, abstract, authors, tokenize='{TOKENIZER}')",
+    f"""CREATE TRIGGER IF NOT EXISTS search_fts_ai AFTER INSERT ON catalog_paper BEGIN
+        INSERT INTO {FTS_TABLE}(rowid, title, abstract, authors)
+        VALUES (new.id, new.title, new.abstract, {_AUTHORS_SQL.format(r='new')});
+    END""",
+    f"""CREATE TRIGGER IF NOT EXISTS search_fts_ad AFTER DELETE ON catalog_paper BEGIN
+        DELETE FROM {FTS_TABLE} WHERE rowid = old.id;
+    END""",
+    f"""CREATE TRIGGER IF NOT EXISTS search_fts_au AFTER UPDATE OF title, abstract, authors ON catalog_paper
+    WHEN old.title IS NOT new.title OR old.abstract IS NOT new.abstract OR old.authors IS NOT new.authors
+    BEGIN
+        DELETE FROM {FTS_TABLE} WHERE rowid = old.id;
+        INSERT INTO {FTS_TABLE}(rowid, title, abstract, authors)
+        VALUES (new.id, new.title, new.abstract, {_AUTHORS_SQL.format(r='new')});
+    END""",
+    # A changed title or abstract makes the stored embedding stale: drop it so the embed job redoes it.
+    """CREATE TRIGGER IF NOT EXISTS search_embedding_stale AFTER UPDATE OF title, abstract ON catalog_paper
+    WHEN old.title IS NOT new.title OR old.abstract IS NOT new.abstract
+    BEGIN
+        DELETE FROM search_paperembedding WHERE paper_id = old.id;
+    END""",
+]
+FTS_DROP = [
+    "DROP TRIGGER IF EXISTS search_embedding_stale",
+    "DROP TRIGGER IF EXISTS search_fts_au",
+    "DROP TRIGGER IF EXISTS search_fts_ad",
+    "DROP TRIGGER IF EXISTS search_fts_ai",
+    f"DROP TABLE IF EXISTS {FTS_TABLE}",
+]
+FTS_FILL = (
+    f"INSERT INTO {FTS_TABLE}(rowid, title, abstract, authors) "
+    f"SELECT p.id, p.title, p.abstract, {_AUTHORS_SQL.format(r='p')} FROM catalog_paper p"
+)
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def query_terms(query: str, *, keep_stopwords: bool = False) -> list[str]:
+    """Split any user string into distinct lower-case word terms (operators and punctuation dropped)."""
+    text = unicodedata.normalize("NFKC", (query or "").replace("\x00", " "))[:10_000]
+    terms: list[str] = []
+    for term in _WORD.findall(text.lower()):
+        term = term.strip("_")
+        if not term or term in terms or (not keep_stopwords and term in STOPWORDS):
+            continue
+        terms.append(term)
+        if len(terms) >= MAX_TERMS:
+            break
+    if not terms and not keep_stopwords:
+        return query_terms(query, keep_stopwords=True)
+    return terms
+
+
+def fts_match(terms: list[str]) -> str:
+    """Build a safe FTS5 MATCH expression: each term double-quoted, OR-ed (BM25 ranks the overlap)."""
+    return " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
+
+
+class KeywordIndex(Protocol):
+    """A BM25 keyword index over papers."""
+
+    def search(self, query: str, *, limit: int = 200, where_sql: str = "", where_params: tuple = ()) -> list[tuple[int, float]]:
+        """Return up to ``limit`` (paper id, score) pairs, best first; higher score is better.
+
+        ``where_sql`` is an optional ``SELECT id …`` subquery restricting the paper ids.
+        """
+        ...
+
+    def rebuild(self) -> int:
+        """Rebuild the index from the catalogue; return the number of papers indexed."""
+        ...
+
+
+class Fts5KeywordIndex:
+    """SQLite FTS5 keyword index living in the Django database ``using`` (default: "default")."""
+
+    def __init__(self, using: str = "default", *, weights: tuple[float, float, float] | None = None) -> None:
+        self.using = using
+        self.weights = weights or (TITLE_WEIGHT, ABSTRACT_WEIGHT, AUTHORS_WEIGHT)
+
+    def search(self, query: str, *, limit: int = 200, where_sql: str = "", where_params: tuple = ()) -> list[tuple[int, float]]:
+        """Return (paper id, BM25 score) pairs for the sanitised ``query``, best first."""
+        terms = query_terms(query)
+        if not terms or limit <= 0:
+            return []
+        w = ", ".join(f"{x:g}" for x in self.weights)
+        sql = f"SELECT rowid, -bm25({FTS_TABLE}, {w}) AS score FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s"
+        params: list = [fts_match(terms)]
+        if where_sql:
+            sql += f" AND rowid IN ({where_sql})"
+            params.extend(where_params)
+        sql += " ORDER BY score DESC LIMIT %s"
+        params.append(int(limit))
+        with connections[self.using].cursor() as cursor:
+            cursor.execute(sql, params)
+            return [(int(pid), float(score)) for pid, score in cursor.fetchall()]
+
+    def rebuild(self) -> int:
+        """Drop and refill the FTS table (and re-create its triggers) from ``catalog_paper``."""
+        with connections[self.using].cursor() as cursor:
+            for stmt in FTS_DROP:
+                cursor.execute(stmt)
+            for stmt in FTS_DDL:
+                cursor.execute(stmt)
+            cursor.execute(FTS_FILL)
+            cursor.execute(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('optimize')")
+            cursor.execute(f"SELECT count(*) FROM {FTS_TABLE}")
+            return int(cursor.fetchone()[0])
+
+
+def install_fts(schema_editor_or_cursor) -> None:
+    """Create the FTS table and triggers and fill it (used by the migration, SQLite only)."""
+    for stmt in FTS_DDL:
+        schema_editor_or_cursor.execute(stmt)
+    schema_editor_or_cursor.execute(FTS_FILL)
+
+
+def get_keyword_index(using: str = "default") -> KeywordIndex:
+    """Return the keyword backend chosen by ``settings.KEYWORD_BACKEND`` (default: FTS5)."""
+    path = getattr(settings, "KEYWORD_BACKEND", "")
+    if path:
+        return import_string(path)(using)
+    return Fts5KeywordIndex(using)

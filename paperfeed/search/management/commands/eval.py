@@ -1,0 +1,44 @@
+"""``paperfeed eval beir DIR [--split test] [--run-out FILE]``: measure search on a BEIR dataset."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from paperfeed.search.beir import BeirError, load_beir
+from paperfeed.search.embedders import get_embedder
+from paperfeed.search.evaluation import collect, fused_runs, score, write_trec
+
+
+class Command(BaseCommand):
+    help = "Evaluate search on a BEIR folder: nDCG@10 and recall@100 for keyword, semantic, RRF and our fusion."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("kind", choices=["beir"], help="Dataset format (only 'beir').")
+        parser.add_argument("folder", help="BEIR folder with corpus.jsonl[.gz], queries.jsonl[.gz], qrels/.")
+        parser.add_argument("--split", default="test", help="qrels split to evaluate (default: test).")
+        parser.add_argument("--run-out", default=None, help="Write our fusion's TREC run file here.")
+
+    def handle(self, *args, kind: str, folder: str, split: str, run_out: str | None, **options) -> None:
+        try:
+            dataset = load_beir(folder, split=split)
+        except BeirError as exc:
+            raise CommandError(str(exc)) from exc
+        if not dataset.queries:
+            raise CommandError(f"{folder}: no judged queries for split {split!r}")
+        embedder = get_embedder()
+        self.stdout.write(f"{Path(folder).name} [{split}]: {len(dataset.corpus)} docs, {len(dataset.queries)} queries, model {embedder.name}")
+        run = collect(dataset, embedder=embedder, cache_dir=Path(settings.DATA_DIR) / "search-cache", log=self.stdout.write)
+        runs = fused_runs(run)
+        self.stdout.write(f"{'method':<22} {'nDCG@10':>8} {'R@100':>7}")
+        labels = {"keyword": "keyword only (BM25)", "semantic": "semantic only", "rrf": "RRF k=60 (baseline)", "fusion": "paperfeed fusion"}
+        for method, label in labels.items():
+            ndcg, recall = score(runs[method], dataset.qrels)
+            self.stdout.write(f"{label:<22} {ndcg:>8.4f} {recall:>7.4f}")
+        per_query_ms = 1000 * run.seconds / max(len(dataset.queries), 1)
+        self.stdout.write(f"retrieval: {per_query_ms:.1f} ms/query (both retrievers, excluding query embedding)")
+        if run_out:
+            write_trec(Path(run_out), runs["fusion"], "paperfeed-fusion")
+            self.stdout.write(f"Run file written to {run_out}")

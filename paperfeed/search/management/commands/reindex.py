@@ -1,0 +1,18 @@
+"""``paperfeed reindex``: rebuild the keyword index from the catalogue."""
+
+from __future__ import annotations
+
+import time
+
+from django.core.management.base import BaseCommand
+
+from paperfeed.search.keyword import get_keyword_index
+
+
+class Command(BaseCommand):
+    help = "Rebuild the keyword (BM25) index from the papers in the database."
+
+    def handle(self, *args, **options) -> None:
+        start = time.perf_counter()
+        count = get_keyword_index().rebuild()
+        self.stdout.write(f"Keyword index rebuilt: {count} papers in {time.perf_counter() - start:.1f}s")

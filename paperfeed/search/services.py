@@ -1,0 +1,252 @@
+"""The search service: one ``search()`` used by the page, the API, the feeds and the eval.
+
+Pipeline: sanitise the query into terms -> keyword candidates (BM25, filters applied in SQL)
+and semantic candidates (query embedding -> vector index, filters applied after) -> ``fuse``
+-> optional re-sort by date or votes -> one page of ``SearchHit``s.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import logging
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import numpy as np
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from paperfeed.catalog.models import CodeLink, Paper
+
+from . import fusion
+from .embedders import Embedder, document_text, get_embedder
+from .keyword import KeywordIndex, get_keyword_index, query_terms
+from .models import PaperEmbedding
+from .vectors import get_live_index
+
+log = logging.getLogger(__name__)
+
+SORTS = ("relevance", "date", "votes")
+CANDIDATES = 100  # per retriever; deeper pages widen it up to MAX_CANDIDATES
+MAX_CANDIDATES = 1000
+MIN_SIMILARITY = 0.2  # semantic-only hits below this cosine are noise, not results
+MAX_QUERY_CHARS = 10_000
+
+
+@dataclasses.dataclass(frozen=True)
+class SearchFilters:
+    """Optional restrictions: a category (any of the paper's), listing-date range, has code."""
+
+    category: str = ""
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    has_code: bool = False
+
+    @classmethod
+    def coerce(cls, value: SearchFilters | Mapping[str, Any] | None) -> SearchFilters:
+        """Accept a SearchFilters, a dict of its fields, or None."""
+        if value is None:
+            return cls()
+        if isinstance(value, cls):
+            return value
+        known = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in dict(value).items() if k in known and v not in (None, "")})
+
+    def __bool__(self) -> bool:
+        return bool(self.category or self.date_from or self.date_to or self.has_code)
+
+    def queryset(self) -> QuerySet[Paper]:
+        """Visible papers matching these filters."""
+        qs = Paper.objects.filter(hidden=False)
+        if self.category:
+            # categories is a JSON list; match the exact quoted name inside it.
+            qs = qs.filter(Q(primary_category=self.category) | Q(categories__icontains=f'"{self.category}"'))
+        if self.date_from:
+            qs = qs.filter(listing_date__gte=self.date_from)
+        if self.date_to:
+            qs = qs.filter(listing_date__lte=self.date_to)
+        if self.has_code:
+            qs = qs.filter(Exists(CodeLink.objects.filter(paper=OuterRef("pk"))))
+        return qs
+
+
+@dataclasses.dataclass
+class SearchHit:
+    """One result: the paper, its fused score and its rank in each retriever (0 = not retrieved)."""
+
+    paper: Paper
+    score: float
+    keyword_rank: int = 0
+    semantic_rank: int = 0
+
+
+@dataclasses.dataclass
+class SearchResults:
+    """A page of results plus what the page needs to render it."""
+
+    query: str
+    hits: list[SearchHit]
+    total: int
+    terms: list[str]
+    message: str = ""
+    sort: str = "relevance"
+    offset: int = 0
+    limit: int = 20
+
+    @property
+    def has_next(self) -> bool:
+        """Whether a further page exists."""
+        return self.offset + len(self.hits) < self.total
+
+
+def retrieve(query: str, *, keyword_index: KeywordIndex, embedder: Embedder | None,
+             vector_search: Callable[[np.ndarray, int], tuple[np.ndarray, np.ndarray]] | None,
+             depth: int = CANDIDATES, where_sql: str = "", where_params: tuple = (),
+             allowed: Callable[[list[int]], set[int]] | None = None,
+             min_similarity: float = MIN_SIMILARITY) -> tuple[list[tuple[int, float]], list[tuple[int, float]]]:
+    """Return (keyword, semantic) candidate lists of (doc id, score) for one query.
+
+    Shared by the site and ``paperfeed eval`` so both measure the same code. ``allowed`` drops
+    semantic candidates outside the filters (the vector index itself is unfiltered).
+    """
+    keyword = keyword_index.search(query, limit=depth, where_sql=where_sql, where_params=where_params)
+    semantic: list[tuple[int, float]] = []
+    if embedder is not None and vector_search is not None:
+        qvec = embedder.embed([query[:2000]])[0]
+        k = depth * 5 if allowed else depth
+        ids, scores = vector_search(qvec, k)
+        pairs = [(int(i), float(s)) for i, s in zip(ids, scores)]
+        keyword_ids = {d for d, _ in keyword}
+        pairs = [(d, s) for d, s in pairs if s >= min_similarity or d in keyword_ids]
+        if allowed is not None and pairs:
+            ok = allowed([d for d, _ in pairs])
+            pairs = [(d, s) for d, s in pairs if d in ok]
+        semantic = pairs[:depth]
+    return keyword, semantic
+
+
+def _semantic_backend() -> tuple[Embedder | None, Callable | None]:
+    try:
+        embedder = get_embedder()
+        live = get_live_index(embedder.name)
+        live.refresh()
+        if not live.dim:
+            return None, None  # nothing embedded yet: keyword search only, no model load
+        return embedder, live.search
+    except Exception:  # a broken model must not take keyword search down with it
+        log.exception("semantic search unavailable")
+        return None, None
+
+
+def _browse(filters: SearchFilters, sort: str) -> QuerySet[Paper]:
+    qs = filters.queryset()
+    if sort == "votes":
+        return qs.order_by("-vote_count", "-imported_upvotes", "-listing_date", "-id")
+    return qs.order_by("-listing_date", "-submitted_at", "-id")
+
+
+def _resort(hits: list[SearchHit], sort: str) -> list[SearchHit]:
+    if sort == "date":
+        floor = dt.date.min
+        return sorted(hits, key=lambda h: (h.paper.listing_date or floor, h.paper.id), reverse=True)
+    if sort == "votes":
+        return sorted(hits, key=lambda h: (h.paper.upvotes, h.score), reverse=True)
+    return hits
+
+
+def search(*, query: str, filters: SearchFilters | Mapping[str, Any] | None = None, sort: str = "relevance",
+           limit: int = 20, offset: int = 0, now: dt.datetime | None = None) -> SearchResults:
+    """Search visible papers; never raises on user input (bad input yields an empty page and a message).
+
+    ``query`` is any string (sanitised here); ``filters`` a SearchFilters or dict of its fields;
+    ``sort`` one of "relevance", "date", "votes"; ``now`` is accepted for callers that pin time.
+    """
+    query = (query or "").replace("\x00", " ")[:MAX_QUERY_CHARS].strip()
+    filters = SearchFilters.coerce(filters)
+    sort = sort if sort in SORTS else "relevance"
+    limit, offset = max(1, min(int(limit), 200)), max(0, int(offset))
+    terms = query_terms(query)
+    if not terms:
+        message = "" if not query else "Your query has no searchable words; try plain words."
+        if not filters:
+            return SearchResults(query, [], 0, [], message or "Type a few words to search.", sort, offset, limit)
+        qs = _browse(filters, sort)
+        papers = list(qs[offset : offset + limit])
+        return SearchResults(query, [SearchHit(p, 0.0) for p in papers], qs.count(), [], message, sort, offset, limit)
+
+    depth = min(max(CANDIDATES, offset + limit), MAX_CANDIDATES)
+    base = filters.queryset()
+    where_sql, where_params = base.values("id").query.sql_with_params()
+    # Always applied: even without filters, hidden papers must not come back from the vector index.
+    allowed = lambda ids: set(base.filter(id__in=ids).values_list("id", flat=True))  # noqa: E731
+    embedder, vector_search = _semantic_backend()
+    keyword, semantic = retrieve(
+        query, keyword_index=get_keyword_index(), embedder=embedder, vector_search=vector_search,
+        depth=depth, where_sql=where_sql, where_params=tuple(where_params), allowed=allowed,
+    )
+    fused = fusion.fuse(keyword, semantic, query=query)
+    if sort != "relevance":
+        fused = fused[:depth]
+    papers = Paper.objects.in_bulk([f.doc for f in fused] if sort != "relevance" else [f.doc for f in fused[offset : offset + limit]])
+    hits = [SearchHit(papers[f.doc], f.score, f.keyword_rank, f.semantic_rank) for f in fused if f.doc in papers]
+    if sort != "relevance":
+        hits = _resort(hits, sort)[offset : offset + limit]
+    message = "" if fused else "No papers match your search."
+    return SearchResults(query, hits, len(fused), terms, message, sort, offset, limit)
+
+
+def similar_papers(paper: Paper, *, limit: int = 6) -> list[Paper]:
+    """Nearest visible neighbours of ``paper``'s stored embedding (empty when it has none yet)."""
+    embedder_name = get_embedder().name
+    row = PaperEmbedding.objects.filter(paper=paper, model=embedder_name).first()
+    if row is None:
+        return []
+    live = get_live_index(embedder_name)
+    ids, _scores = live.search(row.as_array(), limit + 10)
+    wanted = [int(i) for i in ids if int(i) != paper.id]
+    found = Paper.objects.filter(id__in=wanted, hidden=False).in_bulk()
+    return [found[i] for i in wanted if i in found][:limit]
+
+
+_bundled_checked: set[str] = set()
+
+
+def _load_bundled_once(model: str) -> None:
+    if model not in _bundled_checked:
+        from .precomputed import load_precomputed
+
+        load_precomputed(model)
+        _bundled_checked.add(model)
+
+
+def embed_pending(*, limit: int | None = None, batch_size: int = 64,
+                  progress: Callable[[int], None] | None = None) -> int:
+    """Embed papers that have no stored embedding under the current model; return how many.
+
+    Commits per batch, so an interrupted run loses at most one batch and the next run resumes.
+    """
+    embedder = get_embedder()
+    _load_bundled_once(embedder.name)
+    done = 0
+    while limit is None or done < limit:
+        size = batch_size if limit is None else min(batch_size, limit - done)
+        batch = list(
+            Paper.objects.exclude(embeddings__model=embedder.name)
+            .order_by("id")
+            .values_list("id", "title", "abstract")[:size]
+        )
+        if not batch:
+            break
+        vectors = embedder.embed([document_text(t, a) for _, t, a in batch], batch_size=batch_size)
+        with transaction.atomic():
+            PaperEmbedding.objects.bulk_create(
+                [PaperEmbedding(paper_id=pid, model=embedder.name, dim=int(v.shape[0]), vector=PaperEmbedding.pack(v))
+                 for (pid, _t, _a), v in zip(batch, vectors)],
+                ignore_conflicts=True,
+            )
+        done += len(batch)
+        if progress:
+            progress(len(batch))
+    return done
