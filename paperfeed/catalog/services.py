@@ -1,0 +1,265 @@
+"""Catalogue queries behind the pages and the API: periods (day, week, month), papers, authors.
+
+Views and API handlers call these functions and render what they return; nothing here renders.
+Papers in a listing are ordered by votes (local votes plus imported upvotes), then recency.
+"""
+
+from __future__ import annotations
+
+import calendar
+import dataclasses
+import datetime as dt
+import math
+import re
+from typing import Literal
+
+from django.db.models import F, Max, Min, Prefetch, QuerySet
+from django.urls import reverse
+
+from .models import Author, Authorship, CodeLink, Paper
+
+PAGE_SIZE = 50
+# A list item names at most this many authors; the paper page names them all.
+LIST_AUTHORS = 12
+
+PeriodKind = Literal["day", "week", "month"]
+
+_DAY_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+_WEEK_RE = re.compile(r"^(\d{4})-W(\d{2})$")
+_MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
+_VERSION_RE = re.compile(r"v\d+$")
+
+
+class PeriodError(ValueError):
+    """A date, week or month parameter that is malformed or out of range."""
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Period:
+    """A listing period: one day, one ISO week or one calendar month (``end`` inclusive)."""
+
+    kind: PeriodKind
+    start: dt.date
+    end: dt.date
+
+    @property
+    def slug(self) -> str:
+        """The period as written in URLs: ``2026-06-15``, ``2026-W24`` or ``2026-06``."""
+        if self.kind == "day":
+            return self.start.isoformat()
+        if self.kind == "week":
+            year, week, _ = self.start.isocalendar()
+            return f"{year}-W{week:02d}"
+        return f"{self.start.year}-{self.start.month:02d}"
+
+    @property
+    def label(self) -> str:
+        """A human title for the period."""
+        if self.kind == "day":
+            return self.start.strftime("%A, %B %-d, %Y")
+        if self.kind == "week":
+            year, week, _ = self.start.isocalendar()
+            return f"Week {week}, {year} ({self.start:%b %-d} – {self.end:%b %-d})"
+        return self.start.strftime("%B %Y")
+
+    @property
+    def url(self) -> str:
+        """The page listing this period."""
+        name = {"day": "catalog:date", "week": "catalog:week", "month": "catalog:month"}[self.kind]
+        return reverse(name, args=[self.slug])
+
+    def containing(self, kind: PeriodKind) -> Period:
+        """The period of ``kind`` that contains this period's first day."""
+        return period_of(kind=kind, day=self.start)
+
+
+@dataclasses.dataclass(slots=True)
+class Listing:
+    """One page of a period's papers with the nearest periods that have papers."""
+
+    period: Period
+    papers: list[Paper]
+    total: int
+    page: int  # 1-based
+    pages: int
+    previous: Period | None
+    next: Period | None
+
+
+@dataclasses.dataclass(slots=True)
+class AuthorPage:
+    """An author and one page of their papers, newest first."""
+
+    author: Author
+    papers: list[Paper]
+    total: int
+    page: int
+    pages: int
+
+
+def period_of(*, kind: PeriodKind, day: dt.date) -> Period:
+    """Return the day, ISO week or month that contains ``day``."""
+    if kind == "day":
+        return Period("day", day, day)
+    if kind == "week":
+        start = day - dt.timedelta(days=day.weekday())
+        return Period("week", start, start + dt.timedelta(days=6))
+    last = calendar.monthrange(day.year, day.month)[1]
+    return Period("month", day.replace(day=1), day.replace(day=last))
+
+
+def parse_period(*, kind: PeriodKind, text: str) -> Period:
+    """Parse ``YYYY-MM-DD``, ``YYYY-Www`` or ``YYYY-MM`` into a period; raise PeriodError if invalid."""
+    try:
+        if kind == "day":
+            m = _DAY_RE.match(text)
+            if m:
+                return period_of(kind="day", day=dt.date(*map(int, m.groups())))
+        elif kind == "week":
+            m = _WEEK_RE.match(text)
+            if m:
+                return period_of(kind="week", day=dt.date.fromisocalendar(int(m[1]), int(m[2]), 1))
+        else:
+            m = _MONTH_RE.match(text)
+            if m:
+                return period_of(kind="month", day=dt.date(int(m[1]), int(m[2]), 1))
+    except ValueError as exc:
+        raise PeriodError(f"{text!r} is not a valid {_FORMATS[kind]}: {exc}") from None
+    raise PeriodError(f"{text!r} is not a valid {_FORMATS[kind]}")
+
+
+_FORMATS = {"day": "date (YYYY-MM-DD)", "week": "ISO week (YYYY-Www)", "month": "month (YYYY-MM)"}
+
+
+def visible_papers() -> QuerySet[Paper]:
+    """Every paper a reader may see."""
+    return Paper.objects.filter(hidden=False)
+
+
+def latest_listing_date() -> dt.date | None:
+    """The most recent listing date that has a visible paper, or None for an empty catalogue."""
+    return visible_papers().aggregate(d=Max("listing_date"))["d"]
+
+
+def ranked(qs: QuerySet[Paper]) -> QuerySet[Paper]:
+    """Order papers by votes (local plus imported), then newest first."""
+    return qs.annotate(total_votes=F("vote_count") + F("imported_upvotes")).order_by(
+        F("total_votes").desc(), F("submitted_at").desc(nulls_last=True), F("arxiv_id").desc()
+    )
+
+
+def neighbours(*, period: Period) -> tuple[Period | None, Period | None]:
+    """The nearest earlier and later periods of the same kind that have papers."""
+    qs = visible_papers()
+    before = qs.filter(listing_date__lt=period.start).aggregate(d=Max("listing_date"))["d"]
+    after = qs.filter(listing_date__gt=period.end).aggregate(d=Min("listing_date"))["d"]
+    return (
+        period_of(kind=period.kind, day=before) if before else None,
+        period_of(kind=period.kind, day=after) if after else None,
+    )
+
+
+def first_day(*, period: Period) -> Period:
+    """The first day within ``period`` that has papers (its first day when none has)."""
+    qs = visible_papers().filter(listing_date__gte=period.start, listing_date__lte=period.end)
+    day = qs.aggregate(d=Min("listing_date"))["d"] or period.start
+    return period_of(kind="day", day=day)
+
+
+def period_papers(*, period: Period, sort: str = "votes") -> QuerySet[Paper]:
+    """A period's visible papers, by votes (``votes``) or newest first (``published``)."""
+    qs = visible_papers().filter(listing_date__gte=period.start, listing_date__lte=period.end)
+    if sort == "published":
+        return qs.order_by(F("submitted_at").desc(nulls_last=True), F("arxiv_id").desc())
+    return ranked(qs)
+
+
+def period_listing(*, period: Period, page: int = 1, per_page: int = PAGE_SIZE) -> Listing:
+    """One page (1-based) of a period's papers with previous/next navigation; empty past the end."""
+    qs = period_papers(period=period)
+    total = qs.count()
+    pages = max(1, math.ceil(total / per_page))
+    papers = list(qs.defer("content_hash")[(page - 1) * per_page : page * per_page]) if page >= 1 else []
+    decorate(papers)
+    previous, following = neighbours(period=period)
+    return Listing(period, papers, total, page, pages, previous, following)
+
+
+def decorate(papers: list[Paper]) -> list[Paper]:
+    """Attach ``author_links`` [(name, key|None)], ``code_link`` and ``project_link`` to each paper.
+
+    Two queries for the whole list, so a page of fifty papers costs four queries in all.
+    """
+    ids = [p.pk for p in papers]
+    links: dict[int, list[tuple[str, str | None]]] = {}
+    for paper_id, name, key in (
+        Authorship.objects.filter(paper_id__in=ids)
+        .order_by("paper_id", "position")
+        .values_list("paper_id", "author__name", "author__key")
+    ):
+        links.setdefault(paper_id, []).append((name, key))
+    code: dict[int, list[CodeLink]] = {}
+    for link in CodeLink.objects.filter(paper_id__in=ids):
+        code.setdefault(link.paper_id, []).append(link)
+    for paper in papers:
+        # Papers ingested without Authorship rows still show their names, just without links.
+        paper.author_links = links.get(paper.pk) or [(name, None) for name in paper.authors]
+        paper.code_link = best_code_link(code.get(paper.pk, []))
+        paper.project_link = project_page(code.get(paper.pk, []))
+    return papers
+
+
+_KIND_RANK = {CodeLink.Kind.GITHUB: 0, CodeLink.Kind.GITLAB: 1, CodeLink.Kind.HUGGINGFACE: 2}
+
+
+def best_code_link(links: list[CodeLink]) -> CodeLink | None:
+    """The link a reader most likely wants: code before project pages, then most stars."""
+    code = [link for link in links if link.kind in _KIND_RANK]
+    if not code:
+        return None
+    return min(code, key=lambda link: (_KIND_RANK[link.kind], -(link.stars or 0), link.url))
+
+
+def project_page(links: list[CodeLink]) -> CodeLink | None:
+    """The first project-page link, if any."""
+    return next((link for link in links if link.kind == CodeLink.Kind.PROJECT), None)
+
+
+def canonical_arxiv_id(arxiv_id: str) -> str:
+    """Strip a version suffix: ``2406.07550v2`` -> ``2406.07550``."""
+    return _VERSION_RE.sub("", arxiv_id.strip())
+
+
+def paper_detail(*, arxiv_id: str) -> Paper | None:
+    """A visible paper with its code links (most stars first), versions and linked authors."""
+    paper = (
+        visible_papers()
+        .prefetch_related(
+            Prefetch("code_links", queryset=CodeLink.objects.order_by(F("stars").desc(nulls_last=True), "url")),
+            "versions",
+        )
+        .filter(arxiv_id=arxiv_id)
+        .first()
+    )
+    if paper is None:
+        return None
+    decorate([paper])
+    paper.all_code_links = list(paper.code_links.all())
+    paper.all_versions = list(paper.versions.all())
+    return paper
+
+
+def author_page(*, key: str, page: int = 1, per_page: int = PAGE_SIZE) -> AuthorPage | None:
+    """An author (by key) and one page of their visible papers, newest first; None if unknown."""
+    author = Author.objects.filter(key=key).first()
+    if author is None:
+        return None
+    qs = visible_papers().filter(authorships__author=author).distinct()
+    total = qs.count()
+    pages = max(1, math.ceil(total / per_page))
+    ordered = qs.order_by(
+        F("listing_date").desc(nulls_last=True), F("submitted_at").desc(nulls_last=True), F("arxiv_id").desc()
+    )
+    papers = list(ordered.defer("content_hash")[(page - 1) * per_page : page * per_page]) if page >= 1 else []
+    decorate(papers)
+    return AuthorPage(author, papers, total, page, pages)
