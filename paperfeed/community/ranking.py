@@ -1,0 +1,247 @@
+"""Trending maths, pure: plain data and ``now`` in, ``[(paper_id, score, reason)]`` out.
+
+No Django, no database, no clock: the service gathers vote events and calls :func:`rank`.
+
+The score of a paper is the sum, over its vote events inside the window, of ``0.5 ** (age / half_life)``
+(each vote decays with its own age, so a burst today beats a pile from last month), plus a bounded
+bonus for code-repository star velocity. Imported upvotes (e.g. from Hugging Face) count as votes
+cast at the start of the paper's listing day. A paper needs ``min_votes`` votes inside the window to
+be ranked at all, so one early vote never tops the list. Hidden papers never appear.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Hashable, Iterable, Mapping
+from dataclasses import dataclass
+
+WINDOWS: dict[str, dt.timedelta] = {
+    "day": dt.timedelta(days=1),
+    "week": dt.timedelta(days=7),
+    "month": dt.timedelta(days=30),
+}
+WINDOW_LABELS = {"day": "24 h", "week": "7 days", "month": "30 days"}
+DEFAULT_HALF_LIFE_HOURS = 24.0
+DEFAULT_MIN_VOTES = 2
+# Star velocity is worth at most this many fresh votes: code popularity nudges, votes decide.
+STAR_BONUS_CAP = 3.0
+STAR_BONUS_WEIGHT = 0.5
+
+
+@dataclass(frozen=True)
+class PaperSignal:
+    """Everything trending knows about one paper."""
+
+    paper_id: Hashable
+    votes: tuple[dt.datetime, ...] = ()
+    imported_upvotes: int = 0
+    listing_date: dt.date | None = None
+    stars_today: int = 0
+    hidden: bool = False
+
+
+@dataclass
+class _Tally:
+    """Counts behind a score, kept to explain it."""
+
+    score: float = 0.0
+    in_window: int = 0
+    last_day: int = 0
+    last_hour: int = 0
+    imported: int = 0
+    latest: dt.datetime | None = None
+    stars: int = 0
+
+
+def window_delta(window: str) -> dt.timedelta:
+    """The length of a named window; raises ``ValueError`` for an unknown name."""
+    try:
+        return WINDOWS[window]
+    except KeyError:
+        raise ValueError(f"unknown trending window {window!r}; use one of {', '.join(WINDOWS)}") from None
+
+
+def decay(age: dt.timedelta, half_life_hours: float) -> float:
+    """Weight of one vote of the given age: 1 when fresh, 0.5 after one half-life."""
+    hours = max(age.total_seconds(), 0.0) / 3600.0
+    return 0.5 ** (hours / half_life_hours)
+
+
+def star_bonus(stars_today: int) -> float:
+    """Bounded bonus for stars gained in the last 24 h (never negative, at most STAR_BONUS_CAP)."""
+    if stars_today <= 0:
+        return 0.0
+    return min(STAR_BONUS_CAP, STAR_BONUS_WEIGHT * math.log2(1 + stars_today))
+
+
+def imported_at(listing_date: dt.date) -> dt.datetime:
+    """When imported upvotes are taken to have been cast: the start of the listing day, UTC."""
+    return dt.datetime.combine(listing_date, dt.time(0), tzinfo=dt.UTC)
+
+
+def _events(signal: PaperSignal) -> list[tuple[dt.datetime, int]]:
+    """The paper's vote events as ``(timestamp, weight)``: local votes, then imported upvotes."""
+    events = [(ts, 1) for ts in signal.votes]
+    if signal.imported_upvotes > 0 and signal.listing_date is not None:
+        events.append((imported_at(signal.listing_date), signal.imported_upvotes))
+    return events
+
+
+def tally(signal: PaperSignal, *, now: dt.datetime, window: str, half_life_hours: float) -> _Tally:
+    """Score one paper over ``window`` ending at ``now`` and count what the reason will say."""
+    start = now - window_delta(window)
+    t = _Tally()
+    for ts in signal.votes:
+        if start < ts <= now:
+            t.score += decay(now - ts, half_life_hours)
+            t.in_window += 1
+            t.last_day += ts > now - dt.timedelta(days=1)
+            t.last_hour += ts > now - dt.timedelta(hours=1)
+            t.latest = ts if t.latest is None else max(t.latest, ts)
+    if signal.imported_upvotes > 0 and signal.listing_date is not None:
+        ts = imported_at(signal.listing_date)
+        if start < ts <= now:
+            t.score += signal.imported_upvotes * decay(now - ts, half_life_hours)
+            t.in_window += signal.imported_upvotes
+            t.imported = signal.imported_upvotes
+            t.latest = ts if t.latest is None else max(t.latest, ts)
+    t.stars = max(signal.stars_today, 0)
+    t.score += star_bonus(t.stars)
+    return t
+
+
+def score(signal: PaperSignal, *, now: dt.datetime, window: str = "week",
+          half_life_hours: float = DEFAULT_HALF_LIFE_HOURS) -> float:
+    """The paper's trending score, ignoring the floor and the hidden flag."""
+    return tally(signal, now=now, window=window, half_life_hours=half_life_hours).score
+
+
+def reason(t: _Tally, *, window: str) -> str:
+    """Human-readable explanation: "12 votes in the last 24 h, 3 in the last hour; code repo +40 stars today"."""
+    local = t.in_window - t.imported
+    parts = []
+    if window == "day":
+        parts.append(_votes(local, "in the last 24 h"))
+    else:
+        parts.append(_votes(local, f"in the last {WINDOW_LABELS[window]}"))
+        if t.last_day and t.last_day != local:
+            parts.append(f"{t.last_day} in the last 24 h")
+    if t.last_hour:
+        parts.append(f"{t.last_hour} in the last hour")
+    text = ", ".join(parts)
+    extras = []
+    if t.imported:
+        extras.append(f"{t.imported} imported upvote{'s' if t.imported != 1 else ''} on its listing day")
+    if t.stars:
+        extras.append(f"code repo +{t.stars} star{'s' if t.stars != 1 else ''} today")
+    if local == 0 and extras:
+        text = "; ".join(extras)
+    elif extras:
+        text = "; ".join([text, *extras])
+    return text
+
+
+def _votes(n: int, when: str) -> str:
+    return f"{n} vote{'s' if n != 1 else ''} {when}"
+
+
+def rank(
+    signals: Iterable[PaperSignal],
+    *,
+    now: dt.datetime,
+    window: str = "week",
+    half_life_hours: float = DEFAULT_HALF_LIFE_HOURS,
+    min_votes: int = DEFAULT_MIN_VOTES,
+) -> list[tuple[Hashable, float, str]]:
+    """Rank papers for a window ending at ``now``: ``[(paper_id, score, reason)]``, best first.
+
+    Papers that are hidden or have fewer than ``min_votes`` votes inside the window are left out.
+    Ties break on more votes in the window, then the most recent vote, then the smaller paper id,
+    so the order never depends on input order.
+    """
+    window_delta(window)
+    if half_life_hours <= 0:
+        raise ValueError("half_life_hours must be positive")
+    scored = []
+    for signal in signals:
+        if signal.hidden:
+            continue
+        t = tally(signal, now=now, window=window, half_life_hours=half_life_hours)
+        if t.in_window < max(min_votes, 1):
+            continue
+        latest = t.latest.timestamp() if t.latest else 0.0
+        scored.append((-t.score, -t.in_window, -latest, _sort_key(signal.paper_id), signal.paper_id, t))
+    scored.sort(key=lambda row: row[:4])
+    return [(row[4], row[5].score, reason(row[5], window=window)) for row in scored]
+
+
+def _sort_key(paper_id: Hashable) -> tuple[int, object]:
+    # Ints before strings, each in natural order: deterministic for mixed id types.
+    return (0, paper_id) if isinstance(paper_id, int) else (1, str(paper_id))
+
+
+def score_series(
+    signal: PaperSignal,
+    *,
+    now: dt.datetime,
+    window: str = "week",
+    points: int = 24,
+    half_life_hours: float = DEFAULT_HALF_LIFE_HOURS,
+) -> list[float]:
+    """The paper's score sampled at ``points`` evenly spaced instants across the window, oldest first.
+
+    Only votes cast inside the window ending at ``now`` are counted, so the series shows how the
+    current score built up; the last point equals :func:`score` without the star bonus.
+    """
+    length = window_delta(window)
+    start = now - length
+    events = [(ts, w) for ts, w in _events(signal) if start < ts <= now]
+    points = max(points, 2)
+    series = []
+    for i in range(points):
+        at = start + length * (i + 1) / points
+        series.append(sum(w * decay(at - ts, half_life_hours) for ts, w in events if ts <= at))
+    return series
+
+
+def daily_counts(
+    events: Iterable[tuple[dt.datetime, int]], *, today: dt.date, days: int = 30
+) -> list[int]:
+    """Votes per UTC day for the ``days`` days ending ``today``, oldest first (for sparklines)."""
+    first = today - dt.timedelta(days=days - 1)
+    counts = [0] * days
+    for ts, weight in events:
+        day = ts.astimezone(dt.UTC).date() if ts.tzinfo else ts.date()
+        if first <= day <= today:
+            counts[(day - first).days] += weight
+    return counts
+
+
+def coerce_signals(
+    *,
+    paper_ids: Iterable[Hashable],
+    votes: Iterable[tuple[Hashable, dt.datetime]] = (),
+    imported: Mapping[Hashable, tuple[int, dt.date | None]] | None = None,
+    stars: Mapping[Hashable, int] | None = None,
+    hidden: Iterable[Hashable] = (),
+) -> list[PaperSignal]:
+    """Build :class:`PaperSignal` rows from flat data (votes as ``(paper_id, timestamp)``)."""
+    imported = imported or {}
+    stars = stars or {}
+    hidden_set = set(hidden)
+    by_paper: dict[Hashable, list[dt.datetime]] = {}
+    for pid, ts in votes:
+        by_paper.setdefault(pid, []).append(ts)
+    ids = list(dict.fromkeys([*paper_ids, *by_paper]))
+    return [
+        PaperSignal(
+            paper_id=pid,
+            votes=tuple(by_paper.get(pid, ())),
+            imported_upvotes=imported.get(pid, (0, None))[0],
+            listing_date=imported.get(pid, (0, None))[1],
+            stars_today=stars.get(pid, 0),
+            hidden=pid in hidden_set,
+        )
+        for pid in ids
+    ]
