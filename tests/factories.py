@@ -55,3 +55,18 @@ def make_code_link(paper: Paper, url: str = "https://github.com/example/code", *
     fields = {"kind": CodeLink.Kind.GITHUB, "source": CodeLink.Source.ABSTRACT}
     fields.update(overrides)
     return CodeLink.objects.create(paper=paper, url=url, **fields)
+
+
+# --- digests ----------------------------------------------------------------------------------
+def make_subscriber(**overrides):
+    """Create and return a saved, confirmed digest Subscriber (daily, 10 papers) unless overridden."""
+    from paperfeed.digests.models import Subscriber
+
+    n = next(_seq)
+    fields = {
+        "email": f"reader{n}@example.org",
+        "status": Subscriber.Status.ACTIVE,
+        "confirmed_at": dt.datetime(2026, 6, 1, tzinfo=dt.UTC),
+    }
+    fields.update(overrides)
+    return Subscriber.objects.create(**fields)

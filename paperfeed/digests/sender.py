@@ -1,0 +1,241 @@
+"""Claiming and sending deliveries: the state machine that makes a digest go out exactly once.
+
+pending/failed_temp --claim--> claimed --commit--> sending --SMTP 250--> sent (+ SentPaper rows)
+                                                        \--4xx/network--> failed_temp (backoff)
+                                                        \--5xx--> failed_perm (+ suppression)
+A claim is an atomic UPDATE inside BEGIN IMMEDIATE (SQLite) or SELECT … FOR UPDATE SKIP LOCKED
+(PostgreSQL), tagged with this process's claim token ``host:pid:nonce``. Claims of a process
+on this host that no longer exists are taken over at once; others after DIGEST_CLAIM_LEASE_SECONDS.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import logging
+import os
+import secrets
+import smtplib
+import socket
+from collections.abc import Callable
+
+from django.core.mail import get_connection
+from django.db import connection as db_connection
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from paperfeed.catalog.models import Paper
+
+from .conf import setting
+from .emails import digest_email
+from .models import Delivery, SentPaper, Subscriber, Suppression
+from .outbox import SendStats
+
+log = logging.getLogger(__name__)
+S = Delivery.Status
+HOST = socket.gethostname()
+
+
+def new_worker_token() -> str:
+    """A claim token naming this process, so that its claims can be taken over if it dies."""
+    return f"{HOST}:{os.getpid()}:{secrets.token_hex(4)}"
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def dead_claimers() -> list[str]:
+    """Claim tokens of processes on this host that have exited (their claims are free at once)."""
+    dead = []
+    tokens = Delivery.objects.filter(status__in=[S.CLAIMED, S.SENDING]).values_list("claimed_by", flat=True).distinct()
+    for token in tokens:
+        host, _, rest = token.partition(":")
+        pid = rest.partition(":")[0]
+        if host == HOST and pid.isdigit() and not _pid_alive(int(pid)):
+            dead.append(token)
+    return dead
+
+
+def claim(*, worker: str, now: dt.datetime, limit: int) -> list[int]:
+    """Atomically claim up to ``limit`` due deliveries for ``worker``; returns their ids."""
+    wall = timezone.now()
+    taken = Q(status__in=[S.CLAIMED, S.SENDING]) & (
+        Q(claimed_at__lt=wall - dt.timedelta(seconds=setting("DIGEST_CLAIM_LEASE_SECONDS")))
+        | Q(claimed_by__in=dead_claimers())
+    )
+    due = Q(status__in=[S.PENDING, S.FAILED_TEMP], next_attempt_at__lte=now) | taken
+    with transaction.atomic():  # BEGIN IMMEDIATE on SQLite (settings): one claimer at a time
+        qs = Delivery.objects.filter(due).order_by("pk")
+        if db_connection.vendor == "postgresql":
+            qs = qs.select_for_update(skip_locked=True)
+        ids = list(qs.values_list("pk", flat=True)[:limit])
+        if ids:
+            # A row found in ``sending`` keeps that status: it is an ambiguous resend.
+            Delivery.objects.filter(pk__in=ids).exclude(status=S.SENDING).update(
+                status=S.CLAIMED, claimed_by=worker, claimed_at=wall
+            )
+            Delivery.objects.filter(pk__in=ids, status=S.SENDING).update(claimed_by=worker, claimed_at=wall)
+    return ids
+
+
+def backoff(attempts: int) -> dt.timedelta:
+    """Delay before retry number ``attempts`` (1, 2, …): base × 2^(attempts-1), capped."""
+    base = setting("DIGEST_RETRY_BASE_SECONDS")
+    return dt.timedelta(seconds=min(setting("DIGEST_RETRY_MAX_SECONDS"), base * 2 ** max(0, attempts - 1)))
+
+
+def suppress(email: str, *, reason: str, detail: str = "") -> None:
+    """Never mail ``email`` again (bounce, 5xx, complaint, admin) and mark its subscriber suppressed."""
+    Suppression.objects.get_or_create(email=email.lower(), defaults={"reason": reason, "detail": detail[:2000]})
+    Subscriber.objects.filter(email__iexact=email).update(status=Subscriber.Status.SUPPRESSED)
+
+
+@dataclasses.dataclass
+class _Failure:
+    code: int
+    text: str
+    recipient_fault: bool = True  # False when the server refused our sender address (our problem)
+
+    @property
+    def permanent(self) -> bool:
+        return 500 <= self.code < 600
+
+
+def classify(exc: Exception) -> _Failure:
+    """SMTP outcome of an exception: the reply code (0 for network errors) and a message."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        code, text = next(iter(exc.recipients.values()), (0, b""))
+        return _Failure(int(code), text.decode(errors="replace") if isinstance(text, bytes) else str(text))
+    if isinstance(exc, smtplib.SMTPResponseException):
+        err = exc.smtp_error
+        text = err.decode(errors="replace") if isinstance(err, bytes) else str(err)
+        return _Failure(int(exc.smtp_code), text, recipient_fault=not isinstance(exc, smtplib.SMTPSenderRefused))
+    return _Failure(0, f"{type(exc).__name__}: {exc}")
+
+
+class Sender:
+    """Sends claimed deliveries over one reused SMTP connection (Django's email backend)."""
+
+    def __init__(self, *, now: dt.datetime, worker: str | None = None):
+        self.now = now
+        self.worker = worker or new_worker_token()
+        self.stats = SendStats()
+        self.connection = get_connection(fail_silently=False)
+        self._open = False
+
+    def run(self, *, progress: Callable[[int], None] | None = None) -> SendStats:
+        """Claim and send until nothing due is left (or the SMTP server is unreachable)."""
+        try:
+            while not self.stats.aborted and (ids := claim(worker=self.worker, now=self.now, limit=setting("DIGEST_SEND_BATCH"))):
+                self.send_batch(ids)
+                if progress:
+                    progress(len(ids))
+        finally:
+            if self._open:
+                self.connection.close()
+        return self.stats
+
+    def send_batch(self, ids: list[int]) -> None:
+        """Send every delivery of a claimed batch; on a dead server, release what was not tried."""
+        deliveries = list(Delivery.objects.filter(pk__in=ids, claimed_by=self.worker).select_related("subscriber"))
+        paper_ids = {pid for d in deliveries for pid in d.paper_ids}
+        papers = Paper.objects.in_bulk(paper_ids)
+        suppressed = set(
+            Suppression.objects.filter(email__in=[d.subscriber.email.lower() for d in deliveries]).values_list(
+                "email", flat=True
+            )
+        )
+        for i, d in enumerate(deliveries):
+            if self.stats.aborted:
+                self.release(deliveries[i:])
+                return
+            self.send_one(d, papers, suppressed)
+
+    def release(self, deliveries: list[Delivery]) -> None:
+        """Give back claimed-but-untried rows (they were never sent: no ambiguity)."""
+        Delivery.objects.filter(pk__in=[d.pk for d in deliveries], status=S.CLAIMED, claimed_by=self.worker).update(
+            status=S.PENDING, claimed_by="", next_attempt_at=self.now + backoff(1)
+        )
+
+    def send_one(self, d: Delivery, papers: dict, suppressed: set[str]) -> None:
+        sub = d.subscriber
+        if sub.status != Subscriber.Status.ACTIVE or sub.email.lower() in suppressed:
+            Delivery.objects.filter(pk=d.pk, claimed_by=self.worker).update(status=S.CANCELLED, claimed_by="")
+            self.stats.cancelled += 1
+            return
+        ambiguous = d.status == S.SENDING
+        try:
+            msg = digest_email(d, sub, papers)
+        except Exception as exc:  # a template or data bug: record it, do not loop on it
+            log.exception("digest %s for %s could not be rendered", d.period, sub.email)
+            self._finish(d, S.FAILED_PERM, error=f"render failed: {exc!r}")
+            return
+        # Commit ``sending`` before talking to the server: after a crash, only rows in this
+        # state can have been accepted without being marked sent.
+        if not Delivery.objects.filter(pk=d.pk, claimed_by=self.worker).update(
+            status=S.SENDING, attempts=F("attempts") + 1, message_id=msg.extra_headers["Message-ID"]
+        ):
+            self.stats.lost_claims += 1
+            return
+        try:
+            if not self._open:
+                self.connection.open()
+                self._open = True
+            self.connection.send_messages([msg])
+        except (smtplib.SMTPException, OSError) as exc:
+            self._failed(d, classify(exc))
+            return
+        self._sent(d)
+        self.stats.ambiguous_resends += ambiguous
+
+    def _sent(self, d: Delivery) -> None:
+        with transaction.atomic():
+            Delivery.objects.filter(pk=d.pk).exclude(status=S.SENT).update(
+                status=S.SENT, sent_at=self.now, claimed_by="", last_error=""
+            )
+            SentPaper.objects.bulk_create(
+                [SentPaper(subscriber_id=d.subscriber_id, paper_id=p, delivery_id=d.pk, sent_at=self.now) for p in d.paper_ids],
+                ignore_conflicts=True,
+            )
+        self.stats.sent += 1
+
+    def _failed(self, d: Delivery, failure: _Failure) -> None:
+        attempts = d.attempts + 1
+        error = f"{failure.code or 'network'}: {failure.text}"[:2000]
+        if failure.code == 0 or failure.code == 421:
+            # The connection is gone: reopen on the next message; a refused connection aborts the run.
+            self._close()
+            if failure.code == 0 and "refused" in failure.text.lower():
+                self.stats.aborted = f"SMTP server unreachable ({failure.text})"
+        if failure.permanent:
+            self._finish(d, S.FAILED_PERM, error=error)
+            if failure.recipient_fault:
+                suppress(d.subscriber.email, reason=Suppression.Reason.SMTP_5XX, detail=error)
+            else:
+                self.stats.aborted = f"SMTP server refused our sender address ({error})"
+        elif attempts >= setting("DIGEST_MAX_ATTEMPTS"):
+            self._finish(d, S.FAILED_PERM, error=f"gave up after {attempts} attempts; last: {error}")
+        else:
+            Delivery.objects.filter(pk=d.pk).update(
+                status=S.FAILED_TEMP, claimed_by="", last_error=error, next_attempt_at=self.now + backoff(attempts)
+            )
+            self.stats.failed_temp += 1
+
+    def _finish(self, d: Delivery, status: str, *, error: str) -> None:
+        Delivery.objects.filter(pk=d.pk).update(status=status, claimed_by="", last_error=error[:2000])
+        self.stats.failed_perm += 1
+
+    def _close(self) -> None:
+        if self._open:
+            try:
+                self.connection.close()
+            finally:
+                self._open = False
