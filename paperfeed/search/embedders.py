@@ -106,8 +106,8 @@ class HashingEmbedder:
     Texts sharing words get similar vectors, so nearest-neighbour tests behave sensibly.
     """
 
-    def __init__(self, model: str = "hashing-64", dim: int = 64) -> None:
-        self.name = "hashing-64" if model in ("", DEFAULT_MODEL) else model
+    def __init__(self, model: str = "hashing-256", dim: int = 256) -> None:
+        self.name = "hashing-256" if model in ("", DEFAULT_MODEL) else model
         self.dim = dim
 
     def embed(self, texts: list[str], *, batch_size: int = 64, progress: bool = False) -> np.ndarray:

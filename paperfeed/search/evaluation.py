@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+import sqlite3
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-from django.db import connections
-
 from . import fusion
 from .beir import BeirDataset
 from .embedcache import cached_embed
@@ -45,20 +44,12 @@ class _Lookup:
         return np.stack([self._table[t] for t in texts])
 
 
-def _scratch_alias(path: Path) -> str:
-    alias = f"beir_scratch_{abs(hash(str(path)))}"
-    cfg = dict(connections["default"].settings_dict)
-    cfg.update(ENGINE="django.db.backends.sqlite3", NAME=str(path), OPTIONS={}, TEST={}, ATOMIC_REQUESTS=False)
-    connections.settings[alias] = cfg
-    return alias
-
-
-def _fill_keyword(alias: str, dataset: BeirDataset, doc_ids: list[str]) -> None:
-    with connections[alias].cursor() as cursor:
-        cursor.execute(FTS_DDL[0])
-        rows = [(n, dataset.corpus[d][0], dataset.corpus[d][1], "") for n, d in enumerate(doc_ids)]
-        cursor.executemany(f"INSERT INTO {FTS_TABLE}(rowid, title, abstract, authors) VALUES (%s, %s, %s, %s)", rows)
-        cursor.execute(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('optimize')")
+def fill_scratch(conn: sqlite3.Connection, docs: list[tuple[int, str, str, str]]) -> None:
+    """Create the FTS5 table in a scratch SQLite connection and load (rowid, title, abstract, authors)."""
+    conn.execute(FTS_DDL[0])
+    conn.executemany(f"INSERT INTO {FTS_TABLE}(rowid, title, abstract, authors) VALUES (?, ?, ?, ?)", docs)
+    conn.execute(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('optimize')")
+    conn.commit()
 
 
 def collect(dataset: BeirDataset, *, embedder: Embedder, cache_dir: Path, depth: int = DEPTH,
@@ -79,10 +70,10 @@ def collect(dataset: BeirDataset, *, embedder: Embedder, cache_dir: Path, depth:
         index = ExactIndex(doc_vecs.shape[1])  # evaluate retrieval quality, not ANN error
     index.add(np.arange(len(doc_ids)), doc_vecs)
     with tempfile.TemporaryDirectory(prefix="paperfeed-beir-") as tmp:
-        alias = _scratch_alias(Path(tmp) / "scratch.sqlite3")
+        conn = sqlite3.connect(Path(tmp) / "scratch.sqlite3")
         try:
-            _fill_keyword(alias, dataset, doc_ids)
-            keyword_index = Fts5KeywordIndex(alias)
+            fill_scratch(conn, [(n, *dataset.corpus[d], "") for n, d in enumerate(doc_ids)])
+            keyword_index = Fts5KeywordIndex(connection=conn)
             start = time.perf_counter()
             keyword, semantic = {}, {}
             for qid, text in zip(qids, texts):
@@ -91,8 +82,7 @@ def collect(dataset: BeirDataset, *, embedder: Embedder, cache_dir: Path, depth:
                 )
             seconds = time.perf_counter() - start
         finally:
-            connections[alias].close()
-            del connections.settings[alias]
+            conn.close()
     return EvalRun(doc_ids, dataset.queries, keyword, semantic, seconds)
 
 

@@ -9,6 +9,7 @@ A PostgreSQL backend would implement the same ``KeywordIndex`` protocol.
 from __future__ import annotations
 
 import re
+import sqlite3
 import unicodedata
 from typing import Protocol
 
@@ -109,11 +110,24 @@ class KeywordIndex(Protocol):
 
 
 class Fts5KeywordIndex:
-    """SQLite FTS5 keyword index living in the Django database ``using`` (default: "default")."""
+    """SQLite FTS5 keyword index in the Django database ``using``, or in a raw ``sqlite3`` connection.
 
-    def __init__(self, using: str = "default", *, weights: tuple[float, float, float] | None = None) -> None:
+    The raw connection serves scratch indexes (``paperfeed eval``, benchmarks) that must not
+    touch the site's database.
+    """
+
+    def __init__(self, using: str = "default", *, connection: sqlite3.Connection | None = None,
+                 weights: tuple[float, float, float] | None = None) -> None:
         self.using = using
+        self.raw = connection
         self.weights = weights or (TITLE_WEIGHT, ABSTRACT_WEIGHT, AUTHORS_WEIGHT)
+
+    def _execute(self, sql: str, params: list | tuple = ()) -> list[tuple]:
+        if self.raw is not None:
+            return self.raw.execute(sql.replace("%s", "?"), params).fetchall()
+        with connections[self.using].cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall() if cursor.description else []
 
     def search(self, query: str, *, limit: int = 200, where_sql: str = "", where_params: tuple = ()) -> list[tuple[int, float]]:
         """Return (paper id, BM25 score) pairs for the sanitised ``query``, best first."""
@@ -128,9 +142,7 @@ class Fts5KeywordIndex:
             params.extend(where_params)
         sql += " ORDER BY score DESC LIMIT %s"
         params.append(int(limit))
-        with connections[self.using].cursor() as cursor:
-            cursor.execute(sql, params)
-            return [(int(pid), float(score)) for pid, score in cursor.fetchall()]
+        return [(int(pid), float(score)) for pid, score in self._execute(sql, params)]
 
     def rebuild(self) -> int:
         """Drop and refill the FTS table (and re-create its triggers) from ``catalog_paper``."""

@@ -11,7 +11,7 @@ def hashing_embedder(settings):
     from paperfeed.search.vectors import reset_live_indexes
 
     settings.EMBEDDER = "paperfeed.search.embedders.HashingEmbedder"
-    settings.EMBEDDING_MODEL = "hashing-64"
+    settings.EMBEDDING_MODEL = "hashing-256"
     settings.SEARCH_REFRESH_SECONDS = 0
     reset_live_indexes()
     yield
