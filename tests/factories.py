@@ -70,3 +70,33 @@ def make_subscriber(**overrides):
     }
     fields.update(overrides)
     return Subscriber.objects.create(**fields)
+
+
+# --- community --------------------------------------------------------------------------------
+def make_user(*, password: str | None = None, active: bool = True, **overrides):
+    """Create and return a saved user (unusable password unless ``password`` is given: argon2 is slow)."""
+    from django.contrib.auth import get_user_model
+
+    n = next(_seq)
+    fields = {"username": f"reader{n}", "email": f"reader{n}@example.org", "is_active": active}
+    fields.update(overrides)
+    user = get_user_model()(**fields)
+    if password is None:
+        user.set_unusable_password()
+    else:
+        user.set_password(password)
+    user.save()
+    return user
+
+
+def make_vote(*, user, paper, at: dt.datetime | None = None):
+    """Create a vote at ``at`` (default now) and refresh the paper's denormalised vote count."""
+    from django.utils import timezone
+
+    from paperfeed.community.models import Vote
+    from paperfeed.community.services import recount_votes
+
+    vote = Vote.objects.create(user=user, paper=paper, created_at=at or timezone.now())
+    recount_votes([paper.pk])
+    paper.refresh_from_db(fields=["vote_count"])
+    return vote

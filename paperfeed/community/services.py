@@ -1,15 +1,241 @@
-"""Community services (votes, trending). Stub until the community work lands."""
+"""Community services: votes, bans, vote history and the trending list.
+
+Submissions live in :mod:`paperfeed.community.submissions` and collections in
+:mod:`paperfeed.community.collections`; the functions other apps call are re-exported here.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import Count, IntegerField, Max, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from paperfeed.catalog.models import Paper
+
+from . import ranking
+from .models import Profile, Vote
+
+TRENDING_CACHE_SECONDS = 10
+_VERSION_KEY = "community:trending:version"
+
+
+class VoteRefused(Exception):
+    """A vote the user may not cast (e.g. a suspended account); the message is shown to them."""
+
+
+# --- votes ------------------------------------------------------------------------------------
+
+
+def is_banned(user) -> bool:
+    """Whether the account is suspended (anonymous users are not banned)."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return Profile.objects.filter(user=user, banned=True).exists()
+
+
+def counted_votes():
+    """Votes that count: those of accounts that are not banned, on papers that are not hidden."""
+    return Vote.objects.exclude(user__profile__banned=True)
+
+
+def recount_votes(paper_ids) -> None:
+    """Recompute ``Paper.vote_count`` (non-banned users' votes) for the given papers."""
+    ids = list(paper_ids)
+    if not ids:
+        return
+    counts = (
+        counted_votes().filter(paper=OuterRef("pk")).order_by().values("paper").annotate(n=Count("id")).values("n")
+    )
+    Paper.objects.filter(pk__in=ids).update(
+        vote_count=Coalesce(Subquery(counts, output_field=IntegerField()), Value(0))
+    )
+    bump_trending()
+
+
+def toggle_vote(*, user, paper: Paper, now: dt.datetime | None = None) -> tuple[bool, int]:
+    """Add the user's vote on the paper, or take it back; returns ``(voted now, paper's vote_count)``."""
+    if is_banned(user):
+        raise VoteRefused("Your account is suspended: votes are disabled.")
+    with transaction.atomic():
+        deleted, _ = Vote.objects.filter(user=user, paper=paper).delete()
+        if not deleted:
+            Vote.objects.get_or_create(user=user, paper=paper, defaults={"created_at": now or timezone.now()})
+        recount_votes([paper.pk])
+    count = Paper.objects.filter(pk=paper.pk).values_list("vote_count", flat=True).first() or 0
+    return (not deleted, count)
+
+
+def voted_paper_ids(user) -> set[int]:
+    """Ids of the papers the user has voted for (empty for anonymous users)."""
+    if not getattr(user, "is_authenticated", False):
+        return set()
+    return set(Vote.objects.filter(user=user).values_list("paper_id", flat=True))
+
+
+def vote_history(paper: Paper, *, today: dt.date | None = None, days: int = 30) -> list[int]:
+    """Counted votes per UTC day for the ``days`` days ending ``today`` (imported upvotes on their day)."""
+    today = today or timezone.now().date()
+    start = dt.datetime.combine(today - dt.timedelta(days=days - 1), dt.time(0), tzinfo=dt.UTC)
+    stamps = counted_votes().filter(paper=paper, created_at__gte=start).values_list("created_at", flat=True)
+    events = [(ts, 1) for ts in stamps]
+    if paper.imported_upvotes > 0 and paper.listing_date:
+        events.append((ranking.imported_at(paper.listing_date), paper.imported_upvotes))
+    return ranking.daily_counts(events, today=today, days=days)
+
+
+# --- trending ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Trending:
+    """A computed trending list: entries ``(paper_id, score, reason)`` for the window ending ``as_of``."""
+
+    window: str
+    as_of: dt.datetime
+    entries: list[tuple[int, float, str]]
+    # True when nothing trended at the real "now" and the list is shown as of the catalogue's last day.
+    backdated: bool = False
+
+
+def bump_trending() -> None:
+    """Invalidate cached trending lists (called on every vote, ban, hide)."""
+    try:
+        cache.incr(_VERSION_KEY)
+    except ValueError:
+        cache.set(_VERSION_KEY, 1, None)
+
+
+def _signals(window: str, as_of: dt.datetime, paper_ids=None) -> list[ranking.PaperSignal]:
+    """Gather the plain data ranking needs for a window ending at ``as_of``."""
+    start = as_of - ranking.window_delta(window)
+    votes = counted_votes().filter(paper__hidden=False, created_at__gt=start, created_at__lte=as_of)
+    imported = Paper.objects.filter(
+        hidden=False, imported_upvotes__gt=0, listing_date__gte=start.date(), listing_date__lte=as_of.date()
+    )
+    if paper_ids is not None:
+        votes = votes.filter(paper_id__in=paper_ids)
+        imported = imported.filter(pk__in=paper_ids)
+    vote_rows = list(votes.values_list("paper_id", "created_at"))
+    imported_rows = {pid: (n, day) for pid, n, day in imported.values_list("id", "imported_upvotes", "listing_date")}
+    ids = list(dict.fromkeys([*imported_rows, *(pid for pid, _ in vote_rows)]))
+    from paperfeed.jobs.stars import star_deltas
+
+    stars = star_deltas(ids, now=as_of, hours=24) if ids else {}
+    return ranking.coerce_signals(paper_ids=ids, votes=vote_rows, imported=imported_rows, stars=stars)
+
+
+def _rank(window: str, as_of: dt.datetime) -> list[tuple[int, float, str]]:
+    return ranking.rank(
+        _signals(window, as_of),
+        now=as_of,
+        window=window,
+        half_life_hours=float(getattr(settings, "TRENDING_HALF_LIFE_HOURS", 24)),
+        min_votes=int(getattr(settings, "TRENDING_MIN_VOTES", 2)),
+    )
+
+
+def _latest_activity() -> dt.datetime | None:
+    """End of the catalogue's latest listing day, or the latest counted vote, whichever is later."""
+    day = Paper.objects.filter(hidden=False).aggregate(d=Max("listing_date"))["d"]
+    vote = counted_votes().aggregate(t=Max("created_at"))["t"]
+    ends = [t for t in (vote,) if t]
+    if day:
+        ends.append(dt.datetime.combine(day, dt.time(23, 59, 59), tzinfo=dt.UTC))
+    return max(ends) if ends else None
+
+
+def compute_trending(*, window: str = "week", now: dt.datetime | None = None) -> Trending:
+    """The trending list for ``window``; with ``now`` omitted it is cached a few seconds and backdated
+    to the catalogue's latest activity when nothing trended recently (e.g. a demo of older data)."""
+    ranking.window_delta(window)
+    if now is not None:
+        return Trending(window, now, _rank(window, now))
+    key = f"community:trending:{window}:{cache.get(_VERSION_KEY, 0)}"
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
+    real_now = timezone.now()
+    result = Trending(window, real_now, _rank(window, real_now))
+    if not result.entries:
+        latest = _latest_activity()
+        if latest is not None and latest < real_now - ranking.window_delta(window):
+            result = Trending(window, latest, _rank(window, latest), backdated=True)
+    cache.set(key, result, TRENDING_CACHE_SECONDS)
+    return result
 
 
 def trending_papers(
     *, window: str = "week", now: dt.datetime | None = None, limit: int = 50, offset: int = 0
 ) -> list[tuple[Paper, float, str]]:
     """Return ``(paper, score, reason)`` for the trending list, best first."""
-    qs = Paper.objects.filter(hidden=False).order_by("-imported_upvotes", "-listing_date")
-    return [(p, float(p.upvotes), f"{p.upvotes} votes") for p in qs[offset : offset + limit]]
+    entries = compute_trending(window=window, now=now).entries[offset : offset + limit]
+    papers = Paper.objects.in_bulk([pid for pid, _, _ in entries])
+    return [(papers[pid], s, why) for pid, s, why in entries if pid in papers and not papers[pid].hidden]
+
+
+def score_trends(paper_ids: list[int], *, window: str, as_of: dt.datetime, points: int = 24) -> dict[int, list[float]]:
+    """For each paper, its trending score sampled across the window (for the trend sparkline)."""
+    half_life = float(getattr(settings, "TRENDING_HALF_LIFE_HOURS", 24))
+    return {
+        s.paper_id: ranking.score_series(s, now=as_of, window=window, points=points, half_life_hours=half_life)
+        for s in _signals(window, as_of, paper_ids=paper_ids)
+    }
+
+
+# --- feeds ------------------------------------------------------------------------------------
+
+
+def daily_feed_papers(*, limit: int = 100) -> tuple[dt.date | None, list[Paper]]:
+    """The latest listing day and its papers (most votes first), for the daily feed."""
+    day = Paper.objects.filter(hidden=False).aggregate(d=Max("listing_date"))["d"]
+    if day is None:
+        return None, []
+    papers = Paper.objects.filter(hidden=False, listing_date=day).order_by("-vote_count", "-imported_upvotes", "id")
+    return day, list(papers[:limit])
+
+
+def search_feed_papers(*, query: str, limit: int = 50) -> list[Paper]:
+    """Papers matching ``query``: the search service when present, a title match otherwise."""
+    query = query.strip()
+    if not query:
+        return []
+    try:
+        from paperfeed.search.services import search
+    except ImportError:
+        search = None
+    if search is not None:
+        return _papers_from_hits(search(query=query, limit=limit))[:limit]
+    return list(Paper.objects.filter(hidden=False, title__icontains=query).order_by("-listing_date", "id")[:limit])
+
+
+def _papers_from_hits(result) -> list[Paper]:
+    """Accept the search service's result as papers, hits with ``.paper``/``paper_id``, or a page of them."""
+    for attr in ("results", "hits", "items"):
+        if hasattr(result, attr):
+            result = getattr(result, attr)
+            break
+    papers, ids = [], []
+    for hit in result or []:
+        if isinstance(hit, (tuple, list)) and hit:
+            hit = hit[0]
+        if isinstance(hit, dict):
+            hit = hit.get("paper") or hit.get("paper_id") or hit.get("id")
+        paper = hit if isinstance(hit, Paper) else getattr(hit, "paper", None)
+        if isinstance(paper, Paper):
+            papers.append(paper)
+        else:
+            ids.append(getattr(hit, "paper_id", hit))
+    if ids:
+        found = {p.pk: p for p in Paper.objects.filter(pk__in=[i for i in ids if isinstance(i, int)])}
+        found.update({p.arxiv_id: p for p in Paper.objects.filter(arxiv_id__in=[i for i in ids if isinstance(i, str)])})
+        papers.extend(found[i] for i in ids if i in found)
+    return [p for p in papers if not p.hidden]
+
+
+from .submissions import pending_submission_ids, resolve_submissions  # noqa: E402,F401  (public API)

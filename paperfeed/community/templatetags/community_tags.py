@@ -1,23 +1,83 @@
-"""Template tags for community widgets: {% vote_button paper %}, {% vote_sparkline paper %}."""
+"""Template tags for community widgets: {% vote_button paper %}, {% vote_sparkline paper %}, {% paper_actions paper %}."""
+
+from __future__ import annotations
 
 from django import template
+from django.middleware.csrf import get_token
+from django.template.loader import render_to_string
+from django.templatetags.static import static
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+
+from paperfeed.community import services, sparkline
+from paperfeed.community.models import Collection
 
 register = template.Library()
 
 
+def _voted_ids(request) -> set[int]:
+    """The signed-in user's voted paper ids, fetched once per request."""
+    if request is None:
+        return set()
+    if not hasattr(request, "_community_voted_ids"):
+        request._community_voted_ids = services.voted_paper_ids(request.user)
+    return request._community_voted_ids
+
+
+def _assets(request) -> SafeString:
+    """The widgets' CSS and JS, emitted with the first widget of a page only."""
+    if request is None or getattr(request, "_community_assets", False):
+        return SafeString("")
+    request._community_assets = True
+    return format_html(
+        '<link rel="stylesheet" href="{}"><script src="{}" defer></script>',
+        static("community/community.css"),
+        static("community/vote.js"),
+    )
+
+
+def _vote_context(context, paper) -> dict:
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    signed_in = bool(user and user.is_authenticated)
+    return {
+        "paper": paper,
+        "voted": signed_in and paper.pk in _voted_ids(request),
+        "signed_in": signed_in,
+        "csrf_token": get_token(request) if request is not None and signed_in else "",
+        "next": request.get_full_path() if request is not None else "",
+        "assets": _assets(request),
+    }
+
+
 @register.simple_tag(takes_context=True)
-def vote_button(context, paper) -> str:
-    """Upvote button for a paper (stub: renders nothing until the community work lands)."""
-    return ""
+def vote_button(context, paper) -> SafeString:
+    """Upvote toggle for a paper: a POST form that works without JS and updates in place with it."""
+    return SafeString(render_to_string("community/_vote_button.html", _vote_context(context, paper)))
 
 
 @register.simple_tag
-def vote_sparkline(paper) -> str:
-    """Small SVG of the paper's vote history (stub)."""
-    return ""
+def vote_sparkline(paper) -> SafeString:
+    """Small SVG of the paper's counted votes per day over the last 30 days (nothing if none)."""
+    counts = services.vote_history(paper, days=30)
+    total = sum(counts)
+    return sparkline.bars(counts, label=f"{total} vote{'s' if total != 1 else ''} in the last 30 days, per day")
+
+
+@register.simple_tag
+def trend_sparkline(values) -> SafeString:
+    """Line SVG of a trending score across its window."""
+    return sparkline.line(list(values or []), label="trending score across the window")
 
 
 @register.simple_tag(takes_context=True)
-def paper_actions(context, paper) -> str:
-    """Vote button, add-to-collection and submit actions for a paper page (stub)."""
-    return ""
+def paper_actions(context, paper) -> SafeString:
+    """Vote button plus, for signed-in users, add to one of their collections (or a new one)."""
+    ctx = _vote_context(context, paper)
+    request = context.get("request")
+    ctx["collections"] = (
+        list(Collection.objects.filter(owner=request.user).order_by("name").values("pk", "name"))
+        if ctx["signed_in"]
+        else []
+    )
+    return SafeString(render_to_string("community/_paper_actions.html", ctx))

@@ -1,0 +1,143 @@
+"""Paper submissions: by arXiv id or URL, onto today's daily page, or queued until the paper is fetched.
+
+Rules (settings): ``SUBMISSION_MAX_AGE_DAYS`` (a paper first submitted to arXiv longer ago is
+rejected), ``SUBMISSIONS_PER_USER_PER_DAY`` (per account, rolling 24 h). A paper already submitted
+(listed or queued) is recorded as a duplicate pointing to the first submission.
+
+Listing: a submitted paper that is in the catalogue is put on the daily page of the day it is
+submitted (or, when queued, the day it is resolved) by setting ``Paper.listing_date`` to that day
+when it had none or an earlier one; the previous date is kept in ``Submission.previous_listing_date``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from paperfeed.catalog.models import Paper
+
+from .arxiv_ids import id_month, normalise_arxiv_id
+from .models import Profile, Submission
+
+Status = Submission.Status
+
+
+class SubmissionError(Exception):
+    """A submission the user cannot make; the message says why and what to do."""
+
+
+def max_age_days() -> int:
+    return int(getattr(settings, "SUBMISSION_MAX_AGE_DAYS", 14))
+
+
+def per_day_limit() -> int:
+    return int(getattr(settings, "SUBMISSIONS_PER_USER_PER_DAY", 10))
+
+
+def submit_paper(*, user, text: str, now: dt.datetime | None = None) -> Submission:
+    """Record a user's submission of an arXiv id or URL and act on it; raises SubmissionError."""
+    now = now or timezone.now()
+    arxiv_id = normalise_arxiv_id(text)
+    if arxiv_id is None:
+        raise SubmissionError(
+            f"“{text.strip()[:100]}” is not an arXiv id or URL. "
+            "Try 2406.07550, arXiv:2406.07550v2 or https://arxiv.org/abs/2406.07550."
+        )
+    if Profile.objects.filter(user=user, banned=True).exists():
+        raise SubmissionError("Your account is suspended: submissions are disabled.")
+    recent = Submission.objects.filter(user=user, created_at__gt=now - dt.timedelta(days=1)).count()
+    if recent >= per_day_limit():
+        raise SubmissionError(
+            f"You have made {recent} submissions in the last 24 hours; the limit is {per_day_limit()}. "
+            "Please try again tomorrow."
+        )
+    with transaction.atomic():
+        sub = Submission(user=user, raw=text.strip()[:500], arxiv_id=arxiv_id, created_at=now)
+        first = (
+            Submission.objects.filter(arxiv_id=arxiv_id, status__in=[Status.LISTED, Status.QUEUED])
+            .order_by("created_at", "id")
+            .first()
+        )
+        if first is not None:
+            sub.status, sub.duplicate_of, sub.paper = Status.DUPLICATE, first, first.paper
+            sub.detail = f"Already submitted on {first.created_at:%Y-%m-%d}."
+            sub.resolved_at = now
+            sub.save()
+            return sub
+        paper = Paper.objects.filter(arxiv_id=arxiv_id).first()
+        if paper is None:
+            _queue(sub, now)
+        else:
+            _place(sub, paper, now)
+        sub.save()
+    return sub
+
+
+def _too_old(first_seen: dt.date | None, today: dt.date) -> bool:
+    return first_seen is not None and first_seen < today - dt.timedelta(days=max_age_days())
+
+
+def _queue(sub: Submission, now: dt.datetime) -> None:
+    """Not in the catalogue: queue it, unless its id alone proves it too old."""
+    issued = id_month(sub.arxiv_id)
+    # An id from month M may be as late as the month's last day; only reject when that is too old.
+    last_possible = None
+    if issued is not None:
+        last_possible = (issued.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
+    if _too_old(last_possible, now.date()) or (issued is None and "/" in sub.arxiv_id):
+        sub.status = Status.REJECTED
+        sub.detail = f"Papers older than {max_age_days()} days cannot be submitted."
+        sub.resolved_at = now
+        return
+    sub.status = Status.QUEUED
+    sub.detail = "Not in the catalogue yet: it will be fetched from arXiv and then listed."
+
+
+def _place(sub: Submission, paper: Paper, now: dt.datetime) -> None:
+    """In the catalogue: list it on today's page, or reject it (hidden, too old)."""
+    today = now.date()
+    sub.paper = paper
+    sub.resolved_at = now
+    first_seen = paper.submitted_at.date() if paper.submitted_at else id_month(paper.arxiv_id)
+    if paper.hidden:
+        sub.status, sub.detail = Status.REJECTED, "This paper was removed by the moderators."
+    elif _too_old(first_seen, today):
+        sub.status = Status.REJECTED
+        sub.detail = (
+            f"This paper was first submitted to arXiv on {first_seen:%Y-%m-%d}; "
+            f"only papers from the last {max_age_days()} days can be submitted."
+        )
+    else:
+        sub.status = Status.LISTED
+        sub.previous_listing_date = paper.listing_date
+        sub.listed_on = today if paper.listing_date is None or paper.listing_date < today else paper.listing_date
+        if sub.listed_on != paper.listing_date:
+            Paper.objects.filter(pk=paper.pk).update(listing_date=sub.listed_on)
+            paper.listing_date = sub.listed_on
+        sub.detail = f"Listed on the daily page of {sub.listed_on:%Y-%m-%d}."
+
+
+def pending_submission_ids() -> list[str]:
+    """arXiv ids (no version) submitted but not in the catalogue yet, oldest submission first."""
+    ids = Submission.objects.filter(status=Status.QUEUED).order_by("created_at", "id").values_list("arxiv_id", flat=True)
+    return list(dict.fromkeys(ids))
+
+
+def resolve_submissions(*, now: dt.datetime | None = None) -> int:
+    """Link queued submissions whose paper has arrived in the catalogue; returns how many were resolved."""
+    now = now or timezone.now()
+    queued = list(Submission.objects.filter(status=Status.QUEUED).order_by("created_at", "id"))
+    papers = Paper.objects.in_bulk({s.arxiv_id for s in queued}, field_name="arxiv_id")
+    resolved = 0
+    for sub in queued:
+        paper = papers.get(sub.arxiv_id)
+        if paper is None:
+            continue
+        with transaction.atomic():
+            _place(sub, paper, now)
+            sub.save()
+        resolved += 1
+    return resolved
