@@ -1,8 +1,8 @@
 """BibTeX export, pure: plain paper data in, a ``.bib`` text out.
 
-Text is escaped for LaTeX (``& % # _ { } ~ ^ \\`` outside math), balanced ``$…$`` math is kept as
-written, and every field is wrapped in braces, so any title or author list yields a file that
-BibTeX parses and LaTeX compiles.
+Text is escaped for LaTeX (``& % # _ { } ~ ^ \\ $`` outside math), balanced ``$…$`` math is kept as
+written, and every field is wrapped in braces whose count always balances (BibTeX counts braces
+even when escaped), so any title or author list yields a file BibTeX parses and LaTeX compiles.
 """
 
 from __future__ import annotations
@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 
 _SPECIALS = {
     "\\": r"\textbackslash{}",
-    "{": r"\{",
-    "}": r"\}",
+    # BibTeX counts braces even when escaped, so a lone brace must not appear as \{ or \}.
+    "{": r"\textbraceleft{}",
+    "}": r"\textbraceright{}",
     "&": r"\&",
     "%": r"\%",
     "#": r"\#",
@@ -46,10 +47,9 @@ def escape_text(text: str) -> str:
 
 
 def _balanced(math: str) -> bool:
+    """Whether braces balance as BibTeX counts them (escaped or not)."""
     depth = 0
-    for i, ch in enumerate(math):
-        if ch in "{}" and i and math[i - 1] == "\\":
-            continue
+    for ch in math:
         depth += 1 if ch == "{" else -1 if ch == "}" else 0
         if depth < 0:
             return False
