@@ -10,7 +10,6 @@ import traceback
 from collections.abc import Iterator
 from typing import Any
 
-from django.db import close_old_connections
 from django.utils import timezone
 
 from paperfeed.jobs.models import JobRun
@@ -41,8 +40,6 @@ def _describe(exc: BaseException) -> str:
 
 
 def _finish(run: JobRun, start: float, counts: dict, *, ok: bool, error: str) -> None:
-    # A failed body may have broken the connection (e.g. a database error): use a fresh one.
-    close_old_connections()
     run.finished_at = timezone.now()
     run.duration_s = round(time.monotonic() - start, 3)
     run.ok = ok

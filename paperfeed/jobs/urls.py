@@ -1,3 +1,12 @@
-from django.urls import path  # noqa: F401
+"""Health check and job status."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from paperfeed.jobs import views
+
+app_name = "jobs"
+
+urlpatterns = [
+    path("healthz", views.healthz, name="healthz"),
+    path("status", views.status, name="status"),
+]

@@ -1,0 +1,213 @@
+"""The scheduler behind ``paperfeed worker``: periodic jobs, leased so that workers never overlap.
+
+Why not a task-queue library: django-tasks 0.12 (installed) defines the Task API but no longer
+ships a database backend or a worker (they moved to the separate django-tasks-db package), and
+neither schedules periodic work. What paperfeed needs is small: five periodic jobs, each run at
+most once at a time across any number of worker processes, each run recorded. That is a lease
+row per job claimed with one conditional UPDATE (``SELECT … FOR UPDATE SKIP LOCKED`` on
+PostgreSQL), renewed while the job runs and released with the next due time. Cron or systemd
+timers can replace the worker entirely: every job is also a command (docs/sources-and-jobs.md).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import importlib
+import logging
+import os
+import socket
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from django.db import close_old_connections, connection, connections, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from paperfeed.jobs import conf
+from paperfeed.jobs.models import JobLease
+from paperfeed.jobs.runs import record_run
+
+log = logging.getLogger(__name__)
+RETRY_AFTER_FAILURE = dt.timedelta(minutes=10)
+
+
+@dataclasses.dataclass
+class Job:
+    """A periodic job: ``run(stop)`` returns counts; ``interval()`` and ``enabled()`` are read each tick."""
+
+    name: str
+    run: Callable[[threading.Event], dict[str, Any]]
+    interval: Callable[[], dt.timedelta]
+    enabled: Callable[[], bool] = lambda: True
+    lease: dt.timedelta = dt.timedelta(hours=1)
+
+
+def _optional(module: str, name: str) -> Callable | None:
+    """A function another app may not have written yet (guarded, so the worker runs regardless)."""
+    try:
+        return getattr(importlib.import_module(module), name, None)
+    except ImportError:
+        return None
+
+
+def _harvest(stop: threading.Event) -> dict[str, Any]:
+    from paperfeed.jobs.harvest import run_harvest
+
+    return run_harvest(stop=stop)
+
+
+def _stars(stop: threading.Event) -> dict[str, Any]:
+    from paperfeed.jobs.stars import refresh_stars
+
+    return refresh_stars(stop=stop)
+
+
+def _submissions(stop: threading.Event) -> dict[str, Any]:
+    from paperfeed.jobs.fetch import fetch_pending_submissions
+
+    return fetch_pending_submissions()
+
+
+def _embed(stop: threading.Event) -> dict[str, Any]:
+    embed_pending = _optional("paperfeed.search.services", "embed_pending")
+    return {"embedded": embed_pending()} if embed_pending else {"skipped": "search not available"}
+
+
+def _digests(stop: threading.Event) -> dict[str, Any]:
+    send_due = _optional("paperfeed.digests.services", "send_due")
+    if send_due is None:
+        return {"skipped": "digests not available"}
+    stats = send_due(now=timezone.now())
+    if dataclasses.is_dataclass(stats):
+        return {k: v for k, v in dataclasses.asdict(stats).items() if isinstance(v, int | float | str)}
+    return {"result": stats if isinstance(stats, int | dict) else str(stats)}
+
+
+def _minutes(name: str) -> Callable[[], dt.timedelta]:
+    return lambda: dt.timedelta(minutes=conf.get_float(name))
+
+
+def default_jobs() -> list[Job]:
+    """The jobs ``paperfeed worker`` schedules."""
+    return [
+        Job("harvest", _harvest, _minutes("HARVEST_INTERVAL_MINUTES"), conf.harvest_enabled, dt.timedelta(hours=3)),
+        Job("stars", _stars, lambda: dt.timedelta(hours=conf.get_float("STARS_INTERVAL_HOURS")),
+            conf.stars_enabled, dt.timedelta(hours=3)),
+        Job("submissions", _submissions, _minutes("SUBMISSIONS_INTERVAL_MINUTES"),
+            lambda: _optional("paperfeed.community.services", "pending_submission_ids") is not None),
+        Job("embed", _embed, lambda: dt.timedelta(seconds=conf.get_float("EMBED_INTERVAL_SECONDS")),
+            lambda: _optional("paperfeed.search.services", "embed_pending") is not None),
+        Job("digests", _digests, _minutes("DIGEST_INTERVAL_MINUTES"),
+            lambda: _optional("paperfeed.digests.services", "send_due") is not None),
+    ]
+
+
+# --- leases -----------------------------------------------------------------------------------
+
+
+def claim(name: str, *, owner: str, now: dt.datetime, lease: dt.timedelta, force: bool = False) -> bool:
+    """Atomically take job ``name`` if it is due (or ``force``) and nobody holds an unexpired lease."""
+    JobLease.objects.get_or_create(name=name, defaults={"next_run_at": now})
+    free = Q(leased_until__isnull=True) | Q(leased_until__lt=now)
+    due = Q() if force else (Q(next_run_at__isnull=True) | Q(next_run_at__lte=now))
+    if connection.features.has_select_for_update_skip_locked:
+        # PostgreSQL: a worker that finds the row locked by another skips it instead of waiting.
+        with transaction.atomic():
+            row = JobLease.objects.select_for_update(skip_locked=True).filter(free & due, name=name).first()
+            if row is None:
+                return False
+            row.owner, row.leased_until = owner, now + lease
+            row.save(update_fields=["owner", "leased_until"])
+            return True
+    # SQLite: one conditional UPDATE is atomic (writers are serialised).
+    return JobLease.objects.filter(free & due, name=name).update(owner=owner, leased_until=now + lease) == 1
+
+
+def renew(name: str, *, owner: str, now: dt.datetime, lease: dt.timedelta) -> bool:
+    """Extend our lease on a running job; False if it is no longer ours."""
+    return JobLease.objects.filter(name=name, owner=owner).update(leased_until=now + lease) == 1
+
+
+def release(name: str, *, owner: str, next_run_at: dt.datetime) -> None:
+    """Give the job back and say when it is next due."""
+    JobLease.objects.filter(name=name, owner=owner).update(owner="", leased_until=None, next_run_at=next_run_at)
+
+
+# --- the worker -------------------------------------------------------------------------------
+
+
+class Worker:
+    """Runs due jobs, each in its own thread, until ``stop`` is set."""
+
+    def __init__(self, jobs: list[Job] | None = None, *, owner: str | None = None,
+                 now: Callable[[], dt.datetime] = timezone.now) -> None:
+        self.jobs = jobs if jobs is not None else default_jobs()
+        self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
+        self.now = now
+        self.stop = threading.Event()
+        self.running: dict[str, threading.Thread] = {}
+
+    def run_due(self, *, inline: bool = False, only: list[str] | None = None, force: bool = False) -> list[str]:
+        """Start every enabled job that is due and not running anywhere; return their names."""
+        started = []
+        for job in self.jobs:
+            if only is not None and job.name not in only:
+                continue
+            if job.name in self.running or not (force or job.enabled()):
+                continue
+            if not claim(job.name, owner=self.owner, now=self.now(), lease=job.lease, force=force):
+                continue
+            started.append(job.name)
+            if inline:
+                self._execute(job)
+            else:
+                thread = threading.Thread(target=self._execute_in_thread, args=(job,), name=f"job-{job.name}", daemon=True)
+                self.running[job.name] = thread
+                thread.start()
+        return started
+
+    def _execute_in_thread(self, job: Job) -> None:
+        try:
+            self._execute(job)
+        finally:
+            connections.close_all()  # this thread's connections only
+            self.running.pop(job.name, None)
+
+    def _execute(self, job: Job) -> None:
+        started = self.now()
+        ok = False
+        try:
+            with record_run(job.name, host=self.owner) as counts:
+                counts.update(job.run(self.stop))
+            ok = True
+        except Exception:
+            log.exception("job %s failed", job.name)
+        finally:
+            after = job.interval() if ok else min(job.interval(), RETRY_AFTER_FAILURE)
+            release(job.name, owner=self.owner, next_run_at=started + after)
+
+    def heartbeat(self) -> None:
+        """Renew the leases of the jobs this worker is running."""
+        now = self.now()
+        for job in self.jobs:
+            if job.name in self.running:
+                renew(job.name, owner=self.owner, now=now, lease=job.lease)
+
+    def run_forever(self, *, tick: float | None = None, grace: float = 60.0) -> None:
+        """Loop until ``stop`` is set (SIGTERM/SIGINT in the command), then let running jobs finish."""
+        tick = tick if tick is not None else conf.get_float("WORKER_TICK_SECONDS")
+        log.info("worker %s started: %s", self.owner, ", ".join(j.name for j in self.jobs if j.enabled()))
+        while not self.stop.is_set():
+            close_old_connections()  # as Django does around each request: drop broken or stale connections
+            try:
+                self.heartbeat()
+                self.run_due()
+            except Exception:  # a database hiccup must not kill the scheduler
+                log.exception("worker tick failed")
+                close_old_connections()
+            self.stop.wait(tick)
+        for thread in list(self.running.values()):
+            thread.join(grace)
+        close_old_connections()

@@ -1,0 +1,142 @@
+"""The scheduler: leases (no job runs twice at once), recorded runs, failures, threads, stop."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+
+import pytest
+
+from paperfeed.jobs.models import JobLease, JobRun
+from paperfeed.jobs.worker import Job, Worker, claim, default_jobs, release
+
+T0 = dt.datetime(2026, 6, 20, 12, tzinfo=dt.UTC)
+HOUR = dt.timedelta(hours=1)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.t = T0
+
+    def __call__(self) -> dt.datetime:
+        return self.t
+
+
+@pytest.mark.django_db
+def test_claim_is_exclusive_until_released_and_due():
+    assert claim("harvest", owner="a", now=T0, lease=HOUR)
+    assert not claim("harvest", owner="b", now=T0 + dt.timedelta(minutes=5), lease=HOUR)
+    release("harvest", owner="a", next_run_at=T0 + HOUR)
+    assert not claim("harvest", owner="b", now=T0 + dt.timedelta(minutes=30), lease=HOUR)  # not due
+    assert claim("harvest", owner="b", now=T0 + dt.timedelta(minutes=30), lease=HOUR, force=True)
+    # b crashes without releasing: once its lease expires, a takes over.
+    assert not claim("harvest", owner="a", now=T0 + dt.timedelta(minutes=80), lease=HOUR)
+    assert claim("harvest", owner="a", now=T0 + dt.timedelta(minutes=91), lease=HOUR)
+    assert JobLease.objects.get(name="harvest").owner == "a"
+
+
+@pytest.mark.django_db
+def test_worker_records_runs_and_schedules_next():
+    clock = Clock()
+    calls: list[str] = []
+
+    def good(stop):
+        calls.append("good")
+        return {"papers": 3}
+
+    def bad(stop):
+        raise RuntimeError("arXiv is down")
+
+    jobs = [Job("good", good, lambda: HOUR), Job("bad", bad, lambda: 24 * HOUR),
+            Job("off", good, lambda: HOUR, enabled=lambda: False)]
+    worker = Worker(jobs, owner="w1", now=clock)
+    assert worker.run_due(inline=True) == ["good", "bad"]
+    good_run, bad_run = JobRun.objects.get(name="good"), JobRun.objects.get(name="bad")
+    assert good_run.ok and good_run.counts == {"papers": 3} and good_run.duration_s is not None
+    assert bad_run.ok is False and "RuntimeError: arXiv is down" in bad_run.error
+    assert JobLease.objects.get(name="good").next_run_at == T0 + HOUR
+    # A failed job is retried sooner than its interval.
+    assert JobLease.objects.get(name="bad").next_run_at == T0 + dt.timedelta(minutes=10)
+    assert worker.run_due(inline=True) == []
+    clock.t = T0 + dt.timedelta(minutes=11)
+    assert worker.run_due(inline=True) == ["bad"]
+    clock.t = T0 + HOUR
+    assert worker.run_due(inline=True) == ["good", "bad"]  # bad failed again at 0:11, retried at 0:21+
+    assert calls == ["good", "good"]
+    assert not JobRun.objects.filter(name="off").exists()
+
+
+def test_default_jobs_are_guarded():
+    names = [job.name for job in default_jobs()]
+    assert names == ["harvest", "stars", "submissions", "embed", "digests"]
+    from paperfeed.jobs.worker import _optional
+
+    assert _optional("paperfeed.no_such_module", "x") is None
+    assert _optional("paperfeed.jobs.stars", "no_such_function") is None
+
+
+def test_harvest_switch(settings):
+    jobs = {job.name: job for job in default_jobs()}
+    settings.HARVEST_ENABLED = "0"
+    assert not jobs["harvest"].enabled() and not jobs["stars"].enabled()
+    settings.STARS_ENABLED = "1"
+    assert jobs["stars"].enabled()
+    settings.HARVEST_ENABLED = "1"
+    settings.HARVEST_INTERVAL_MINUTES = "30"
+    assert jobs["harvest"].enabled() and jobs["harvest"].interval() == dt.timedelta(minutes=30)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_claims_only_one_wins():
+    barrier = threading.Barrier(6)
+    wins: list[str] = []
+
+    def contender(name: str) -> None:
+        from django.db import connection
+
+        try:
+            barrier.wait()
+            if claim("stars", owner=name, now=T0, lease=HOUR):
+                wins.append(name)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=contender, args=(f"w{i}",)) for i in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert len(wins) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_never_run_a_job_twice_and_stop_cleanly():
+    entered = threading.Event()
+    release_job = threading.Event()
+    runs: list[str] = []
+
+    def slow(stop):
+        runs.append(threading.current_thread().name)
+        entered.set()
+        release_job.wait(20)
+        return {"stopped": stop.is_set()}
+
+    jobs = [Job("slow", slow, lambda: HOUR)]
+    w1, w2 = Worker(jobs, owner="w1"), Worker(jobs, owner="w2")
+    t1 = threading.Thread(target=w1.run_forever, kwargs={"tick": 0.05})
+    t1.start()
+    try:
+        assert entered.wait(20)
+        for _ in range(5):
+            assert w2.run_due(inline=True) == []  # leased by w1
+        w1.stop.set()
+        release_job.set()
+        t1.join(20)
+        assert not t1.is_alive()
+    finally:
+        w1.stop.set()
+        release_job.set()
+    assert len(runs) == 1
+    run = JobRun.objects.get(name="slow")
+    assert run.ok and run.counts == {"stopped": True}
+    assert JobLease.objects.get(name="slow").owner == ""
