@@ -5,6 +5,8 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from django import template
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import mark_safe
 
 register = template.Library()
 
@@ -18,3 +20,21 @@ def http_url(value: object) -> str:
     except ValueError:
         return "#"
     return text if scheme in ("http", "https") else "#"
+
+
+@register.simple_tag
+def author_list(links, limit: int = 0) -> str:
+    """Comma-separated author names, linked where they have a page; ``limit`` > 0 adds "+N more".
+
+    One tag instead of a template loop: a listing renders hundreds of names.
+    """
+    links = list(links or [])
+    shown = links[:limit] if limit > 0 else links
+    parts = [
+        format_html('<a href="{}">{}</a>', url, name) if url else format_html("<span>{}</span>", name)
+        for name, url in shown
+    ]
+    html = mark_safe(", ".join(conditional_escape(part) for part in parts))  # every part escaped above
+    if len(links) > len(shown):
+        html += format_html(', <span class="more">+{} more</span>', len(links) - len(shown))
+    return html
