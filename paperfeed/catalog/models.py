@@ -76,8 +76,10 @@ class Author(models.Model):
 class Authorship(models.Model):
     """An author's place in a paper's author list."""
 
-    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="authorships")
-    author = models.ForeignKey(Author, on_delete=models.CASCADE, related_name="authorships")
+    # No single-column FK indexes: the unique (paper, position) and the (author, paper) index cover
+    # both directions, and two fewer indexes make bulk ingest markedly faster.
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="authorships", db_index=False)
+    author = models.ForeignKey(Author, on_delete=models.CASCADE, related_name="authorships", db_index=False)
     position = models.PositiveIntegerField()
 
     class Meta:
@@ -88,7 +90,7 @@ class Authorship(models.Model):
 class PaperVersion(models.Model):
     """One arXiv version (v1, v2, …) with its date."""
 
-    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="versions")
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="versions", db_index=False)  # see unique
     version = models.PositiveIntegerField()
     created_at = models.DateTimeField(null=True, blank=True)
     size = models.CharField(max_length=64, blank=True, default="")
@@ -113,7 +115,7 @@ class CodeLink(models.Model):
         HF = "hf", "Hugging Face"
         USER = "user", "user"
 
-    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="code_links")
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="code_links", db_index=False)  # see unique
     url = models.URLField(max_length=1000)
     kind = models.CharField(max_length=16, choices=Kind.choices)
     source = models.CharField(max_length=16, choices=Source.choices)

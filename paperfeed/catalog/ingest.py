@@ -1,0 +1,322 @@
+"""Ingest: upsert PaperRecords into the catalogue, idempotently, one transaction per batch.
+
+Each batch reads what is known about its papers in a few bulk queries, merges the records in
+memory (``paperfeed.catalog.merge``) and writes only what changed with multi-row statements. A
+crash loses at most the batch in flight; a rerun finds the committed batches unchanged and
+resumes. Papers, Authors/Authorships, PaperVersions and CodeLinks are maintained together.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import itertools
+import json
+from collections.abc import Callable, Iterable, Iterator
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from paperfeed.catalog.authors import author_key, author_slug  # noqa: F401 - re-exported
+from paperfeed.catalog.merge import PaperState, merge
+from paperfeed.catalog.models import Author, Authorship, CodeLink, Paper, PaperVersion
+from paperfeed.catalog.records import PaperRecord
+from paperfeed.catalog.sources.reading import MAX_TITLE_CHARS, ParseError
+
+# Sources that only fill blanks: their text is a copy of arXiv's, so arXiv's own wins.
+SECONDARY_SOURCES = frozenset({"hf", "hf_daily"})
+MAX_KEPT_ERRORS = 10_000
+_CHUNK = 900  # ids per IN (...) query: under SQLite's and PostgreSQL's parameter limits
+
+PAPER_COLUMNS = (
+    "arxiv_id", "title", "abstract", "authors", "categories", "primary_category", "version",
+    "submitted_at", "updated_at", "listing_date", "comment", "journal_ref", "doi", "license",
+    "imported_upvotes", "imported_source", "hidden", "content_hash",
+)
+_STATE_FIELDS = (
+    "title", "abstract", "authors", "categories", "version", "submitted_at", "updated_at",
+    "listing_date", "comment", "journal_ref", "doi", "license", "imported_upvotes", "imported_source", "hidden",
+)
+
+
+@dataclasses.dataclass
+class IngestStats:
+    """What an ingest did: papers new, updated, unchanged; records skipped, and why (``errors``)."""
+
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+    errors: list[str] = dataclasses.field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        """Records seen, good and bad."""
+        return self.new + self.updated + self.unchanged + self.skipped
+
+    def add(self, other: IngestStats) -> None:
+        """Accumulate ``other`` into this one."""
+        self.new += other.new
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+        self.skipped += other.skipped
+        self.errors.extend(other.errors[: max(0, MAX_KEPT_ERRORS - len(self.errors))])
+
+    def summary(self) -> str:
+        """One line: ``12 new, 3 updated, 40 unchanged, 2 skipped``."""
+        return f"{self.new:,} new, {self.updated:,} updated, {self.unchanged:,} unchanged, {self.skipped:,} skipped"
+
+
+def upsert_records(
+    records: Iterable[PaperRecord | ParseError],
+    *,
+    batch_size: int | None = None,
+    progress: Callable[[int], None] | None = None,
+    source: str = "",
+    on_error: Callable[[str], None] | None = None,
+) -> IngestStats:
+    """Upsert ``records`` (ParseErrors among them are counted as skipped) and return the stats.
+
+    Idempotent: ingesting the same records again reports them all unchanged. ``progress(n)`` is
+    called after each committed batch with the number of records it held; ``on_error(message)``
+    for each skipped record. ``source`` names where the records came from; Hugging Face ("hf")
+    records only fill fields the catalogue does not know yet.
+    """
+    size = batch_size or getattr(settings, "INGEST_BATCH_SIZE", 2000)
+    stats = IngestStats()
+    writer = _BatchWriter(fill_only=source in SECONDARY_SOURCES)
+    for batch in _batches(records, size):
+        good: list[PaperRecord] = []
+        for item in batch:
+            problem = _problem(item)
+            if problem:
+                stats.skipped += 1
+                if len(stats.errors) < MAX_KEPT_ERRORS:
+                    stats.errors.append(problem)
+                if on_error:
+                    on_error(problem)
+            else:
+                good.append(item)  # type: ignore[arg-type]
+        if good:
+            writer.write(good, stats)
+        if progress:
+            progress(len(batch))
+    return stats
+
+
+def _batches(items: Iterable, size: int) -> Iterator[list]:
+    it = iter(items)
+    while batch := list(itertools.islice(it, size)):
+        yield batch
+
+
+def _problem(item: PaperRecord | ParseError) -> str | None:
+    """Why a record cannot be ingested (None when it can)."""
+    if isinstance(item, ParseError):
+        return str(item)
+    if not isinstance(item, PaperRecord):
+        return f"not a paper record: {type(item).__name__}"
+    if not item.arxiv_id or len(item.arxiv_id) > 64:
+        return f"{item.arxiv_id[:80]!r}: bad arXiv id"
+    if not item.deleted and not (item.title and item.title.strip()):
+        return f"{item.arxiv_id}: missing title"
+    if len(item.title) > MAX_TITLE_CHARS:
+        return f"{item.arxiv_id}: title too long ({len(item.title):,} characters)"
+    return None
+
+
+class _BatchWriter:
+    """Reads, merges and writes one batch at a time; caches author ids across committed batches."""
+
+    def __init__(self, *, fill_only: bool) -> None:
+        self.fill_only = fill_only
+        self.author_ids: dict[str, int] = {}
+
+    def write(self, records: list[PaperRecord], stats: IngestStats) -> None:
+        ids = list(dict.fromkeys(r.arxiv_id for r in records))
+        counts = {"new": 0, "updated": 0, "unchanged": 0}
+        with transaction.atomic():
+            known, pks = _load_states(ids)
+            states = dict(known)
+            for record in records:
+                before = states.get(record.arxiv_id)
+                after = merge(before, record, fill_only=self.fill_only)
+                if before is None and record.deleted:
+                    counts["unchanged"] += 1  # a deletion notice for a paper we never had
+                    continue
+                counts["new" if before is None else "updated" if after != before else "unchanged"] += 1
+                states[record.arxiv_id] = after
+            changed = {i: s for i, s in states.items() if known.get(i) != s}
+            new_authors = self._write(changed, known, pks)
+        self.author_ids.update(new_authors)  # only after the commit: a rollback must not leave stale ids
+        stats.new += counts["new"]
+        stats.updated += counts["updated"]
+        stats.unchanged += counts["unchanged"]
+
+    def _write(self, changed: dict[str, PaperState], known: dict[str, PaperState], pks: dict[str, int]) -> dict[str, int]:
+        if not changed:
+            return {}
+        now = timezone.now()
+        fresh = [s for i, s in changed.items() if i not in known]
+        stale = [s for i, s in changed.items() if i in known]
+        if fresh:
+            floor = _max_pk(Paper)
+            _insert(Paper, [*PAPER_COLUMNS, "vote_count", "created_at", "modified_at"],
+                    [[*_paper_values(s), 0, now, now] for s in fresh])
+            pks.update(Paper.objects.filter(pk__gt=floor).values_list("arxiv_id", "id"))
+        if stale:
+            _update_papers(stale, pks, now)
+        _write_versions(changed, known, pks)
+        _write_links(changed, known, pks)
+        return self._write_authorships(changed, known, pks)
+
+    def _write_authorships(self, changed: dict[str, PaperState], known: dict[str, PaperState], pks: dict[str, int]) -> dict[str, int]:
+        touched = [s for i, s in changed.items() if i not in known or known[i].authors != s.authors]
+        if not touched:
+            return {}
+        names: dict[str, str] = {}
+        for state in touched:
+            for name in state.authors:
+                names.setdefault(author_key(name), name[:512])
+        names.pop("", None)
+        ids = {k: self.author_ids[k] for k in names if k in self.author_ids}
+        missing = [k for k in names if k not in ids]
+        if missing:
+            # Insert the unknown keys (existing ones are ignored), then read back the rows just
+            # added by id range: one cheap query instead of a key lookup per author.
+            floor = _max_pk(Author)
+            _insert(Author, ["key", "name"], [[k, names[k]] for k in missing], ignore_conflicts=True)
+            ids.update((k, i) for k, i in Author.objects.filter(pk__gt=floor).values_list("key", "id") if k in names)
+            ids.update(_author_pks([k for k in missing if k not in ids]))
+        stale_pks = [pks[s.arxiv_id] for s in touched if s.arxiv_id in known]
+        _delete_where_in(Authorship, "paper_id", stale_pks)
+        rows = []
+        for state in touched:
+            seen: set[str] = set()
+            for position, name in enumerate(state.authors):
+                key = author_key(name)
+                if key and key not in seen:  # one Authorship per person and paper
+                    seen.add(key)
+                    rows.append([pks[state.arxiv_id], ids[key], position])
+        _insert(Authorship, ["paper_id", "author_id", "position"], rows)
+        return ids
+
+
+# --- reads --------------------------------------------------------------------------------------
+def _load_states(ids: list[str]) -> tuple[dict[str, PaperState], dict[str, int]]:
+    """The known state and primary key of each paper in ``ids`` that exists."""
+    states: dict[str, PaperState] = {}
+    pks: dict[str, int] = {}
+    for chunk in _chunks(ids):
+        for row in Paper.objects.filter(arxiv_id__in=chunk).values_list("id", "arxiv_id", *_STATE_FIELDS):
+            pk, arxiv_id, *values = row
+            pks[arxiv_id] = pk
+            states[arxiv_id] = PaperState(arxiv_id, **dict(zip(_STATE_FIELDS, values, strict=True)))
+    by_pk = {pk: states[a] for a, pk in pks.items()}
+    for chunk in _chunks(list(by_pk)):
+        for pk, number, created in PaperVersion.objects.filter(paper_id__in=chunk).values_list("paper_id", "version", "created_at"):
+            by_pk[pk].versions[number] = created
+        for pk, url, kind, source in CodeLink.objects.filter(paper_id__in=chunk).values_list("paper_id", "url", "kind", "source"):
+            by_pk[pk].links.setdefault(url.lower(), (url, kind, source))
+    return states, pks
+
+
+def _max_pk(model) -> int:
+    return model.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+
+
+def _author_pks(keys: list[str]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for chunk in _chunks(keys):
+        out.update(Author.objects.filter(key__in=chunk).values_list("key", "id"))
+    return out
+
+
+def _chunks(items: list) -> Iterator[list]:
+    for start in range(0, len(items), _CHUNK):
+        yield items[start : start + _CHUNK]
+
+
+# --- writes -------------------------------------------------------------------------------------
+def _paper_values(state: PaperState) -> list:
+    return [
+        state.arxiv_id, state.title, state.abstract, state.authors, state.categories,
+        (state.categories or [""])[0][:64], state.version, state.submitted_at, state.updated_at,
+        state.listing_date, state.comment, state.journal_ref, state.doi[:255], state.license[:255],
+        state.imported_upvotes, state.imported_source, state.hidden, state.content_hash(),
+    ]
+
+
+def _update_papers(states: list[PaperState], pks: dict[str, int], now: dt.datetime) -> None:
+    columns = [*PAPER_COLUMNS[1:], "modified_at"]
+    fields = [Paper._meta.get_field(c) for c in columns]
+    sets = ", ".join(f"{connection.ops.quote_name(f.column)} = %s" for f in fields)
+    sql = f"UPDATE {connection.ops.quote_name(Paper._meta.db_table)} SET {sets} WHERE id = %s"
+    rows = []
+    for state in states:
+        values = [*_paper_values(state)[1:], now]
+        rows.append([f.get_db_prep_save(v, connection) for f, v in zip(fields, values, strict=True)] + [pks[state.arxiv_id]])
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
+
+
+def _write_versions(changed: dict[str, PaperState], known: dict[str, PaperState], pks: dict[str, int]) -> None:
+    new_rows, dated = [], []
+    for arxiv_id, state in changed.items():
+        before = known[arxiv_id].versions if arxiv_id in known else {}
+        for number, when in state.versions.items():
+            if number not in before:
+                new_rows.append([pks[arxiv_id], number, when, ""])
+            elif before[number] is None and when is not None:
+                dated.append((when, pks[arxiv_id], number))
+    _insert(PaperVersion, ["paper_id", "version", "created_at", "size"], new_rows, ignore_conflicts=True)
+    for when, pk, number in dated:
+        PaperVersion.objects.filter(paper_id=pk, version=number).update(created_at=when)
+
+
+def _write_links(changed: dict[str, PaperState], known: dict[str, PaperState], pks: dict[str, int]) -> None:
+    rows = []
+    for arxiv_id, state in changed.items():
+        before = known[arxiv_id].links if arxiv_id in known else {}
+        rows.extend([pks[arxiv_id], url[:1000], kind, source] for key, (url, kind, source) in state.links.items() if key not in before)
+    _insert(CodeLink, ["paper_id", "url", "kind", "source"], rows, ignore_conflicts=True)
+
+
+def _insert(model, columns: list[str], rows: list[list], *, ignore_conflicts: bool = False) -> None:
+    """Multi-row INSERT through one prepared statement (``executemany``); ``rows`` are adapted in place."""
+    if not rows:
+        return
+    fields = [model._meta.get_field(c) for c in columns]
+    quote = connection.ops.quote_name
+    sql = (
+        f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
+        f"VALUES ({', '.join(['%s'] * len(fields))})"
+    )
+    if ignore_conflicts:
+        sql += " ON CONFLICT DO NOTHING"
+    preps = [(i, p) for i, f in enumerate(fields) if (p := _prep(f)) is not None]
+    if preps:
+        for row in rows:
+            for i, p in preps:
+                row[i] = p(row[i])
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
+
+
+_PLAIN = {"CharField", "TextField", "IntegerField", "PositiveIntegerField", "BigIntegerField", "ForeignKey"}
+
+
+def _prep(field) -> Callable | None:
+    """A value adapter for ``field``: None for plain columns, Django's own for the rest."""
+    internal = field.get_internal_type()
+    if internal in _PLAIN:
+        return None
+    if internal == "JSONField" and connection.vendor == "sqlite":
+        return lambda v: json.dumps(v, ensure_ascii=False)
+    return lambda v: field.get_db_prep_save(v, connection)
+
+
+def _delete_where_in(model, column: str, values: list[int]) -> None:
+    for chunk in _chunks(values):
+        model.objects.filter(**{f"{column}__in": chunk}).delete()
