@@ -50,6 +50,7 @@ class _Tally:
     last_day: int = 0
     last_hour: int = 0
     imported: int = 0
+    listed: dt.date | None = None
     latest: dt.datetime | None = None
     stars: int = 0
 
@@ -105,6 +106,7 @@ def tally(signal: PaperSignal, *, now: dt.datetime, window: str, half_life_hours
             t.score += signal.imported_upvotes * decay(now - ts, half_life_hours)
             t.in_window += signal.imported_upvotes
             t.imported = signal.imported_upvotes
+            t.listed = signal.listing_date
             t.latest = ts if t.latest is None else max(t.latest, ts)
     t.stars = max(signal.stars_today, 0)
     t.score += star_bonus(t.stars)
@@ -132,7 +134,8 @@ def reason(t: _Tally, *, window: str) -> str:
     text = ", ".join(parts)
     extras = []
     if t.imported:
-        extras.append(f"{t.imported} imported upvote{'s' if t.imported != 1 else ''} on its listing day")
+        listed = f" (listed {t.listed:%d %b})" if t.listed else ""
+        extras.append(f"{t.imported} imported upvote{'s' if t.imported != 1 else ''}{listed}")
     if t.stars:
         extras.append(f"code repo +{t.stars} star{'s' if t.stars != 1 else ''} today")
     if local == 0 and extras:

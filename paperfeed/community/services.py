@@ -79,14 +79,21 @@ def voted_paper_ids(user) -> set[int]:
 
 
 def vote_history(paper: Paper, *, today: dt.date | None = None, days: int = 30) -> list[int]:
-    """Counted votes per UTC day for the ``days`` days ending ``today`` (imported upvotes on their day)."""
+    """Counted votes per UTC day over ``days`` days, imported upvotes on their listing day.
+
+    The range ends ``today`` when the paper has activity in it, otherwise on the day of its latest
+    activity, so an older paper still shows the shape of its votes rather than a flat line.
+    """
     today = today or timezone.now().date()
-    start = dt.datetime.combine(today - dt.timedelta(days=days - 1), dt.time(0), tzinfo=dt.UTC)
-    stamps = counted_votes().filter(paper=paper, created_at__gte=start).values_list("created_at", flat=True)
+    stamps = list(counted_votes().filter(paper=paper).order_by("-created_at").values_list("created_at", flat=True)[:5000])
     events = [(ts, 1) for ts in stamps]
     if paper.imported_upvotes > 0 and paper.listing_date:
         events.append((ranking.imported_at(paper.listing_date), paper.imported_upvotes))
-    return ranking.daily_counts(events, today=today, days=days)
+    if not events:
+        return [0] * days
+    latest = min(max(ts.astimezone(dt.UTC).date() for ts, _ in events), today)
+    end = today if latest > today - dt.timedelta(days=days) else latest
+    return ranking.daily_counts(events, today=end, days=days)
 
 
 # --- trending ---------------------------------------------------------------------------------

@@ -78,6 +78,7 @@ def trending(request: HttpRequest) -> HttpResponse:
     context = {
         "rows": rows,
         "window": window,
+        "window_label": ranking.WINDOW_LABELS[window],
         "windows": [(w, ranking.WINDOW_LABELS[w]) for w in ranking.WINDOWS],
         "result": result,
         "page": page,

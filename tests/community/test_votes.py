@@ -127,3 +127,12 @@ def test_vote_history_sparkline_counts_votes_per_day():
 
     svg = vote_sparkline(paper)
     assert svg.startswith("<svg") and svg.count("<rect") == 2 and "3 votes" in svg
+
+
+def test_vote_history_of_an_older_paper_ends_at_its_latest_activity():
+    import datetime as dt
+
+    paper = make_paper(imported_upvotes=7, listing_date=dt.date(2026, 6, 10))
+    make_vote(user=make_user(), paper=paper, at=dt.datetime(2026, 6, 12, 8, tzinfo=dt.UTC))
+    counts = services.vote_history(paper, today=dt.date(2026, 11, 1), days=5)
+    assert counts == [0, 0, 7, 0, 1]  # 8..12 June: imported on the 10th, a vote on the 12th

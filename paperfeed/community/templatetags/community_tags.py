@@ -58,10 +58,10 @@ def vote_button(context, paper) -> SafeString:
 
 @register.simple_tag
 def vote_sparkline(paper) -> SafeString:
-    """Small SVG of the paper's counted votes per day over the last 30 days (nothing if none)."""
+    """Small SVG of the paper's votes per day over 30 days of activity (nothing if it has none)."""
     counts = services.vote_history(paper, days=30)
     total = sum(counts)
-    return sparkline.bars(counts, label=f"{total} vote{'s' if total != 1 else ''} in the last 30 days, per day")
+    return sparkline.bars(counts, label=f"{total} vote{'s' if total != 1 else ''} over 30 days, per day")
 
 
 @register.simple_tag
