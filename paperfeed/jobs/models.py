@@ -21,6 +21,11 @@ class JobRun(models.Model):
         ordering = ["-started_at"]
         indexes = [models.Index(fields=["name", "ok", "-started_at"], name="jobrun_name_ok_idx")]
 
+    @property
+    def error_summary(self) -> str:
+        """The first line of the error (the full text keeps the traceback tail)."""
+        return self.error.splitlines()[0] if self.error else ""
+
     def __str__(self) -> str:
         state = "running" if self.ok is None else ("ok" if self.ok else "failed")
         return f"{self.name} @ {self.started_at:%Y-%m-%d %H:%M} ({state})"

@@ -100,4 +100,5 @@ def harvest_health(*, now: dt.datetime, enabled: bool, stale_hours: int) -> dict
     age_h = (now - reference).total_seconds() / 3600
     info["hours_since_success"] = round(age_h, 2) if last_ok else None
     stale = age_h > stale_hours
-    return {**info, "ok": not stale, "state": "stale" if stale else "fresh"}
+    state = "stale" if stale else ("failing" if last is not None and last.ok is False else "fresh")
+    return {**info, "ok": not stale, "state": state}

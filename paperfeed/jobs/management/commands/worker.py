@@ -44,5 +44,8 @@ class Command(BaseCommand):
 
         signal.signal(signal.SIGTERM, on_signal)
         signal.signal(signal.SIGINT, on_signal)
-        worker.run_forever(tick=opts["tick"])
+        try:
+            worker.run_forever(tick=opts["tick"])
+        except KeyboardInterrupt:
+            raise CommandError("worker stopped at once; running jobs were interrupted (committed work is kept)")
         self.stdout.write("worker stopped")

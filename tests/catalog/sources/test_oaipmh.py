@@ -1,0 +1,159 @@
+"""OAI-PMH parsing (pure) and page fetching against a local replay server."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from paperfeed.catalog.sources.http import FetchError, PoliteClient
+from paperfeed.catalog.sources.oaipmh import (
+    BadResumptionToken,
+    MalformedResponse,
+    OaiError,
+    clean_abstract,
+    fetch_page,
+    list_records_params,
+    parse_page,
+    split_authors,
+)
+from tests.jobs.replay import Reply, ReplayServer, add_nock
+
+FIXTURES = Path(__file__).parent / "fixtures" / "oaipmh"
+RECORDED = "arxiv_abstracts/oai_pmh_recorded"
+
+
+def fixture(name: str) -> bytes:
+    return (FIXTURES / name).read_bytes()
+
+
+def test_page_with_token_and_arxiv_format():
+    page = parse_page(fixture("list_page1.xml"))
+    assert page.token == "tok-1|2"
+    assert page.complete_list_size == 5 and page.cursor == 0
+    first = page.records[0]
+    assert first.arxiv_id == "2606.00001"
+    assert first.authors == ["Ada Lovelace", "Alan M. Turing Jr"]
+    assert first.categories == ["cs.LG", "cs.AI"]
+    # Entities decoded, stray markup keeps its words, paragraphs kept, hard wraps removed.
+    assert first.abstract == "We study Attention Is Still All You Need & show that $x < y$ holds for all inputs.\n\nA second paragraph."
+    assert first.submitted_at == dt.datetime(2026, 6, 12, tzinfo=dt.UTC)
+    assert first.listing_date == dt.date(2026, 6, 15)
+    assert page.records[1].title == "Diffusion Models for Everything"
+
+
+def test_deleted_record_keeps_only_its_id():
+    page = parse_page(fixture("list_page2.xml"))
+    deleted = [r for r in page.records if r.deleted]
+    assert [r.arxiv_id for r in deleted] == ["2601.00099"]
+
+
+def test_last_page_and_malformed_record_reported():
+    page = parse_page(fixture("list_page3.xml"))
+    assert page.token is None
+    assert [r.arxiv_id for r in page.records] == ["2606.00004", "2401.00005"]
+    assert page.skipped == ["oai:arXiv.org:2606.00006: record without title"]
+    old = page.records[1]
+    # An update of an old paper must not move it onto today's listing.
+    assert old.listing_date is None
+    assert old.updated_at == dt.datetime(2026, 6, 15, tzinfo=dt.UTC)
+
+
+def test_arxivraw_versions():
+    v1 = parse_page(fixture("raw_v1.xml")).records[0]
+    v2 = parse_page(fixture("raw_v2.xml")).records[0]
+    assert v1.version == 1 and v1.listing_date == dt.date(2026, 6, 16)
+    assert v2.version == 2 and v2.listing_date is None
+    assert [v for v, _ in v2.versions] == [1, 2]
+    assert v2.submitted_at == dt.datetime(2026, 6, 15, 17, 59, 59, tzinfo=dt.UTC)
+    assert v2.updated_at == dt.datetime(2026, 6, 18, 9, 30, tzinfo=dt.UTC)
+    assert v2.authors == ["Grace Hopper", "John Backus", "Frances E. Allen"]
+    assert v2.journal_ref == "PLDI 2026" and v2.doi == "10.1145/0000000"
+
+
+def test_protocol_errors():
+    with pytest.raises(BadResumptionToken):
+        parse_page(fixture("bad_token.xml"))
+    empty = parse_page(fixture("no_records.xml"))
+    assert empty.records == [] and empty.token is None
+    body = fixture("bad_token.xml").replace(b"badResumptionToken", b"badArgument")
+    with pytest.raises(OaiError) as err:
+        parse_page(body)
+    assert err.value.code == "badArgument"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        fixture("list_page1.xml")[:-200],  # truncated
+        b"<html><body>Retry after 10 seconds</body></html>",
+        b"",
+        b"<OAI-PMH xmlns='http://www.openarchives.org/OAI/2.0/'><Identify/></OAI-PMH>",
+    ],
+)
+def test_malformed_documents(body):
+    with pytest.raises(MalformedResponse):
+        parse_page(body)
+
+
+def test_helpers():
+    assert split_authors("A. One, B. Two (MIT), and C. Three") == ["A. One", "B. Two", "C. Three"]
+    assert split_authors("Solo Author") == ["Solo Author"]
+    assert clean_abstract("  line one\nline two\n  para two\n") == "line one line two\n\npara two"
+    assert list_records_params(prefix="arXivRaw", from_date=dt.date(2026, 1, 1), until_date=None, set_spec="cs") == {
+        "verb": "ListRecords", "metadataPrefix": "arXivRaw", "from": "2026-01-01", "set": "cs"}
+    with pytest.raises(ValueError):
+        list_records_params(prefix="oai_dc", from_date=None, until_date=None, set_spec=None)
+
+
+def _client() -> PoliteClient:
+    return PoliteClient(interval=0, backoff=0.01, sleep=lambda s: None)
+
+
+def test_fetch_page_retries_a_truncated_body():
+    with ReplayServer() as server, _client() as client:
+        body = fixture("list_page1.xml")
+        server.add("/oai", Reply(200, body[:-300]), Reply(200, body, truncate=500), Reply(200, body))
+        page = fetch_page(client, server.url + "/oai", {"verb": "ListRecords"})
+    assert page.token == "tok-1|2"
+    assert len(server.requests) == 3
+
+
+def test_fetch_page_gives_up_on_persistent_garbage():
+    with ReplayServer() as server, _client() as client:
+        server.add("/oai", Reply(200, "<html>maintenance</html>"))
+        with pytest.raises(FetchError, match="malformed"):
+            fetch_page(client, server.url + "/oai", {"verb": "ListRecords"}, attempts=2)
+
+
+def test_recorded_arxiv_exchange_with_503_retry_after(shared_data):
+    """The real 2018 exchange: a 503 with Retry-After: 10, then a 200 with two records."""
+    sleeps: list[float] = []
+    with ReplayServer() as server:
+        add_nock(server, shared_data / RECORDED / "oaipmh-listrecords---should-list-identifiers-from-arxiv.json")
+        with PoliteClient(interval=0, sleep=sleeps.append) as client:
+            params = list_records_params(
+                prefix="arXiv", from_date=dt.date(2015, 1, 1), until_date=dt.date(2015, 1, 3), set_spec=None)
+            page = fetch_page(client, server.url + "/oai2", params)
+    assert sleeps == [10.0]
+    assert [r.arxiv_id for r in page.records] == ["1412.8544", "hep-th/9504118"]
+    ks = page.records[0]
+    assert ks.authors == ["Sander Uijlen", "Bas Westerbaan"]
+    assert ks.doi == "10.4204/EPTCS.172.11" and ks.journal_ref == "EPTCS 172, 2014, pp. 154-164"
+    assert page.records[1].abstract.count('"strength"') == 1
+    assert page.token is None
+
+
+def test_recorded_non_listrecords_exchanges_are_rejected_cleanly(shared_data):
+    """Identify / ListSets / ListIdentifiers answers are valid OAI-PMH but not record pages."""
+    folder = shared_data / RECORDED
+    names = sorted(p.name for p in folder.glob("*.json"))
+    assert len(names) == 7
+    for name in ("oaipmh-identify---should-identify-arxiv.json", "oaipmh-listsets---should-list-arxiv-sets.json",
+                 "oaipmh-listidentifiers---should-list-identifiers-from-arxiv.json"):
+        from tests.jobs.replay import load_nock
+
+        ((_, _, reply),) = load_nock(folder / name)
+        with pytest.raises(MalformedResponse, match="without ListRecords"):
+            parse_page(reply.payload())

@@ -1,0 +1,126 @@
+"""/healthz and the staff /status page through a failed and then recovered harvest."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import CommandError, call_command
+from django.utils import timezone
+
+from paperfeed.jobs.models import JobRun
+from tests.jobs.replay import Reply, ReplayServer
+
+pytestmark = pytest.mark.django_db
+FIXTURES = Path(__file__).resolve().parent.parent / "catalog" / "sources" / "fixtures" / "oaipmh"
+
+
+class Arxiv:
+    """An OAI-PMH endpoint that can be switched between working and failing."""
+
+    def __init__(self) -> None:
+        self.failing = False
+
+    def __call__(self, request) -> Reply:
+        if self.failing:
+            return Reply(500, "<html>Internal Server Error</html>")
+        return Reply(200, (FIXTURES / "no_records.xml").read_bytes())
+
+
+@pytest.fixture
+def arxiv(settings):
+    endpoint = Arxiv()
+    with ReplayServer() as server:
+        server.add_handler("/oai", endpoint)
+        settings.ARXIV_OAI_URL = server.url + "/oai"
+        settings.ARXIV_REQUEST_INTERVAL = 0
+        settings.ARXIV_RETRY_BACKOFF_SECONDS = 0.01
+        settings.ARXIV_MAX_RETRIES = 1
+        settings.HARVEST_ENABLED = "1"
+        settings.HARVEST_STALE_HOURS = 36
+        yield endpoint
+
+
+@pytest.fixture
+def staff_client(client):
+    user = get_user_model().objects.create_user("ops", "ops@example.org", "a-long-password-1", is_staff=True)
+    client.force_login(user)
+    return client
+
+
+def healthz(client):
+    response = client.get("/healthz")
+    return response.status_code, response.json()
+
+
+def test_failed_then_recovered_harvest(arxiv, client, staff_client):
+    # A fresh install: nothing harvested yet is "pending", not a failure.
+    status, body = healthz(client)
+    assert (status, body["checks"]["harvest"]["state"]) == (200, "pending")
+
+    call_command("harvest", "arxiv", verbosity=0)
+    assert healthz(client)[0] == 200
+
+    # The last success was 40 hours ago, and now arXiv fails.
+    long_ago = timezone.now() - dt.timedelta(hours=40)
+    JobRun.objects.filter(name="harvest").update(started_at=long_ago, finished_at=long_ago)
+    arxiv.failing = True
+    with pytest.raises(CommandError, match="harvest failed"):
+        call_command("harvest", "arxiv", verbosity=0)
+    status, body = healthz(client)
+    assert status == 503 and body["status"] == "unhealthy"
+    harvest = body["checks"]["harvest"]
+    assert harvest["state"] == "stale" and harvest["last_run_ok"] is False
+    assert "HTTP 500" in harvest["last_error"]
+
+    page = staff_client.get("/status")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "unhealthy" in html and "HTTP 500" in html and "failed" in html
+
+    # arXiv is back: the next harvest succeeds and health recovers.
+    arxiv.failing = False
+    call_command("harvest", "arxiv", verbosity=0)
+    status, body = healthz(client)
+    assert status == 200 and body["checks"]["harvest"]["state"] == "fresh"
+    data = staff_client.get("/status?format=json").json()
+    job = next(j for j in data["jobs"] if j["name"] == "harvest")
+    assert job["last"]["ok"] is True and job["last_failed"]["ok"] is False
+    assert data["harvest_states"][0]["watermark"]
+
+
+def test_first_harvest_failing_for_too_long_is_unhealthy(arxiv, client):
+    arxiv.failing = True
+    with pytest.raises(CommandError):
+        call_command("harvest", "arxiv", verbosity=0)
+    status, body = healthz(client)
+    assert (status, body["checks"]["harvest"]["state"]) == (200, "failing")  # not yet stale
+    long_ago = timezone.now() - dt.timedelta(hours=37)
+    JobRun.objects.update(started_at=long_ago)
+    assert healthz(client)[0] == 503
+
+
+def test_disabled_harvest_is_healthy(arxiv, client, settings):
+    settings.HARVEST_ENABLED = "0"
+    JobRun.objects.create(name="harvest", started_at=timezone.now() - dt.timedelta(days=9), ok=False, error="x")
+    status, body = healthz(client)
+    assert status == 200 and body["checks"]["harvest"]["state"] == "disabled"
+
+
+def test_status_page_is_staff_only(client):
+    response = client.get("/status")
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]
+    user = get_user_model().objects.create_user("reader", "r@example.org", "a-long-password-1")
+    client.force_login(user)
+    assert client.get("/status").status_code == 302
+
+
+def test_job_runs_in_admin(staff_client):
+    user = get_user_model().objects.get(username="ops")
+    user.is_superuser = True
+    user.save()
+    JobRun.objects.create(name="stars", started_at=timezone.now(), ok=False, error="RateLimited: wait")
+    response = staff_client.get("/admin/jobs/jobrun/")
+    assert response.status_code == 200 and b"RateLimited: wait" in response.content
