@@ -15,6 +15,7 @@ from .reading import MAX_DOCUMENT_BYTES, BadRecord, ParseError, json_document_it
 from .snapshot import SNAPSHOT_KEYS, record_from_snapshot
 
 FORMATS = ("snapshot", "arxiv_api", "hf_daily")
+UNKNOWN = "unknown format (not an arXiv snapshot, arXiv API or HF daily-papers record)"
 SUFFIXES = (".jsonl", ".jsonl.gz", ".json", ".json.gz", ".ndjson", ".ndjson.gz")
 
 
@@ -55,7 +56,7 @@ def read_records(
             break
     if fmt is None:
         if first and isinstance(first[-1], tuple):
-            raise UnreadableFile(f"{name}:{first[-1][0]}: unknown format (not a snapshot, arXiv API or HF daily record)")
+            raise UnreadableFile(f"{name}:{first[-1][0]}: {UNKNOWN}")
         if not first:
             return  # empty file: nothing to ingest
         raise UnreadableFile(f"{first[-1]} (no readable record in the file)")
@@ -73,13 +74,16 @@ def read_records(
 
 def detect_file_format(path: Path | str) -> str:
     """Name the format of ``path`` from its first readable record (raises UnreadableFile)."""
-    for item in _items(Path(path), str(path)):
-        if not isinstance(item, ParseError):
-            fmt = detect_item_format(item[1])
+    last: tuple[int, Any] | ParseError | None = None
+    for last in _items(Path(path), str(path)):
+        if not isinstance(last, ParseError):
+            fmt = detect_item_format(last[1])
             if fmt:
                 return fmt
-            break
-    raise UnreadableFile(f"{path}: unknown format")
+            raise UnreadableFile(f"{path}:{last[0]}: {UNKNOWN}")
+    if last is None:
+        return "arxiv_api"  # an empty file: any reader yields nothing
+    raise UnreadableFile(f"{last} (no readable record in the file)")
 
 
 def _converter(fmt: str, listing_dates: Mapping[str, dt.date] | None) -> Callable[[Any], Iterator[Any]]:

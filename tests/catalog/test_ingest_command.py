@@ -1,0 +1,98 @@
+"""``paperfeed ingest`` and ``paperfeed demo_setup`` end to end, on a real database."""
+
+import gzip
+import io
+import json
+
+import pytest
+from django.core.management import call_command
+
+from paperfeed.catalog.models import CodeLink, Paper
+
+pytestmark = pytest.mark.django_db
+
+
+def record(n: int, **kw) -> dict:
+    return {"id": f"2606.{n:05d}", "title": f"Paper {n}", "summary": "An abstract.", "authors": ["Ada Lovelace"],
+            "categories": ["cs.LG"], "comment": None, "listing_date": "2026-06-15", **kw}
+
+
+def run(*args) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        call_command("ingest", *args, "--no-progress", stdout=out, stderr=err)
+        code = 0
+    except SystemExit as exc:
+        code = exc.code
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_bad_lines_reported_by_number_good_ones_ingested_then_all_unchanged(tmp_path):
+    path = tmp_path / "mixed.jsonl.gz"
+    lines = [json.dumps(record(1)), "{oops", json.dumps(record(2, title=None)), json.dumps(record(3)),
+             json.dumps(record(4, summary="x" * 200_000)), json.dumps(record(5))]
+    path.write_bytes(gzip.compress(("\n".join(lines) + "\n").encode()))
+    code, out, err = run(str(path))
+    assert code == 1
+    assert err.splitlines() == [
+        f"{path}:2: bad JSON: Expecting property name enclosed in double quotes",
+        f"{path}:3: missing title",
+        f"{path}:5: summary too long (over 100,000 bytes)",
+    ]
+    assert "3 new, 0 updated, 0 unchanged, 3 skipped" in out
+    assert sorted(Paper.objects.values_list("arxiv_id", flat=True)) == ["2606.00001", "2606.00003", "2606.00005"]
+    code, out, _ = run(str(path))
+    assert code == 1 and "0 new, 0 updated, 3 unchanged, 3 skipped" in out
+
+
+def test_folder_of_mixed_formats_and_clean_exit(tmp_path):
+    (tmp_path / "a.jsonl").write_text(json.dumps(record(1)) + "\n")
+    day = {"date": "2026-06-16", "papers": [{"paper": {"id": "2606.00001", "title": "Paper 1", "upvotes": 7,
+                                                       "githubRepo": "https://github.com/x/y"}}]}
+    (tmp_path / "b.jsonl").write_text(json.dumps(day) + "\n")
+    (tmp_path / "notes.txt").write_text("ignored")
+    code, out, err = run(str(tmp_path))
+    assert (code, err) == (0, "")
+    assert "1 new, 1 updated, 0 unchanged, 0 skipped (2 files" in out
+    paper = Paper.objects.get()
+    assert (paper.imported_upvotes, str(paper.listing_date)) == (7, "2026-06-15")
+    assert CodeLink.objects.get().url == "https://github.com/x/y"
+
+
+def test_missing_and_unreadable_files_fail_with_exit_2(tmp_path):
+    good = tmp_path / "good.jsonl"
+    good.write_text(json.dumps(record(1)) + "\n")
+    weird = tmp_path / "weird.json"
+    weird.write_text(json.dumps({"hello": "world"}) + "\n")
+    broken = tmp_path / "broken.jsonl.gz"
+    broken.write_bytes(b"\x1f\x8b\x08\x00garbage")
+    code, out, err = run(str(tmp_path / "missing.jsonl"), str(weird), str(broken), str(good))
+    assert code == 2
+    assert f"{tmp_path / 'missing.jsonl'}: no such file or folder" in err
+    assert f"{weird}:1: unknown format" in err
+    assert f"{broken}: cannot read" in err
+    assert "1 new" in out and "3 failed" in out
+    assert Paper.objects.count() == 1
+
+
+def test_demo_setup_loads_once():
+    out = io.StringIO()
+    call_command("demo_setup", stdout=out)
+    count = Paper.objects.count()
+    assert count > 3000 and "0 skipped" in out.getvalue()
+    assert Paper.objects.filter(arxiv_id="hep-th/9901001").exists()
+    assert Paper.objects.filter(imported_upvotes__gt=0).count() > 100
+    assert "<script>" in Paper.objects.get(arxiv_id="2606.99901").abstract
+    out = io.StringIO()
+    call_command("demo_setup", stdout=out)
+    assert "already has" in out.getvalue() and Paper.objects.count() == count
+
+
+def test_shared_data_subset_end_to_end(shared_data, tmp_path):
+    shard = shared_data / "arxiv_abstracts" / "arxiv_api_records_2026-07a.jsonl.gz"
+    hf = shared_data / "hf_daily_papers" / "daily_papers_2026-04-01_to_2026-08-21.jsonl.gz"
+    code, out, err = run(str(shard), str(hf))
+    assert code == 0, err
+    assert str(Paper.objects.get(arxiv_id="2606.32040").listing_date) == "2026-07-01"  # from the manifest
+    code, out, _ = run(str(shard), str(hf))
+    assert code == 0 and " 0 new, 0 updated," in f" {out}"
