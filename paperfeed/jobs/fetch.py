@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib
 import logging
 from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 
 from paperfeed.catalog.ingest import upsert_records
 from paperfeed.catalog.sources.arxiv_atom import MAX_BATCH, fetch_records
@@ -16,6 +18,11 @@ from paperfeed.catalog.sources.http import PoliteClient
 from paperfeed.jobs.harvest import arxiv_client
 
 log = logging.getLogger(__name__)
+NOT_FOUND_RETRY = dt.timedelta(hours=1)
+
+
+def _not_found_key(arxiv_id: str) -> str:
+    return f"paperfeed:jobs:not-found:{arxiv_id}"
 
 
 def fetch_arxiv(
@@ -46,6 +53,8 @@ def fetch_arxiv(
         counts.update(fetched=len(result.records), new=stats.new, updated=stats.updated, unchanged=stats.unchanged)
         errors.extend(result.errors)
         errors.extend(stats.errors)
+        found = {r.arxiv_id for r in result.records}
+        counts["not_found"] = [i for i in wanted if i not in found]
         counts["requests"] = client.requests_made
     counts["errors"] = errors[:100]
     return counts
@@ -58,8 +67,13 @@ def fetch_pending_submissions(*, client: PoliteClient | None = None, base_url: s
     resolve = getattr(services, "resolve_submissions", None)
     if pending is None:
         return {"skipped": "community submissions are not available"}
-    ids = list(pending())
+    pending_ids = list(pending())
+    # An id arXiv does not know (yet) is asked again after NOT_FOUND_RETRY, not every few minutes.
+    ids = [i for i in pending_ids if cache.get(_not_found_key(i)) is None]
     counts = fetch_arxiv(ids, client=client, base_url=base_url) if ids else {"requested": 0}
+    counts["pending"], counts["deferred"] = len(pending_ids), len(pending_ids) - len(ids)
+    for arxiv_id in counts.get("not_found", []):
+        cache.set(_not_found_key(arxiv_id), True, NOT_FOUND_RETRY.total_seconds())
     if resolve is not None:
         resolved = resolve()
         counts["resolved"] = resolved if isinstance(resolved, int | dict | list) else str(resolved)

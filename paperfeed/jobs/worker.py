@@ -81,7 +81,7 @@ def _digests(stop: threading.Event) -> dict[str, Any]:
         return {"skipped": "digests not available"}
     stats = send_due(now=timezone.now())
     if dataclasses.is_dataclass(stats):
-        return {k: v for k, v in dataclasses.asdict(stats).items() if isinstance(v, int | float | str)}
+        return {k: v for k, v in dataclasses.asdict(stats).items() if isinstance(v, int | float | str | list)}
     return {"result": stats if isinstance(stats, int | dict) else str(stats)}
 
 

@@ -140,3 +140,14 @@ def test_two_workers_never_run_a_job_twice_and_stop_cleanly():
     run = JobRun.objects.get(name="slow")
     assert run.ok and run.counts == {"stopped": True}
     assert JobLease.objects.get(name="slow").owner == ""
+
+
+@pytest.mark.django_db
+def test_default_submission_and_digest_jobs_run(settings):
+    settings.ARXIV_REQUEST_INTERVAL = 0
+    worker = Worker(default_jobs(), owner="w")
+    assert worker.run_due(inline=True, only=["submissions", "digests"], force=True) == ["submissions", "digests"]
+    runs = {run.name: run for run in JobRun.objects.all()}
+    assert runs["submissions"].ok, runs["submissions"].error
+    assert runs["submissions"].counts["requested"] == 0
+    assert runs["digests"].ok, runs["digests"].error

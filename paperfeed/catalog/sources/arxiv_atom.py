@@ -146,8 +146,10 @@ def fetch_records(
             page = parse_feed(response.content)
         except ValueError as exc:
             raise FetchError(f"{base_url}: {exc}", url=base_url) from exc
-        found = {r.arxiv_id for r in page.records}
-        result.records.extend(page.records)
+        asked = set(batch)
+        records = [r for r in page.records if r.arxiv_id in asked]  # never store what we did not ask for
+        found = {r.arxiv_id for r in records}
+        result.records.extend(records)
         result.errors.extend(page.errors)
         result.errors.extend(f"{i}: not found" for i in batch if i not in found and not _mentioned(i, page.errors))
     return result
