@@ -38,13 +38,17 @@ def status(*, now: dt.datetime, recent: int = 30) -> dict[str, Any]:
     jobs = []
     for name, runs in last_runs(names).items():
         lease = leases.get(name)
+        held = bool(lease and lease.leased_until and lease.leased_until > now)
+        last = runs["last"]
         jobs.append({
+            # A run that never finished while nobody holds the job was killed (SIGKILL, power loss).
+            "interrupted": bool(last and last.ok is None and not held),
             "name": name,
             "last": runs["last"],
             "last_ok": runs["last_ok"],
             "last_failed": runs["last_failed"],
             "next_run_at": lease.next_run_at if lease else None,
-            "running_on": lease.owner if lease and lease.leased_until and lease.leased_until > now else "",
+            "running_on": lease.owner if held else "",
         })
     return {
         "health": health(now=now),

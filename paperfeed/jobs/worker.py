@@ -11,6 +11,7 @@ timers can replace the worker entirely: every job is also a command (docs/source
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import importlib
@@ -18,7 +19,7 @@ import logging
 import os
 import socket
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from django.db import close_old_connections, connection, connections, transaction
@@ -107,9 +108,34 @@ def default_jobs() -> list[Job]:
 # --- leases -----------------------------------------------------------------------------------
 
 
+def _holder_is_dead(owner: str) -> bool:
+    """True when ``owner`` ("host:pid:…") is a process on this machine that no longer exists."""
+    host, _, rest = owner.partition(":")
+    pid = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
 def claim(name: str, *, owner: str, now: dt.datetime, lease: dt.timedelta, force: bool = False) -> bool:
-    """Atomically take job ``name`` if it is due (or ``force``) and nobody holds an unexpired lease."""
-    JobLease.objects.get_or_create(name=name, defaults={"next_run_at": now})
+    """Atomically take job ``name`` if it is due (or ``force``) and nobody holds an unexpired lease.
+
+    A lease held by a dead process on this machine (killed, crashed) is taken over at once.
+    """
+    row, _ = JobLease.objects.get_or_create(name=name, defaults={"next_run_at": now})
+    if row.owner and row.leased_until and row.leased_until >= now and _holder_is_dead(row.owner):
+        log.warning("job %s: lease holder %s is gone; taking over", name, row.owner)
+        JobLease.objects.filter(name=name, owner=row.owner).update(owner="", leased_until=None)
+    return _claim(name, owner=owner, now=now, lease=lease, force=force)
+
+
+def _claim(name: str, *, owner: str, now: dt.datetime, lease: dt.timedelta, force: bool) -> bool:
     free = Q(leased_until__isnull=True) | Q(leased_until__lt=now)
     due = Q() if force else (Q(next_run_at__isnull=True) | Q(next_run_at__lte=now))
     if connection.features.has_select_for_update_skip_locked:
@@ -130,9 +156,41 @@ def renew(name: str, *, owner: str, now: dt.datetime, lease: dt.timedelta) -> bo
     return JobLease.objects.filter(name=name, owner=owner).update(leased_until=now + lease) == 1
 
 
-def release(name: str, *, owner: str, next_run_at: dt.datetime) -> None:
-    """Give the job back and say when it is next due."""
-    JobLease.objects.filter(name=name, owner=owner).update(owner="", leased_until=None, next_run_at=next_run_at)
+def release(name: str, *, owner: str, next_run_at: dt.datetime | None = None) -> None:
+    """Give the job back and say when it is next due (None: leave the schedule as it was)."""
+    fields: dict[str, Any] = {"owner": "", "leased_until": None}
+    if next_run_at is not None:
+        fields["next_run_at"] = next_run_at
+    JobLease.objects.filter(name=name, owner=owner).update(**fields)
+
+
+class JobBusy(Exception):
+    """Another process holds the job's lease."""
+
+
+@contextlib.contextmanager
+def hold_lease(name: str, *, lease: dt.timedelta = dt.timedelta(hours=3)) -> Iterator[Callable[[], None]]:
+    """Run job ``name`` outside the worker (a command, cron) without overlapping the worker.
+
+    Yields ``renew()``, to call now and then while working (it renews at most once a minute).
+    Raises JobBusy when another process holds the lease.
+    """
+    owner = f"{socket.gethostname()}:{os.getpid()}:command"
+    if not claim(name, owner=owner, now=timezone.now(), lease=lease, force=True):
+        holder = JobLease.objects.filter(name=name).values_list("owner", flat=True).first()
+        raise JobBusy(f"job {name!r} is running elsewhere ({holder}); try again when it has finished")
+    last = [timezone.now()]
+
+    def keep_alive() -> None:
+        now = timezone.now()
+        if now - last[0] >= dt.timedelta(minutes=1):
+            renew(name, owner=owner, now=now, lease=lease)
+            last[0] = now
+
+    try:
+        yield keep_alive
+    finally:
+        release(name, owner=owner)
 
 
 # --- the worker -------------------------------------------------------------------------------

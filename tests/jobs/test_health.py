@@ -124,3 +124,11 @@ def test_job_runs_in_admin(staff_client):
     JobRun.objects.create(name="stars", started_at=timezone.now(), ok=False, error="RateLimited: wait")
     response = staff_client.get("/admin/jobs/jobrun/")
     assert response.status_code == 200 and b"RateLimited: wait" in response.content
+
+
+def test_killed_run_shows_as_interrupted(staff_client):
+    JobRun.objects.create(name="harvest", started_at=timezone.now() - dt.timedelta(hours=1), ok=None)
+    data = staff_client.get("/status?format=json").json()
+    job = next(j for j in data["jobs"] if j["name"] == "harvest")
+    assert job["interrupted"] is True
+    assert "interrupted" in staff_client.get("/status").content.decode()

@@ -151,3 +151,34 @@ def test_default_submission_and_digest_jobs_run(settings):
     assert runs["submissions"].ok, runs["submissions"].error
     assert runs["submissions"].counts["requested"] == 0
     assert runs["digests"].ok, runs["digests"].error
+
+
+@pytest.mark.django_db
+def test_commands_share_the_lease_and_dead_holders_are_replaced():
+    import socket
+    import subprocess
+    import sys
+
+    from django.core.management import CommandError, call_command
+
+    from paperfeed.jobs.worker import JobBusy, hold_lease
+
+    now = dt.datetime.now(dt.UTC)
+    # A live worker (this very process) holds the harvest: a cron-run harvest refuses to overlap.
+    me = f"{socket.gethostname()}:{__import__('os').getpid()}:worker"
+    assert claim("harvest", owner=me, now=now, lease=HOUR)
+    with pytest.raises(JobBusy, match="running elsewhere"):
+        with hold_lease("harvest"):
+            pass
+    with pytest.raises(CommandError, match="running elsewhere"):
+        call_command("harvest", "arxiv", verbosity=0)
+    assert not JobRun.objects.exists()
+
+    # The holder was SIGKILLed (its pid is gone): the lease is taken over at once.
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    JobLease.objects.filter(name="harvest").update(owner=f"{socket.gethostname()}:{gone.stdout.strip()}:worker")
+    with hold_lease("harvest") as keep_alive:
+        keep_alive()
+        assert JobLease.objects.get(name="harvest").owner.endswith(":command")
+    lease = JobLease.objects.get(name="harvest")
+    assert lease.owner == "" and lease.leased_until is None

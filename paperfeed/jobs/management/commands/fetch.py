@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.core.management.base import BaseCommand, CommandError
 
 from paperfeed.catalog.sources.http import FetchError
 from paperfeed.jobs.fetch import fetch_arxiv, fetch_pending_submissions
 from paperfeed.jobs.runs import record_run
+from paperfeed.jobs.worker import JobBusy, hold_lease
 
 
 class Command(BaseCommand):
@@ -22,10 +25,12 @@ class Command(BaseCommand):
             raise CommandError("give arXiv ids, or --pending for papers users submitted")
         try:
             if opts["pending"]:
-                with record_run("submissions") as counts:
+                with hold_lease("submissions", lease=dt.timedelta(minutes=30)), record_run("submissions") as counts:
                     counts.update(fetch_pending_submissions())
             else:
                 counts = fetch_arxiv(opts["ids"])
+        except JobBusy as exc:
+            raise CommandError(str(exc)) from exc
         except FetchError as exc:
             raise CommandError(f"fetch failed: {exc}. Run again later.") from exc
         for error in counts.get("errors", []):

@@ -10,6 +10,7 @@ from paperfeed.catalog.sources.http import FetchError
 from paperfeed.catalog.sources.oaipmh import PREFIXES, OaiError
 from paperfeed.jobs.harvest import run_harvest
 from paperfeed.jobs.runs import record_run
+from paperfeed.jobs.worker import JobBusy, hold_lease
 
 
 def _date(text: str) -> dt.date:
@@ -33,12 +34,21 @@ class Command(BaseCommand):
     def handle(self, *args, **opts) -> None:
         if opts["from_date"] and opts["until_date"] and opts["from_date"] > opts["until_date"]:
             raise CommandError("--from is after --until")
-        verbosity = opts["verbosity"]
+        quiet = opts["verbosity"] == 0
         try:
-            with record_run("harvest") as counts:
+            # The lease keeps a cron-run harvest and the worker's from overlapping.
+            with hold_lease("harvest") as keep_alive, record_run("harvest") as counts:
+
+                def progress(line: str) -> None:
+                    keep_alive()
+                    if not quiet:
+                        self.stdout.write(line)
+
                 counts.update(run_harvest(
                     sets=opts["sets"], prefix=opts["prefix"], from_date=opts["from_date"],
-                    until_date=opts["until_date"], progress=self.stdout.write if verbosity else None))
+                    until_date=opts["until_date"], progress=progress))
+        except JobBusy as exc:
+            raise CommandError(str(exc)) from exc
         except (FetchError, OaiError) as exc:
             raise CommandError(f"harvest failed: {exc}. Committed pages are kept; run again to resume.") from exc
         summary = ", ".join(f"{k} {v}" for k, v in counts.items() if isinstance(v, int) and not isinstance(v, bool))

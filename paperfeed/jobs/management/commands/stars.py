@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from paperfeed.catalog.sources.http import FetchError
 from paperfeed.jobs.runs import record_run
 from paperfeed.jobs.stars import refresh_stars
+from paperfeed.jobs.worker import JobBusy, hold_lease
 
 
 class Command(BaseCommand):
@@ -18,10 +19,18 @@ class Command(BaseCommand):
     def handle(self, *args, **opts) -> None:
         if opts["limit"] is not None and opts["limit"] < 1:
             raise CommandError("--limit must be at least 1")
-        progress = self.stdout.write if opts["verbosity"] > 1 else None
+        verbose = opts["verbosity"] > 1
         try:
-            with record_run("stars") as counts:
+            with hold_lease("stars") as keep_alive, record_run("stars") as counts:
+
+                def progress(line: str) -> None:
+                    keep_alive()
+                    if verbose:
+                        self.stdout.write(line)
+
                 counts.update(refresh_stars(limit=opts["limit"], progress=progress))
+        except JobBusy as exc:
+            raise CommandError(str(exc)) from exc
         except FetchError as exc:
             raise CommandError(f"stars failed: {exc}. Checked repositories are kept; run again.") from exc
         summary = ", ".join(f"{k} {v}" for k, v in counts.items() if k != "stopped")
