@@ -8,6 +8,10 @@ Only requests without a session or messages cookie are served from the cache, so
 reader always sees their own votes and links. Pages carry CSRF-protected forms (subscribe,
 votes): a cached page is rendered against a throwaway CSRF secret that no browser ever holds,
 its form tokens are replaced by a placeholder, and each response gets the reader's own token.
+
+Two layers use the same entries: the ``anonymous_page_cache`` view decorator (fills the cache,
+works under any server) and ``PageCacheApp``, a WSGI wrapper that ``paperfeed serve`` puts in
+front of Django so a cached page is answered without running the middleware stack at all.
 """
 
 from __future__ import annotations
@@ -15,20 +19,22 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
-import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from django.conf import settings
 from django.core import mail
 from django.core.cache import caches
-from django.http import HttpRequest, HttpResponse
-from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH, get_token
+from django.http import HttpRequest, HttpResponse, parse_cookie
+from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH
 from django.utils.cache import patch_vary_headers
-from django.utils.crypto import get_random_string
 
-_PLACEHOLDER = b"__paperfeed_csrf__"
-_TOKEN_RE = re.compile(rb'(name="csrfmiddlewaretoken" value=")[A-Za-z0-9]{32,64}(")')
+PLACEHOLDER = b"__paperfeed_csrf__"
+_TOKEN_PREFIX = b'name="csrfmiddlewaretoken" value="'
 _CSRF_META = ("CSRF_COOKIE", "CSRF_COOKIE_NEEDS_UPDATE")
+_KEY_HEADER = "X-Paperfeed-Page-Key"  # internal: set by the decorator, removed by the WSGI layer
+FAST_PATH_FLAG = "paperfeed.page_cache"  # in the WSGI environ when PageCacheApp is in front
+_CHARS = CSRF_ALLOWED_CHARS
+_INDEX = {c: i for i, c in enumerate(_CHARS)}
 
 
 def cache_seconds() -> float:
@@ -49,12 +55,62 @@ def cache_seconds() -> float:
         return 0.0
 
 
+def page_key(environ: dict) -> str:
+    """The cache key of a request, from its WSGI environ (or ``request.META``)."""
+    target = f"{environ.get('SCRIPT_NAME', '')}{environ.get('PATH_INFO', '')}?{environ.get('QUERY_STRING', '')}"
+    return "pf:page:" + hashlib.sha1(target.encode("utf-8", "surrogateescape")).hexdigest()
+
+
+def cookies_allow_cache(cookie_names: Iterable[str]) -> bool:
+    """True when the only cookie, if any, is the CSRF cookie: no session, no messages."""
+    return all(name == settings.CSRF_COOKIE_NAME for name in cookie_names)
+
+
 def is_cacheable(request: HttpRequest) -> bool:
     """True for a GET/HEAD from a reader with no session or messages cookie."""
-    if request.method not in ("GET", "HEAD"):
-        return False
-    allowed = {settings.CSRF_COOKIE_NAME}
-    return all(name in allowed for name in request.COOKIES)
+    return request.method in ("GET", "HEAD") and cookies_allow_cache(request.COOKIES)
+
+
+# --- CSRF tokens ------------------------------------------------------------------------------
+# The same algorithm as django.middleware.csrf (secret masked by a random one-time pad), with the
+# randomness drawn in one os.urandom call instead of one call per character.
+
+
+def _random_chars(n: int) -> str:
+    out: list[str] = []
+    while len(out) < n:
+        # Bytes >= 248 are dropped so every character is equally likely (248 = 4 * 62).
+        out.extend(_CHARS[b % 62] for b in os.urandom(n + 8) if b < 248)
+    return "".join(out[:n])
+
+
+def new_csrf_secret() -> str:
+    """A fresh CSRF secret, as Django's CSRF middleware would create it."""
+    return _random_chars(CSRF_SECRET_LENGTH)
+
+
+def mask_csrf_secret(secret: str) -> str:
+    """A form token for ``secret`` that Django's CSRF middleware accepts."""
+    mask = _random_chars(CSRF_SECRET_LENGTH)
+    return mask + "".join(_CHARS[(_INDEX[s] + _INDEX[m]) % 62] for s, m in zip(secret, mask))
+
+
+def valid_csrf_secret(value: str | None) -> bool:
+    """Whether a cookie value is a well-formed CSRF secret."""
+    return bool(value) and len(value) == CSRF_SECRET_LENGTH and all(c in _INDEX for c in value)
+
+
+def _replace_tokens(content: bytes, token: bytes) -> bytes:
+    """Put ``token`` in every hidden csrfmiddlewaretoken input of ``content``."""
+    parts = content.split(_TOKEN_PREFIX)
+    for i in range(1, len(parts)):
+        end = parts[i].find(b'"')
+        if end != -1:
+            parts[i] = token + parts[i][end:]
+    return _TOKEN_PREFIX.join(parts)
+
+
+# --- the view decorator -----------------------------------------------------------------------
 
 
 def anonymous_page_cache(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -66,7 +122,7 @@ def anonymous_page_cache(view: Callable[..., HttpResponse]) -> Callable[..., Htt
         if seconds <= 0 or not is_cacheable(request):
             return view(request, *args, **kwargs)
         cache = caches["default"]
-        key = "pf:page:" + hashlib.sha1(request.get_full_path().encode()).hexdigest()
+        key = page_key(request.META)
         entry = cache.get(key)
         if entry is None:
             response = _render_detached(view, request, args, kwargs)
@@ -74,7 +130,10 @@ def anonymous_page_cache(view: Callable[..., HttpResponse]) -> Callable[..., Htt
                 return response
             entry = (response.content, response["Content-Type"])
             cache.set(key, entry, seconds)
-        return _personalise(request, *entry)
+        response = _personalise(request, *entry)
+        if request.META.get(FAST_PATH_FLAG):
+            response[_KEY_HEADER] = key  # lets PageCacheApp learn this page's final headers
+        return response
 
     return wrapper
 
@@ -82,24 +141,105 @@ def anonymous_page_cache(view: Callable[..., HttpResponse]) -> Callable[..., Htt
 def _render_detached(view: Callable[..., HttpResponse], request: HttpRequest, args, kwargs) -> HttpResponse:
     """Render with a throwaway CSRF secret and replace form tokens by the placeholder."""
     saved = {name: request.META[name] for name in _CSRF_META if name in request.META}
-    request.META["CSRF_COOKIE"] = get_random_string(CSRF_SECRET_LENGTH, CSRF_ALLOWED_CHARS)
+    request.META["CSRF_COOKIE"] = new_csrf_secret()
     try:
         response = view(request, *args, **kwargs)
-        if hasattr(response, "render") and callable(response.render):
+        if callable(getattr(response, "render", None)):
             response = response.render()
     finally:
         for name in _CSRF_META:
             request.META.pop(name, None)
         request.META.update(saved)
     if response.status_code == 200 and not response.streaming:
-        response.content = _TOKEN_RE.sub(rb"\1" + _PLACEHOLDER + rb"\2", response.content)
+        response.content = _replace_tokens(response.content, PLACEHOLDER)
     return response
 
 
 def _personalise(request: HttpRequest, content: bytes, content_type: str) -> HttpResponse:
     """A response carrying the reader's own CSRF token in place of the placeholder."""
-    if _PLACEHOLDER in content:
-        content = content.replace(_PLACEHOLDER, get_token(request).encode())
+    if PLACEHOLDER in content:
+        secret = request.META.get("CSRF_COOKIE")
+        if not valid_csrf_secret(secret):
+            secret = new_csrf_secret()
+            request.META["CSRF_COOKIE"] = secret
+        # Django's CSRF middleware sets (or renews) the cookie on the way out, as get_token() does.
+        request.META["CSRF_COOKIE_NEEDS_UPDATE"] = True
+        content = content.replace(PLACEHOLDER, mask_csrf_secret(secret).encode())
     response = HttpResponse(content, content_type=content_type)
     patch_vary_headers(response, ["Cookie"])
     return response
+
+
+# --- the WSGI fast path -----------------------------------------------------------------------
+
+
+class PageCacheApp:
+    """WSGI wrapper: answer cached pages for anonymous GETs before Django's middleware runs.
+
+    It serves only what the decorator cached, with the headers Django's middleware gave that
+    page (security headers included) and a CSRF token of the reader's own; anything else,
+    including a Host header Django has not accepted yet, goes to Django unchanged.
+    """
+
+    def __init__(self, app: Callable) -> None:
+        self.app = app
+        self.headers: dict[str, list[tuple[str, str]]] = {}
+        self.hosts: set[str] = set()
+
+    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        if environ.get("REQUEST_METHOD") == "GET" and cache_seconds() > 0:
+            served = self._serve_cached(environ, start_response)
+            if served is not None:
+                return served
+        environ[FAST_PATH_FLAG] = True
+        return self.app(environ, self._capture(environ, start_response))
+
+    def _serve_cached(self, environ: dict, start_response: Callable) -> list[bytes] | None:
+        if environ.get("HTTP_HOST", "") not in self.hosts:
+            return None
+        cookies = parse_cookie(environ.get("HTTP_COOKIE", "")) if environ.get("HTTP_COOKIE") else {}
+        if not cookies_allow_cache(cookies):
+            return None
+        key = page_key(environ)
+        headers = self.headers.get(key)
+        entry = caches["default"].get(key) if headers is not None else None
+        if entry is None:
+            return None
+        content, _ = entry
+        extra: list[tuple[str, str]] = []
+        if PLACEHOLDER in content:
+            secret = cookies.get(settings.CSRF_COOKIE_NAME)
+            if not valid_csrf_secret(secret):
+                secret = new_csrf_secret()
+                extra.append(("Set-Cookie", _csrf_cookie_header(secret)))
+            content = content.replace(PLACEHOLDER, mask_csrf_secret(secret).encode())
+        start_response("200 OK", [*headers, ("Content-Length", str(len(content))), *extra])
+        return [content]
+
+    def _capture(self, environ: dict, start_response: Callable) -> Callable:
+        """Remember the final headers of cacheable pages; strip the internal key header."""
+
+        def capture(status: str, headers: list[tuple[str, str]], exc_info=None):
+            key = next((value for name, value in headers if name == _KEY_HEADER), None)
+            if key is not None:
+                headers = [(n, v) for n, v in headers if n != _KEY_HEADER]
+                if status.startswith("200"):
+                    self.headers[key] = [(n, v) for n, v in headers if n.lower() not in ("set-cookie", "content-length")]
+                    if len(self.hosts) < 64:
+                        self.hosts.add(environ.get("HTTP_HOST", ""))
+                    if len(self.headers) > 10_000:
+                        self.headers.clear()
+            return start_response(status, headers, exc_info) if exc_info else start_response(status, headers)
+
+        return capture
+
+
+def _csrf_cookie_header(secret: str) -> str:
+    """The Set-Cookie value Django's CSRF middleware would send for ``secret``."""
+    response = HttpResponse()
+    response.set_cookie(
+        settings.CSRF_COOKIE_NAME, secret, max_age=settings.CSRF_COOKIE_AGE, domain=settings.CSRF_COOKIE_DOMAIN,
+        path=settings.CSRF_COOKIE_PATH, secure=settings.CSRF_COOKIE_SECURE, httponly=settings.CSRF_COOKIE_HTTPONLY,
+        samesite=settings.CSRF_COOKIE_SAMESITE,
+    )
+    return response.cookies[settings.CSRF_COOKIE_NAME].output(header="").strip()

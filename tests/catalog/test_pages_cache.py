@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 import time
 
@@ -13,7 +12,7 @@ from django.template import RequestContext, Template
 from django.test import Client
 from django.urls import path
 
-from paperfeed.catalog.pagecache import anonymous_page_cache
+from paperfeed.catalog.pagecache import anonymous_page_cache, page_key
 from tests.factories import make_paper
 
 pytestmark = pytest.mark.django_db
@@ -92,6 +91,116 @@ def test_each_reader_gets_their_own_csrf_token(page_cache):
     assert bob.post("/submit-form", {"csrfmiddlewaretoken": bob_token}).status_code == 200
     assert bob.post("/submit-form", {"csrfmiddlewaretoken": alice_token}).status_code == 403
     # The cached copy holds a placeholder, never a reader's token.
-    content, _ = cache.get("pf:page:" + hashlib.sha1(b"/form").hexdigest())
+    content, _ = cache.get(page_key({"PATH_INFO": "/form", "QUERY_STRING": ""}))
     assert b"__paperfeed_csrf__" in content
     assert alice_token.encode() not in content and bob_token.encode() not in content
+
+
+# --- the WSGI fast path (what `paperfeed serve` runs) --------------------------------------------
+
+
+def _environ(path: str = "/form", cookie: str = "", host: str = "testserver") -> dict:
+    import io
+    import sys
+
+    env = {"REQUEST_METHOD": "GET", "PATH_INFO": path, "QUERY_STRING": "", "SERVER_NAME": "testserver",
+           "SERVER_PORT": "80", "HTTP_HOST": host, "wsgi.input": io.BytesIO(b""), "wsgi.url_scheme": "http",
+           "wsgi.errors": sys.stderr, "SERVER_PROTOCOL": "HTTP/1.1", "REMOTE_ADDR": "127.0.0.1"}
+    if cookie:
+        env["HTTP_COOKIE"] = cookie
+    return env
+
+
+class _Recorder:
+    def __init__(self, app):
+        self.app, self.calls = app, 0
+
+    def __call__(self, environ, start_response):
+        self.calls += 1
+        return self.app(environ, start_response)
+
+
+def _call(app, environ) -> tuple[str, dict, list[tuple[str, str]], bytes]:
+    seen = {}
+
+    def start_response(status, headers, exc_info=None):
+        seen["status"], seen["headers"] = status, headers
+
+    body = b"".join(app(environ, start_response))
+    return seen["status"], dict(seen["headers"]), seen["headers"], body
+
+
+@pytest.fixture
+def fast_app(settings, page_cache):
+    from django.core import signals
+    from django.core.wsgi import get_wsgi_application
+    from django.db import close_old_connections
+
+    from paperfeed.catalog.pagecache import PageCacheApp
+
+    settings.ROOT_URLCONF = "tests.catalog.test_pages_cache"
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    django_app = _Recorder(get_wsgi_application())
+    yield PageCacheApp(django_app), django_app
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
+@pytest.mark.django_db(False)
+def test_fast_path_serves_cached_pages_with_django_headers_and_own_tokens(fast_app):
+    app, django_app = fast_app
+    status, first, _, body1 = _call(app, _environ())
+    assert status.startswith("200") and "X-Paperfeed-Page-Key" not in first
+    assert django_app.calls == 1
+    status, headers, raw, body2 = _call(app, _environ())
+    assert status.startswith("200") and django_app.calls == 1  # answered without Django
+    for name in ("X-Frame-Options", "X-Content-Type-Options", "Content-Type", "Vary"):
+        assert headers.get(name) == first.get(name), name
+    assert int(headers["Content-Length"]) == len(body2)
+    cookie = next(v for n, v in raw if n == "Set-Cookie")
+    assert cookie.startswith("csrftoken=") and "Path=/" in cookie and "SameSite=Lax" in cookie
+    secret = cookie.split(";")[0].split("=", 1)[1]
+    token = TOKEN.search(body2.decode())[1]
+    assert token != TOKEN.search(body1.decode())[1]
+    # Django's own CSRF check accepts the fast path's cookie and token together.
+    client = Client(enforce_csrf_checks=True)
+    client.cookies["csrftoken"] = secret
+    with override_urls():
+        assert client.post("/submit-form", {"csrfmiddlewaretoken": token}).status_code == 200
+    # A reader who already has a CSRF cookie keeps it and gets a token for it.
+    _, headers, raw, body3 = _call(app, _environ(cookie=f"csrftoken={secret}"))
+    assert django_app.calls == 1 and not [v for n, v in raw if n == "Set-Cookie"]
+    with override_urls():
+        assert client.post("/submit-form", {"csrfmiddlewaretoken": TOKEN.search(body3.decode())[1]}).status_code == 200
+
+
+@pytest.mark.django_db(False)
+@pytest.mark.parametrize(
+    "environ",
+    [
+        _environ(cookie="sessionid=abc"), _environ(cookie="messages=xyz; csrftoken=" + "a" * 32),
+        _environ(host="evil.example"), {**_environ(), "REQUEST_METHOD": "POST"},
+    ],
+)
+def test_fast_path_falls_through_to_django(fast_app, environ):
+    app, django_app = fast_app
+    _call(app, _environ())  # cache the page and learn its headers
+    calls = django_app.calls
+    _call(app, environ)
+    assert django_app.calls == calls + 1
+
+
+@pytest.mark.django_db(False)
+def test_fast_path_is_off_with_the_cache(fast_app, settings):
+    app, django_app = fast_app
+    settings.PAGE_CACHE_SECONDS = 0
+    _call(app, _environ())
+    _call(app, _environ())
+    assert django_app.calls == 2
+
+
+def override_urls():
+    from django.test import override_settings
+
+    return override_settings(ROOT_URLCONF="tests.catalog.test_pages_cache")

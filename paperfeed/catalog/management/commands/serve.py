@@ -106,7 +106,7 @@ class Command(BaseCommand):
 
     def _start_gunicorn(self, host: str, port: int, workers: int, access_log: bool) -> subprocess.Popen:
         cmd = [
-            sys.executable, "-m", "gunicorn", "paperfeed.wsgi:application",
+            sys.executable, "-m", "gunicorn", "paperfeed.catalog.serving:application",
             "--bind", bind_address(host, port),
             "--workers", str(workers),
             "--worker-class", "sync",
