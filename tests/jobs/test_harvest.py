@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from paperfeed.catalog.models import Paper
+from paperfeed.catalog.models import CodeLink, Paper
+from paperfeed.catalog.sources.github import repo_full_name
 from paperfeed.catalog.sources.http import FetchError, PoliteClient
 from paperfeed.jobs.harvest import harvest_arxiv, state_key
 from paperfeed.jobs.models import HarvestState
@@ -60,6 +61,9 @@ def test_multi_page_harvest_with_deleted_record():
     state = HarvestState.objects.get(key=state_key("cs", "arXiv"))
     assert state.watermark == TODAY and state.resumption_token == ""
     assert Paper.objects.get(arxiv_id="2606.00004").listing_date == dt.date(2026, 6, 16)
+    # Code links in comments become GitHub CodeLinks, which the star job then follows.
+    links = CodeLink.objects.filter(paper__arxiv_id="2606.00001", kind=CodeLink.Kind.GITHUB)
+    assert [repo_full_name(link.url) for link in links] == ["example/repo-2606.00001"]
 
 
 def test_next_run_starts_from_watermark_and_is_idempotent():
