@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import multiprocessing
+import os
+import queue
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from paperfeed.catalog.ingest import IngestStats, upsert_records
 from paperfeed.catalog.records import PaperRecord
-from paperfeed.catalog.sources.detect import SUFFIXES, UnreadableFile, detect_file_format, read_records
+from paperfeed.catalog.sources.detect import SUFFIXES, UnreadableFile, detect_file_format, read_records, send_records
 from paperfeed.catalog.sources.reading import ParseError
 
+PARALLEL_MIN_BYTES = 4_000_000
+CHUNK = 500  # records per message from the parsing process
 DEMO_DATA = Path(__file__).resolve().parent / "data" / "demo_papers.jsonl.gz"
 
 
@@ -53,11 +58,13 @@ def ingest_paths(
     batch_size: int | None = None,
     progress: Callable[[int], None] | None = None,
     on_error: Callable[[str], None] | None = None,
+    parallel: bool | None = None,
 ) -> IngestReport:
     """Ingest every file under ``paths``; bad lines are skipped and reported, unreadable files failed.
 
     Consecutive files of the same format go through one ``upsert_records`` call (one author
-    cache, full batches across file boundaries).
+    cache, full batches across file boundaries). With ``parallel`` (default: for inputs of a few
+    megabytes and more) parsing runs in a second process.
     """
     report = IngestReport()
     files, errors = expand_paths(paths)
@@ -69,10 +76,18 @@ def ingest_paths(
             detected.append((detect_file_format(path), path))
         except UnreadableFile as exc:
             _fail(report, str(exc), on_error)
-    for fmt, group in itertools.groupby(detected, key=lambda pair: pair[0]):
-        records = _records([path for _, path in group], report, on_error)
-        stats = upsert_records(records, batch_size=batch_size, progress=progress, source=fmt, on_error=on_error)
-        report.stats.add(stats)
+    if parallel is None:
+        parallel = sum(p.stat().st_size for _, p in detected) >= PARALLEL_MIN_BYTES and (os.cpu_count() or 1) > 1
+    reader = _ParsingProcess([p for _, p in detected]) if parallel and detected else None
+    try:
+        for fmt, group in itertools.groupby(detected, key=lambda pair: pair[0]):
+            files = [path for _, path in group]
+            records = reader.records(files, report, on_error) if reader else _records(files, report, on_error)
+            stats = upsert_records(records, batch_size=batch_size, progress=progress, source=fmt, on_error=on_error)
+            report.stats.add(stats)
+    finally:
+        if reader:
+            reader.close()
     return report
 
 
@@ -83,6 +98,47 @@ def _records(files: list[Path], report: IngestReport, on_error: Callable[[str], 
             yield from read_records(path)
         except UnreadableFile as exc:  # e.g. a gzip stream corrupt halfway: keep what was read
             _fail(report, str(exc), on_error)
+
+
+class _ParsingProcess:
+    """Parses files in a child process while this one writes to the database (two cores busy).
+
+    The parsers are pure Python with no Django, so the child is a plain spawned interpreter; it
+    sends chunks of records, then one end-of-file marker (with the error, if any) per file.
+    """
+
+    def __init__(self, files: list[Path]) -> None:
+        ctx = multiprocessing.get_context("spawn")
+        self.queue = ctx.Queue(maxsize=32)
+        self.process = ctx.Process(target=send_records, args=([str(f) for f in files], self.queue, CHUNK), daemon=True)
+        self.process.start()
+
+    def records(self, files: list[Path], report: IngestReport, on_error: Callable[[str], None] | None) -> Iterator[PaperRecord | ParseError]:
+        """Yield the records of ``files`` (the next files in the child's order)."""
+        for _ in files:
+            report.files += 1
+            while True:
+                kind, payload = self._get()
+                if kind == "records":
+                    yield from payload
+                    continue
+                if payload:  # end of file, with an error
+                    _fail(report, payload, on_error)
+                break
+
+    def _get(self) -> tuple[str, object]:
+        while True:
+            try:
+                return self.queue.get(timeout=5)
+            except queue.Empty:
+                if not self.process.is_alive():
+                    raise RuntimeError(f"the parsing process died (exit code {self.process.exitcode})") from None
+
+    def close(self) -> None:
+        if self.process.is_alive():
+            self.process.terminate()
+        self.process.join(timeout=5)
+        self.queue.close()
 
 
 def _fail(report: IngestReport, message: str, on_error: Callable[[str], None] | None) -> None:

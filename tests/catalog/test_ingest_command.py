@@ -96,3 +96,23 @@ def test_shared_data_subset_end_to_end(shared_data, tmp_path):
     assert str(Paper.objects.get(arxiv_id="2606.32040").listing_date) == "2026-07-01"  # from the manifest
     code, out, _ = run(str(shard), str(hf))
     assert code == 0 and " 0 new, 0 updated," in f" {out}"
+
+
+def test_parallel_parsing_gives_the_same_result(tmp_path):
+    from paperfeed.catalog.ingest_files import ingest_paths
+
+    for n in range(3):
+        lines = [json.dumps(record(n * 1000 + i)) for i in range(1, 700)] + ["{bad"]
+        (tmp_path / f"part{n}.jsonl").write_text("\n".join(lines) + "\n")
+    # Valid at the start, truncated further on: fails mid-stream, after some records were read.
+    lines = [json.dumps(record(9000 + i, summary=f"{i * 7919 % 104729} " * 30)) for i in range(1, 900)]
+    data = gzip.compress("\n".join(lines).encode())
+    (tmp_path / "zz_broken.jsonl.gz").write_bytes(data[: len(data) // 2])
+    errors = []
+    report = ingest_paths([tmp_path], parallel=True, on_error=errors.append)
+    assert (report.stats.skipped, report.files, len(report.failed), report.exit_code) == (3, 4, 1, 2)
+    assert 2097 < report.stats.new < 2097 + 899
+    assert errors[0] == f"{tmp_path / 'part0.jsonl'}:700: bad JSON: Expecting property name enclosed in double quotes"
+    assert any(e.startswith(f"{tmp_path / 'zz_broken.jsonl.gz'}: cannot read") for e in errors)
+    again = ingest_paths([tmp_path / "part1.jsonl"], parallel=True)
+    assert (again.stats.unchanged, again.stats.skipped, again.exit_code) == (699, 1, 1)

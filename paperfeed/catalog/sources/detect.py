@@ -86,6 +86,25 @@ def detect_file_format(path: Path | str) -> str:
     raise UnreadableFile(f"{last} (no readable record in the file)")
 
 
+def send_records(files: list[str], out: Any, chunk_size: int = 500) -> None:
+    """Parse ``files`` in order, putting ``("records", [...])`` chunks and one ``("end", error|None)``
+    per file on the queue ``out`` (run in a child process; see ``ingest_files``)."""
+    for path in files:
+        error = None
+        chunk: list = []
+        try:
+            for item in read_records(path):
+                chunk.append(item)
+                if len(chunk) >= chunk_size:
+                    out.put(("records", chunk))
+                    chunk = []
+        except UnreadableFile as exc:
+            error = str(exc)
+        if chunk:
+            out.put(("records", chunk))
+        out.put(("end", error))
+
+
 def _converter(fmt: str, listing_dates: Mapping[str, dt.date] | None) -> Callable[[Any], Iterator[Any]]:
     def one(build: Callable[[Any], PaperRecord]) -> Callable[[Any], Iterator[Any]]:
         def convert(obj: Any) -> Iterator[Any]:
