@@ -252,8 +252,9 @@ def main() -> None:
     baseline, _ = run_mode("baseline (page cache off)", cache_seconds="0", args=args, client=client)
 
     log("")
-    log(f"Daily page {args.path} — {args.workers} gunicorn workers, {os.cpu_count()} CPUs, "
-        f"{args.connections} connections, load by {client}")
+    load1 = os.getloadavg()[0]
+    log(f"Daily page {args.path} — {args.workers} gunicorn workers, {os.cpu_count()} CPUs "
+        f"(load average {load1:.1f} before the report), {args.connections} connections, load by {client}")
     log(f"{'':<28}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'requests':>10}{'errors':>8}")
     for name, r in ((f"cached ({args.cache_seconds} s)", cached), ("baseline (no page cache)", baseline)):
         log(f"{name:<28}{r['rps']:>10.0f}{r['p50']:>10.1f}{r['p99']:>10.1f}{r['requests']:>10}{r['errors']:>8}"

@@ -123,7 +123,9 @@ class Command(BaseCommand):
     def _spawn(self, cmd: list[str]) -> subprocess.Popen:
         env = {**os.environ, "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "paperfeed.settings"),
                "PAPERFEED_DATA_DIR": str(settings.DATA_DIR)}
-        return subprocess.Popen(cmd, env=env, preexec_fn=_die_with_parent)
+        # A session of their own: Ctrl-C reaches only this process, which then stops each child
+        # gracefully with SIGTERM (gunicorn finishes requests in flight; the worker its job).
+        return subprocess.Popen(cmd, env=env, preexec_fn=_die_with_parent, start_new_session=True)
 
     def _supervise(self, children: dict[str, subprocess.Popen]) -> None:
         """Wait until Ctrl-C, SIGTERM or the web server's exit; then stop every child."""
@@ -146,7 +148,7 @@ class Command(BaseCommand):
                     del children["worker"]
                 time.sleep(0.5)
         except KeyboardInterrupt:
-            self.stdout.write("Stopping…")
+            self.stdout.write(f"Stopping (up to {STOP_GRACE_SECONDS} s; Ctrl-C again to stop at once)…")
         finally:
             signal.signal(signal.SIGTERM, previous)
             self._stop(children)
@@ -154,7 +156,6 @@ class Command(BaseCommand):
             raise CommandError("The web server stopped unexpectedly (see its messages above).")
 
     def _stop(self, children: dict[str, subprocess.Popen]) -> None:
-        # SIGINT from a terminal reaches every child already; SIGTERM covers other callers.
         for proc in children.values():
             if proc.poll() is None:
                 try:
