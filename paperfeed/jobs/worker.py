@@ -26,6 +26,8 @@ from django.db import close_old_connections, connection, connections, transactio
 from django.db.models import Q
 from django.utils import timezone
 
+from paperfeed.catalog.sources.http import FetchError
+from paperfeed.catalog.sources.oaipmh import OaiError
 from paperfeed.jobs import conf
 from paperfeed.jobs.models import JobLease
 from paperfeed.jobs.runs import record_run
@@ -240,6 +242,8 @@ class Worker:
             with record_run(job.name, host=self.owner) as counts:
                 counts.update(job.run(self.stop))
             ok = True
+        except (FetchError, OaiError) as exc:  # remote trouble is expected now and then: no traceback
+            log.error("job %s failed: %s", job.name, exc)
         except Exception:
             log.exception("job %s failed", job.name)
         finally:
