@@ -141,7 +141,7 @@ def _commit_page(state: HarvestState, page: OaiPage, counts: dict) -> str | None
             state.complete_list_size = page.complete_list_size
         state.resumption_token = page.token or ""
         if page.token is None:
-            state.watermark = state.until_date
+            state.watermark = _advanced_watermark(state)
         state.save()
     counts["pages"] += 1
     counts["records"] += len(page.records)
@@ -152,6 +152,19 @@ def _commit_page(state: HarvestState, page: OaiPage, counts: dict) -> str | None
     for reason in (page.skipped + stats.errors)[:20]:
         log.warning("harvest %s: skipped %s", state.key, reason)
     return page.token
+
+
+def _advanced_watermark(state: HarvestState) -> dt.date | None:
+    """The watermark after a complete list: moved to its end only if the list joins on to it.
+
+    A backfill of an old range, or a range that leaves a gap after the watermark, keeps it.
+    """
+    mark, start, end = state.watermark, state.from_date, state.until_date
+    if mark is None:
+        return end
+    if end is None or (start is not None and start > mark + dt.timedelta(days=1)):
+        return mark
+    return max(mark, end)
 
 
 def _upsert(records: list[PaperRecord]) -> IngestStats:

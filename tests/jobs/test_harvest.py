@@ -183,3 +183,15 @@ def test_recorded_arxiv_listrecords_harvest(shared_data):
     assert ks.doi == "10.4204/EPTCS.172.11"
     assert Paper.objects.filter(arxiv_id="hep-th/9504118").exists()
     assert HarvestState.objects.get(key="arxiv:all:arXiv").watermark == dt.date(2015, 1, 3)
+
+
+def test_backfill_or_gap_does_not_move_the_watermark():
+    HarvestState.objects.create(key=state_key("cs", "arXiv"), watermark=dt.date(2026, 6, 16))
+    with ReplayServer() as server:
+        server.add("/oai", Reply(200, xml("no_records.xml")))
+        harvest(server, from_date=dt.date(2015, 1, 1), until_date=dt.date(2015, 1, 3))  # backfill
+        assert HarvestState.objects.get().watermark == dt.date(2026, 6, 16)
+        harvest(server, from_date=dt.date(2026, 6, 20), until_date=dt.date(2026, 6, 21))  # would leave a gap
+        assert HarvestState.objects.get().watermark == dt.date(2026, 6, 16)
+        harvest(server, from_date=dt.date(2026, 6, 17), until_date=dt.date(2026, 6, 21))  # joins on
+        assert HarvestState.objects.get().watermark == dt.date(2026, 6, 21)
