@@ -29,6 +29,7 @@ NEW_PAPER_DAYS = 7
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True, remove_blank_text=False)
 _WS = re.compile(r"\s+")
 _PARAGRAPH = re.compile(r"\n[ \t]+")
+_SUFFIX = re.compile(r"(?:Jr|Sr)\.?|I{2,3}|IV", re.I)
 
 
 class OaiError(Exception):
@@ -203,8 +204,14 @@ def _listing_date(record: PaperRecord, datestamp: dt.date | None) -> dt.date | N
 def split_authors(text: str) -> list[str]:
     """Split arXivRaw's free-text author list ("A, B and C") into names."""
     text = _clean(re.sub(r"\([^()]*\)", " ", text))  # drop affiliations in parentheses
-    parts = re.split(r",\s*(?:and\s+)?|\s+and\s+", text)
-    return [p.strip() for p in parts if p.strip()]
+    parts = [p.strip() for p in re.split(r",\s*(?:and\s+)?|\s+and\s+", text) if p.strip()]
+    names: list[str] = []
+    for part in parts:
+        if names and _SUFFIX.fullmatch(part):
+            names[-1] = f"{names[-1]} {part}"  # "John Smith, Jr." is one author
+        else:
+            names.append(part)
+    return names
 
 
 def clean_abstract(text: str) -> str:

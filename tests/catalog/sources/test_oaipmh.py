@@ -100,6 +100,8 @@ def test_malformed_documents(body):
 def test_helpers():
     assert split_authors("A. One, B. Two (MIT), and C. Three") == ["A. One", "B. Two", "C. Three"]
     assert split_authors("Solo Author") == ["Solo Author"]
+    assert split_authors("John Smith, Jr., Jane Roe III and Bo Li") == ["John Smith Jr.", "Jane Roe III", "Bo Li"]
+    assert split_authors("John Smith, II, Ann Lee") == ["John Smith II", "Ann Lee"]
     assert clean_abstract("  line one\nline two\n  para two\n") == "line one line two\n\npara two"
     assert list_records_params(prefix="arXivRaw", from_date=dt.date(2026, 1, 1), until_date=None, set_spec="cs") == {
         "verb": "ListRecords", "metadataPrefix": "arXivRaw", "from": "2026-01-01", "set": "cs"}
