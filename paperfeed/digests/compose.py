@@ -15,12 +15,15 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import re
 from collections.abc import Collection, Iterable, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy import sparse
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
+
+if TYPE_CHECKING:  # scipy and scikit-learn take seconds to import: only composition pays for them
+    from scipy import sparse
 
 TOPIC_MATCH_COVERAGE = 0.6  # share of a topic's idf² mass a paper must contain to "match" it
 PROFILE_MATCH_COSINE = 0.15  # cosine to the user's vote/collection centroid that counts as "similar"
@@ -85,9 +88,17 @@ def stem(token: str) -> str:
     return token
 
 
+@functools.cache
+def _stop_words() -> frozenset[str]:
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    return frozenset(ENGLISH_STOP_WORDS)
+
+
 def analyze(text: str) -> list[str]:
     """Tokens of ``text``: lower-cased words without stop words, stemmed, plus adjacent bigrams."""
-    words = [stem(w) for w in _TOKEN.findall(text.lower()) if w not in ENGLISH_STOP_WORDS]
+    stop = _stop_words()
+    words = [stem(w) for w in _TOKEN.findall(text.lower()) if w not in stop]
     return words + [f"{a} {b}" for a, b in zip(words, words[1:])]
 
 
@@ -95,6 +106,9 @@ class CandidatePool:
     """The period's candidates with their tf-idf matrix; caches per-topic and per-filter results."""
 
     def __init__(self, candidates: Sequence[Candidate]):
+        from scipy import sparse
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
         self.candidates = list(candidates)
         n = len(self.candidates)
         self.ids = np.array([c.paper_id for c in self.candidates], dtype=np.int64)
@@ -106,8 +120,13 @@ class CandidatePool:
         spread = (top - low) or 1.0
         self.base = (scores - low) / spread - np.arange(n) * 1e-9
         self._topic_cache: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._strength_cache: dict[str, np.ndarray] = {}
+        self._future_cache: dict[dt.datetime, np.ndarray | None] = {}
+        self.published = np.array(
+            [c.published_at.timestamp() if c.published_at else -np.inf for c in self.candidates], dtype=np.float64
+        )
         self._filter_cache: dict[tuple[tuple[str, ...], tuple[str, ...]], np.ndarray] = {}
-        self.vectorizer: TfidfVectorizer | None = None
+        self.vectorizer = None
         self.matrix = sparse.csr_matrix((n, 0))
         if n:
             self.vectorizer = TfidfVectorizer(analyzer=analyze, sublinear_tf=True, dtype=np.float32)
@@ -125,6 +144,8 @@ class CandidatePool:
 
     def vectorize(self, texts: Iterable[str]) -> sparse.csr_matrix:
         """tf-idf rows for ``texts`` in this pool's space (e.g. to build a user profile)."""
+        from scipy import sparse
+
         texts = list(texts)
         if self.vectorizer is None:
             return sparse.csr_matrix((len(texts), 0), dtype=np.float32)
@@ -152,6 +173,21 @@ class CandidatePool:
         if topic not in self._topic_cache:
             self.prime_topics([topic])
         return self._topic_cache[topic]
+
+    def topic_strength(self, topic: str) -> np.ndarray:
+        """Per candidate: 0 when ``topic`` does not match, else 1 + cosine (orders the matches), cached."""
+        strength = self._strength_cache.get(topic)
+        if strength is None:
+            cover, cosine = self.topic_scores(topic)
+            strength = self._strength_cache[topic] = np.where(cover >= TOPIC_MATCH_COVERAGE, 1.0 + cosine, 0.0)
+        return strength
+
+    def future(self, now: dt.datetime) -> np.ndarray | None:
+        """Mask of candidates published after ``now`` (None when there are none), cached."""
+        if now not in self._future_cache:
+            mask = self.published > now.timestamp()
+            self._future_cache[now] = mask if mask.any() else None
+        return self._future_cache[now]
 
     def allowed(self, include: tuple[str, ...], exclude: tuple[str, ...]) -> np.ndarray | None:
         """Boolean mask of candidates passing the category filters (None: all pass), cached."""
@@ -202,23 +238,22 @@ def compose(
         else:
             seen = [i for i, p in enumerate(pool.ids.tolist()) if p in history]
         ok[seen] = False
-    for i, cand in enumerate(pool.candidates):
-        if cand.published_at is not None and cand.published_at > now:
-            ok[i] = False
+    future = pool.future(now)
+    if future is not None:
+        ok &= ~future
     if not ok.any():
         return None
     score = pool.base.copy()
-    best_topic = np.full(n, -1)
+    best_topic = None
     if prefs.topics:
-        best_cover = np.zeros(n)
-        for t_i, topic in enumerate(prefs.topics):
-            cover, cosine = pool.topic_scores(topic)
-            matched = cover >= TOPIC_MATCH_COVERAGE
-            strength = np.where(matched, 1.0 + cosine, 0.0)
-            better = strength > best_cover
-            best_cover = np.where(better, strength, best_cover)
-            best_topic[better] = t_i
-        score += TOPIC_WEIGHT * best_cover
+        if len(prefs.topics) == 1:
+            strength = pool.topic_strength(prefs.topics[0])
+            best_topic = np.where(strength > 0, 0, -1)
+        else:
+            stacked = np.vstack([pool.topic_strength(t) for t in prefs.topics])
+            strength = stacked.max(axis=0)
+            best_topic = np.where(strength > 0, stacked.argmax(axis=0), -1)
+        score += TOPIC_WEIGHT * strength
     profile_sim = None
     if prefs.profile is not None and prefs.profile.shape[1] == pool.matrix.shape[1] and prefs.profile.nnz:
         profile_sim = (pool.matrix @ prefs.profile.T).toarray().ravel()
@@ -230,7 +265,7 @@ def compose(
     top = top[np.argsort(-score[top], kind="stable")][:k]
     items = []
     for i in top.tolist():
-        if best_topic[i] >= 0:
+        if best_topic is not None and best_topic[i] >= 0:
             reason = f"matches your topic '{prefs.topics[best_topic[i]]}'"
         elif profile_sim is not None and profile_sim[i] >= PROFILE_MATCH_COSINE:
             reason = "similar to papers you upvoted or collected"
@@ -242,6 +277,8 @@ def compose(
 
 def profile_vector(pool: CandidatePool, texts: Sequence[str]) -> sparse.csr_matrix | None:
     """The per-user model: the L2-normalised centroid of the user's liked papers in the pool's space."""
+    from scipy import sparse
+
     if not texts:
         return None
     rows = pool.vectorize(texts)

@@ -37,15 +37,37 @@ def _inliner() -> css_inline.CSSInliner:
     return css_inline.CSSInliner(keep_style_tags=True, load_remote_stylesheets=False)
 
 
+_PLACEHOLDER = "TOKEN-PLACEHOLDER"
+
+
+@functools.lru_cache(maxsize=32)
+def _url_pattern(name: str, site: str) -> str:
+    # reverse() costs about as much as rendering a template: resolve each route once per process.
+    return site.rstrip("/") + reverse(name, args=[_PLACEHOLDER])
+
+
+def token_url(name: str, token: str) -> str:
+    """Absolute URL of the token-taking route ``name`` (e.g. 'digests:unsubscribe')."""
+    return _url_pattern(name, settings.SITE_URL).replace(_PLACEHOLDER, token)
+
+
 def links(subscriber: Subscriber, delivery: Delivery | None = None) -> dict[str, str]:
     """The signed links every mail carries."""
     out = {
-        "unsubscribe_url": site_url(reverse("digests:unsubscribe", args=[make_token("unsubscribe", subscriber)])),
-        "preferences_url": site_url(reverse("digests:preferences", args=[make_token("manage", subscriber)])),
+        "unsubscribe_url": token_url("digests:unsubscribe", make_token("unsubscribe", subscriber)),
+        "preferences_url": token_url("digests:preferences", make_token("manage", subscriber)),
     }
     if delivery is not None:
-        out["view_url"] = site_url(reverse("digests:view", args=[make_token("view", subscriber, delivery=delivery)]))
+        out["view_url"] = token_url("digests:view", make_token("view", subscriber, delivery=delivery))
     return out
+
+
+def paper_url(paper) -> str:
+    """Absolute URL of a paper page (memoised on the instance: papers are shared across a batch)."""
+    url = getattr(paper, "_digest_url", None)
+    if url is None:
+        url = paper._digest_url = site_url(paper.get_absolute_url())
+    return url
 
 
 def render_email(
@@ -63,7 +85,7 @@ def render_email(
 
 def confirmation_email(subscriber: Subscriber) -> EmailMultiAlternatives:
     """The double opt-in mail with a signed, expiring confirmation link."""
-    url = site_url(reverse("digests:confirm", args=[make_token("confirm", subscriber)]))
+    url = token_url("digests:confirm", make_token("confirm", subscriber))
     days = setting("DIGEST_TOKEN_MAX_AGE_DAYS")
     return render_email("confirm", {"confirm_url": url, "days": days, "subscriber": subscriber}, to=subscriber.email)
 
@@ -93,7 +115,7 @@ def digest_context(delivery: Delivery, subscriber: Subscriber, papers: dict[int,
     """Template context of one digest: its papers in order with their reasons, and the links."""
     reasons = delivery.reasons or [""] * len(delivery.paper_ids)
     items = [
-        {"paper": papers[pid], "reason": reason, "url": site_url(papers[pid].get_absolute_url())}
+        {"paper": papers[pid], "reason": reason, "url": paper_url(papers[pid])}
         for pid, reason in zip(delivery.paper_ids, reasons)
         if pid in papers
     ]

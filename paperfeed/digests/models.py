@@ -31,7 +31,7 @@ class Subscriber(models.Model):
     confirmed_at = models.DateTimeField(null=True, blank=True)
     unsubscribed_at = models.DateTimeField(null=True, blank=True)
     # Part of every signed link: rotating it revokes all links mailed before.
-    secret = models.CharField(max_length=32, default=secrets.token_hex, editable=False)
+    secret = models.CharField(max_length=64, default=secrets.token_hex, editable=False)  # token_hex(): 64 chars
     # --- preferences ---
     frequency = models.CharField(max_length=8, choices=Frequency.choices, default=Frequency.DAILY)
     weekday = models.PositiveSmallIntegerField(default=0, help_text="Weekly digests: 0 = Monday … 6 = Sunday.")

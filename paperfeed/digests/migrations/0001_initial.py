@@ -47,7 +47,7 @@ class Migration(migrations.Migration):
                 ('created_at', models.DateTimeField(auto_now_add=True)),
                 ('confirmed_at', models.DateTimeField(blank=True, null=True)),
                 ('unsubscribed_at', models.DateTimeField(blank=True, null=True)),
-                ('secret', models.CharField(default=secrets.token_hex, editable=False, max_length=32)),
+                ('secret', models.CharField(default=secrets.token_hex, editable=False, max_length=64)),
                 ('frequency', models.CharField(choices=[('daily', 'daily, on weekdays'), ('weekly', 'weekly')], default='daily', max_length=8)),
                 ('weekday', models.PositiveSmallIntegerField(default=0, help_text='Weekly digests: 0 = Monday … 6 = Sunday.')),
                 ('size', models.PositiveSmallIntegerField(default=10, help_text='Papers per digest, 5–50.')),
