@@ -21,14 +21,15 @@ from django.urls import reverse
 from .models import Author, Authorship, CodeLink, Paper
 
 PAGE_SIZE = 50
+MIN_YEAR, MAX_YEAR = 1900, 2999
 # A list item names at most this many authors; the paper page names them all.
 LIST_AUTHORS = 12
 
 PeriodKind = Literal["day", "week", "month"]
 
-_DAY_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
-_WEEK_RE = re.compile(r"^(\d{4})-W(\d{2})$")
-_MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
+_DAY_RE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
+_WEEK_RE = re.compile(r"([0-9]{4})-W([0-9]{2})")
+_MONTH_RE = re.compile(r"([0-9]{4})-([0-9]{2})")
 _VERSION_RE = re.compile(r"v\d+$")
 
 
@@ -112,22 +113,20 @@ def period_of(*, kind: PeriodKind, day: dt.date) -> Period:
 
 def parse_period(*, kind: PeriodKind, text: str) -> Period:
     """Parse ``YYYY-MM-DD``, ``YYYY-Www`` or ``YYYY-MM`` into a period; raise PeriodError if invalid."""
+    m = {"day": _DAY_RE, "week": _WEEK_RE, "month": _MONTH_RE}[kind].fullmatch(text)
+    if not m:
+        raise PeriodError(f"{text!r} is not a valid {_FORMATS[kind]}")
+    # Far-off years would overflow date arithmetic (week ends, neighbours); nothing is listed there.
+    if not MIN_YEAR <= int(m[1]) <= MAX_YEAR:
+        raise PeriodError(f"{text!r} is outside the years {MIN_YEAR}–{MAX_YEAR}")
     try:
         if kind == "day":
-            m = _DAY_RE.match(text)
-            if m:
-                return period_of(kind="day", day=dt.date(*map(int, m.groups())))
-        elif kind == "week":
-            m = _WEEK_RE.match(text)
-            if m:
-                return period_of(kind="week", day=dt.date.fromisocalendar(int(m[1]), int(m[2]), 1))
-        else:
-            m = _MONTH_RE.match(text)
-            if m:
-                return period_of(kind="month", day=dt.date(int(m[1]), int(m[2]), 1))
+            return period_of(kind="day", day=dt.date(int(m[1]), int(m[2]), int(m[3])))
+        if kind == "week":
+            return period_of(kind="week", day=dt.date.fromisocalendar(int(m[1]), int(m[2]), 1))
+        return period_of(kind="month", day=dt.date(int(m[1]), int(m[2]), 1))
     except ValueError as exc:
         raise PeriodError(f"{text!r} is not a valid {_FORMATS[kind]}: {exc}") from None
-    raise PeriodError(f"{text!r} is not a valid {_FORMATS[kind]}")
 
 
 _FORMATS = {"day": "date (YYYY-MM-DD)", "week": "ISO week (YYYY-Www)", "month": "month (YYYY-MM)"}

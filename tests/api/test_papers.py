@@ -103,7 +103,8 @@ def test_empty_catalogue_gives_empty_list(client):
 @pytest.mark.parametrize(
     "query",
     [
-        "date=2026-13-01", "date=2026-02-30", "date=yesterday", "date=20260615",
+        "date=2026-13-01", "date=2026-02-30", "date=9999-12-31&sort=trending", "date=0001-01-01",
+        "week=9999-W52", "month=9999-12&sort=trending", "date=2026-06-15%0A", "date=%D9%A2%D9%A0%D9%A2%D9%A6-06-15", "date=yesterday", "date=20260615",
         "week=2026-W54", "week=2026-24", "month=2026-13", "month=June",
         "limit=0", "limit=101", "limit=-1", "limit=abc", "limit=1.5",
         "p=-1", "p=abc", "p=99999999999999999999",

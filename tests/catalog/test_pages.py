@@ -93,6 +93,7 @@ def test_week_and_month_views(client):
     [
         "/date/2026-13-01", "/date/2026-02-30", "/date/20260615", "/date/yesterday",
         "/week/2026-W54", "/week/2025-W53", "/week/2026-25", "/month/2026-00", "/month/2026-6",
+        "/date/9999-12-31", "/date/0001-01-01", "/week/9999-W52", "/week/0001-W01", "/month/9999-12",
         "/papers/9999.99999", "/authors/nobody-at-all", "/?page=0", "/?page=abc", "/?page=2",
     ],
 )
