@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.factories import add_authors, make_code_link, make_paper
 
@@ -150,3 +152,20 @@ def test_openapi_schema_and_offline_docs(client):
     assert asset.status_code == 200 and asset["Content-Type"].startswith(("text/javascript", "application/javascript"))
     assert client.get("/api/docs/assets/..%2Fapi.py").status_code == 404
     assert client.get("/api/docs/assets/redoc.standalone.js.map").status_code == 404
+
+
+_param_text = st.one_of(
+    st.text(max_size=20),
+    st.from_regex(r"-?[0-9]{1,6}", fullmatch=True),
+    st.from_regex(r"[0-9]{4}-(W?[0-9]{2})(-[0-9]{2})?", fullmatch=True),
+    st.sampled_from(["publishedAt", "trending", "", "0", "100", "101", "2026-06-15", "2026-W25", "2026-06"]),
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(params=st.dictionaries(st.sampled_from(["date", "week", "month", "p", "limit", "sort"]), _param_text, max_size=4))
+def test_any_parameters_give_200_or_400_json(client, day_of_papers, params):
+    resp = client.get("/api/daily_papers", params)
+    assert resp.status_code in (200, 400), (params, resp.status_code)
+    body = resp.json()
+    assert isinstance(body, list) if resp.status_code == 200 else isinstance(body["error"], str)
