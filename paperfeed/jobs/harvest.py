@@ -19,7 +19,13 @@ from django.db import transaction
 from paperfeed.catalog.ingest import IngestStats, upsert_records
 from paperfeed.catalog.records import PaperRecord
 from paperfeed.catalog.sources.http import PoliteClient
-from paperfeed.catalog.sources.oaipmh import BadResumptionToken, OaiPage, fetch_page, list_records_params
+from paperfeed.catalog.sources.oaipmh import (
+    BadResumptionToken,
+    OaiPage,
+    count_identifiers,
+    fetch_page,
+    list_records_params,
+)
 from paperfeed.jobs import conf
 from paperfeed.jobs.models import HarvestState
 
@@ -204,3 +210,27 @@ def run_harvest(
                 break
         total["requests"] = client.requests_made
     return total
+
+
+def preview_harvest(
+    *,
+    sets: list[str] | None = None,
+    prefix: str | None = None,
+    from_date: dt.date | None = None,
+    until_date: dt.date | None = None,
+    today: dt.date | None = None,
+) -> dict[str, dict[str, Any]]:
+    """Count what a harvest would fetch (ListIdentifiers over the same range), storing nothing."""
+    today = today or dt.datetime.now(dt.UTC).date()
+    prefix = prefix or conf.get("HARVEST_PREFIX")
+    out: dict[str, dict[str, Any]] = {}
+    with arxiv_client() as client:
+        for set_spec in sets if sets is not None else conf.harvest_sets():
+            state = HarvestState.objects.filter(key=state_key(set_spec, prefix)).first()
+            initial = dt.timedelta(days=int(conf.get_float("HARVEST_INITIAL_DAYS")))
+            start = from_date or (state.watermark if state and state.watermark else today - initial)
+            end = until_date or today
+            params = list_records_params(prefix=prefix, from_date=start, until_date=end, set_spec=set_spec)
+            counts = count_identifiers(client, settings.ARXIV_OAI_URL, params)
+            out[state_key(set_spec, prefix)] = {"from": start.isoformat(), "until": end.isoformat(), **counts}
+    return out

@@ -59,27 +59,35 @@ class OaiPage:
     cursor: int | None = None
 
 
+def _verb_element(body: bytes, verb: str) -> etree._Element | None:
+    """Parse an OAI-PMH answer and return its ``<verb>`` element (None for ``noRecordsMatch``)."""
+    try:
+        root = etree.fromstring(body, _PARSER)
+    except etree.XMLSyntaxError as exc:
+        raise MalformedResponse(f"not well-formed XML ({exc})") from exc
+    if root is None or root.tag != f"{{{OAI}}}OAI-PMH":
+        raise MalformedResponse(f"not an OAI-PMH document (root element {getattr(root, 'tag', None)!r})")
+    for error in root.iterfind(f"{{{OAI}}}error"):
+        code = error.get("code", "")
+        if code == "noRecordsMatch":
+            return None
+        cls = BadResumptionToken if code == "badResumptionToken" else OaiError
+        raise cls(code, (error.text or "").strip())
+    element = root.find(f"{{{OAI}}}{verb}")
+    if element is None:
+        raise MalformedResponse(f"OAI-PMH document without {verb}")
+    return element
+
+
 def parse_page(body: bytes) -> OaiPage:
     """Parse a ListRecords response body; malformed records are skipped and reported, not fatal.
 
     Raises MalformedResponse for a broken document, BadResumptionToken / OaiError for protocol
     errors; ``noRecordsMatch`` is an empty, final page.
     """
-    try:
-        root = etree.fromstring(body, _PARSER)
-    except etree.XMLSyntaxError as exc:
-        raise MalformedResponse(f"not well-formed XML ({exc})") from exc
-    if root.tag != f"{{{OAI}}}OAI-PMH":
-        raise MalformedResponse(f"not an OAI-PMH document (root element {root.tag!r})")
-    for error in root.iterfind(f"{{{OAI}}}error"):
-        code = error.get("code", "")
-        if code == "noRecordsMatch":
-            return OaiPage([], [], None)
-        cls = BadResumptionToken if code == "badResumptionToken" else OaiError
-        raise cls(code, (error.text or "").strip())
-    listing = root.find(f"{{{OAI}}}ListRecords")
+    listing = _verb_element(body, "ListRecords")
     if listing is None:
-        raise MalformedResponse("OAI-PMH document without ListRecords")
+        return OaiPage([], [], None)
     records, skipped = [], []
     for element in listing.iterfind(f"{{{OAI}}}record"):
         try:
@@ -252,6 +260,80 @@ def _http_date(text: str | None) -> dt.datetime | None:
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
+# --- the other verbs: Identify, ListMetadataFormats, ListSets, ListIdentifiers -------------------
+
+
+@dataclasses.dataclass
+class RepositoryInfo:
+    """What ``Identify`` says about a repository."""
+
+    name: str
+    base_url: str
+    protocol_version: str
+    earliest_datestamp: str
+    granularity: str
+    deleted_record: str
+
+
+@dataclasses.dataclass
+class Header:
+    """A record header from ``ListIdentifiers``."""
+
+    arxiv_id: str
+    datestamp: dt.date | None
+    deleted: bool
+    sets: list[str]
+
+
+def parse_identify(body: bytes) -> RepositoryInfo:
+    """Parse an ``Identify`` answer."""
+    element = _verb_element(body, "Identify")
+    if element is None:
+        raise MalformedResponse("empty Identify answer")
+
+    def text(tag: str) -> str:
+        return (element.findtext(f"{{{OAI}}}{tag}") or "").strip()
+
+    return RepositoryInfo(text("repositoryName"), text("baseURL"), text("protocolVersion"),
+                          text("earliestDatestamp"), text("granularity"), text("deletedRecord"))
+
+
+def parse_metadata_formats(body: bytes) -> list[str]:
+    """Parse a ``ListMetadataFormats`` answer: the metadataPrefix values offered."""
+    element = _verb_element(body, "ListMetadataFormats")
+    if element is None:
+        return []
+    return [(f.findtext(f"{{{OAI}}}metadataPrefix") or "").strip() for f in element.iterfind(f"{{{OAI}}}metadataFormat")]
+
+
+def parse_sets(body: bytes) -> tuple[list[tuple[str, str]], str | None]:
+    """Parse a ``ListSets`` page: ``([(setSpec, setName)], resumption token or None)``."""
+    element = _verb_element(body, "ListSets")
+    if element is None:
+        return [], None
+    sets = [((s.findtext(f"{{{OAI}}}setSpec") or "").strip(), (s.findtext(f"{{{OAI}}}setName") or "").strip())
+            for s in element.iterfind(f"{{{OAI}}}set")]
+    return sets, _with_token(element, [], []).token
+
+
+def parse_identifiers(body: bytes) -> tuple[list[Header], str | None]:
+    """Parse a ``ListIdentifiers`` page: ``([Header], resumption token or None)``."""
+    element = _verb_element(body, "ListIdentifiers")
+    if element is None:
+        return [], None
+    headers = []
+    for h in element.iterfind(f"{{{OAI}}}header"):
+        identifier = (h.findtext(f"{{{OAI}}}identifier") or "").strip()
+        try:
+            arxiv_id = parse_arxiv_id(identifier.rsplit(":", 1)[-1])[0]
+            datestamp = _date(h.findtext(f"{{{OAI}}}datestamp"))
+        except (ValueError, BadArxivId):
+            continue
+        sets = [(s.text or "").strip() for s in h.iterfind(f"{{{OAI}}}setSpec")]
+        headers.append(Header(arxiv_id, datestamp, h.get("status") == "deleted", sets))
+    return headers, _with_token(element, [], []).token
+
+
 # --- fetching ---------------------------------------------------------------------------------
 
 
@@ -288,3 +370,35 @@ def fetch_page(client: PoliteClient, base_url: str, params: Mapping[str, str], *
             client.retries += 1
             client.sleep(client.backoff * (2**attempt))
     raise FetchError(f"{base_url}: malformed response after {attempts} attempts: {last}", url=base_url)
+
+
+def _get(client: PoliteClient, base_url: str, params: Mapping[str, str]) -> bytes:
+    response = client.get(base_url, params=params)
+    if response.status_code != 200:
+        raise FetchError(f"{base_url}: HTTP {response.status_code}", status=response.status_code, url=base_url)
+    return response.content
+
+
+def describe_repository(client: PoliteClient, base_url: str) -> dict:
+    """Identify, ListMetadataFormats and every page of ListSets: what an operator checks first."""
+    info = parse_identify(_get(client, base_url, {"verb": "Identify"}))
+    formats = parse_metadata_formats(_get(client, base_url, {"verb": "ListMetadataFormats"}))
+    sets, token = parse_sets(_get(client, base_url, {"verb": "ListSets"}))
+    while token:
+        more, token = parse_sets(_get(client, base_url, {"verb": "ListSets", "resumptionToken": token}))
+        sets.extend(more)
+    return {"info": info, "formats": formats, "sets": sets}
+
+
+def count_identifiers(client: PoliteClient, base_url: str, params: Mapping[str, str]) -> dict[str, int]:
+    """Page through ListIdentifiers for a harvest's range: how many records, how many deleted."""
+    query = {**params, "verb": "ListIdentifiers"}
+    counts = {"records": 0, "deleted": 0, "pages": 0}
+    while True:
+        headers, token = parse_identifiers(_get(client, base_url, query))
+        counts["pages"] += 1
+        counts["records"] += len(headers)
+        counts["deleted"] += sum(1 for h in headers if h.deleted)
+        if not token:
+            return counts
+        query = {"verb": "ListIdentifiers", "resumptionToken": token}

@@ -159,3 +159,33 @@ def test_recorded_non_listrecords_exchanges_are_rejected_cleanly(shared_data):
         ((_, _, reply),) = load_nock(folder / name)
         with pytest.raises(MalformedResponse, match="without ListRecords"):
             parse_page(reply.payload())
+
+
+def _recorded_body(shared_data, name: str) -> bytes:
+    from tests.jobs.replay import load_nock
+
+    ((_, _, reply),) = load_nock(shared_data / RECORDED / name)
+    return reply.payload()
+
+
+def test_recorded_identify_formats_sets_identifiers(shared_data):
+    from paperfeed.catalog.sources.oaipmh import parse_identifiers, parse_identify, parse_metadata_formats, parse_sets
+
+    info = parse_identify(_recorded_body(shared_data, "oaipmh-identify---should-identify-arxiv.json"))
+    assert (info.name, info.granularity, info.deleted_record) == ("arXiv", "YYYY-MM-DD", "persistent")
+    assert info.earliest_datestamp == "2007-05-23"
+    for name in ("oaipmh-listmetadataformats---should-list-metadata-formats-for-arxiv.json",
+                 "oaipmh-listmetadataformats---should-list-metadata-formats-for-arxiv-id-1208-0264.json"):
+        assert parse_metadata_formats(_recorded_body(shared_data, name)) == ["oai_dc", "arXiv", "arXivOld", "arXivRaw"]
+    sets, token = parse_sets(_recorded_body(shared_data, "oaipmh-listsets---should-list-arxiv-sets.json"))
+    assert ("cs", "Computer Science") in sets and ("physics:hep-th", "High Energy Physics - Theory") in sets
+    assert token is None
+    headers, token = parse_identifiers(
+        _recorded_body(shared_data, "oaipmh-listidentifiers---should-list-identifiers-from-arxiv.json"))
+    assert headers[0].arxiv_id == "0705.4175" and headers[0].datestamp == dt.date(2009, 1, 1)
+    assert headers[-1].arxiv_id == "quant-ph/0506115"
+    assert headers[-1].sets == ["physics:gr-qc", "physics:hep-th", "physics:quant-ph"]
+    assert not any(h.deleted for h in headers) and token is None
+    # The seventh recording (a ListMetadataFormats error for an unknown id) holds no exchange.
+    assert (shared_data / RECORDED / "oaipmh-listmetadataformats---should-fail-for-non-existent-arxiv-id-lolcat.json"
+            ).read_text().strip() == "[]"

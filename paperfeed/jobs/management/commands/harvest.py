@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from paperfeed.catalog.sources.http import FetchError
-from paperfeed.catalog.sources.oaipmh import PREFIXES, OaiError
-from paperfeed.jobs.harvest import run_harvest
+from paperfeed.catalog.sources.oaipmh import PREFIXES, MalformedResponse, OaiError, describe_repository
+from paperfeed.jobs import conf
+from paperfeed.jobs.harvest import arxiv_client, preview_harvest, run_harvest
 from paperfeed.jobs.runs import record_run
 from paperfeed.jobs.worker import JobBusy, hold_lease
 
@@ -30,10 +32,20 @@ class Command(BaseCommand):
         parser.add_argument("--set", dest="sets", action="append",
                             help="OAI-PMH set, e.g. cs or physics:hep-th (repeatable; default PAPERFEED_HARVEST_SETS).")
         parser.add_argument("--prefix", choices=sorted(PREFIXES), help="metadataPrefix (default PAPERFEED_HARVEST_PREFIX).")
+        parser.add_argument("--info", action="store_true",
+                            help="Only show the repository (Identify, formats, sets) and check the configuration.")
+        parser.add_argument("--dry-run", action="store_true",
+                            help="Only count the records a harvest would fetch (ListIdentifiers); store nothing.")
 
     def handle(self, *args, **opts) -> None:
         if opts["from_date"] and opts["until_date"] and opts["from_date"] > opts["until_date"]:
             raise CommandError("--from is after --until")
+        if opts["info"] or opts["dry_run"]:
+            try:
+                self._info(opts) if opts["info"] else self._dry_run(opts)
+            except (FetchError, OaiError, MalformedResponse) as exc:
+                raise CommandError(f"{settings.ARXIV_OAI_URL}: {exc}") from exc
+            return
         quiet = opts["verbosity"] == 0
         try:
             # The lease keeps a cron-run harvest and the worker's from overlapping.
@@ -55,3 +67,27 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"harvest done: {summary}"))
         for key, mark in counts.get("watermarks", {}).items():
             self.stdout.write(f"  {key}: watermark {mark}")
+
+    def _info(self, opts: dict) -> None:
+        with arxiv_client() as client:
+            about = describe_repository(client, settings.ARXIV_OAI_URL)
+        info = about["info"]
+        self.stdout.write(f"{info.name} at {info.base_url} (OAI-PMH {info.protocol_version})")
+        self.stdout.write(f"  earliest datestamp {info.earliest_datestamp}, granularity {info.granularity}, "
+                          f"deleted records: {info.deleted_record}")
+        self.stdout.write(f"  formats: {', '.join(about['formats'])}")
+        self.stdout.write(f"  {len(about['sets'])} sets: {', '.join(spec for spec, _ in about['sets'])}")
+        prefix = opts["prefix"] or conf.get("HARVEST_PREFIX")
+        wanted = [s for s in (opts["sets"] or conf.harvest_sets()) if s]
+        problems = [f"format {prefix!r} not offered"] if prefix not in about["formats"] else []
+        problems += [f"set {s!r} not offered" for s in wanted if s not in {spec for spec, _ in about["sets"]}]
+        if problems:
+            raise CommandError("configuration problem: " + "; ".join(problems))
+        self.stdout.write(self.style.SUCCESS(f"configuration ok: prefix {prefix}, sets {', '.join(wanted) or 'all'}"))
+
+    def _dry_run(self, opts: dict) -> None:
+        plan = preview_harvest(sets=opts["sets"], prefix=opts["prefix"], from_date=opts["from_date"],
+                               until_date=opts["until_date"])
+        for key, counts in plan.items():
+            self.stdout.write(f"{key}: {counts['from']}..{counts['until']}: {counts['records']} records "
+                              f"({counts['deleted']} deleted) in {counts['pages']} pages")
