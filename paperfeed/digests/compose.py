@@ -26,9 +26,10 @@ if TYPE_CHECKING:  # scipy and scikit-learn take seconds to import: only composi
     from scipy import sparse
 
 TOPIC_MATCH_COVERAGE = 0.6  # share of a topic's idf² mass a paper must contain to "match" it
-PROFILE_MATCH_COSINE = 0.15  # cosine to the user's vote/collection centroid that counts as "similar"
+PROFILE_MATCH_COSINE = 0.05  # cosine to the user's vote/collection centroid that can count as "similar"…
+PROFILE_RELATIVE = 0.6  # …when also within this fraction of the period's best cosine
 TOPIC_WEIGHT = 2.0  # a topic match outranks any trending difference (trending is scaled to [0, 1])
-PROFILE_WEIGHT = 1.0
+PROFILE_WEIGHT = 2.0  # profile similarity (scaled to [0, 1]) counts twice trending; see docs/digests.md
 MIN_SIZE, MAX_SIZE = 5, 50
 
 _TOKEN = re.compile(r"(?u)\b\w[\w\-]*\w\b|\b\w\b")
@@ -256,8 +257,13 @@ def compose(
         score += TOPIC_WEIGHT * strength
     profile_sim = None
     if prefs.profile is not None and prefs.profile.shape[1] == pool.matrix.shape[1] and prefs.profile.nnz:
+        # Cosine to the user's centroid, scaled to [0, 1] over this period's candidates so that it
+        # weighs like the (equally scaled) trending score.
         profile_sim = (pool.matrix @ prefs.profile.T).toarray().ravel()
-        score += PROFILE_WEIGHT * np.where(profile_sim >= PROFILE_MATCH_COSINE, profile_sim, 0.0)
+        top_sim = float(profile_sim.max())
+        if top_sim > 0:
+            score += PROFILE_WEIGHT * profile_sim / top_sim
+            profile_like = (profile_sim >= PROFILE_MATCH_COSINE) & (profile_sim >= PROFILE_RELATIVE * top_sim)
     size = max(MIN_SIZE, min(MAX_SIZE, prefs.size))
     score[~ok] = -np.inf
     k = min(size, int(ok.sum()))
@@ -267,7 +273,7 @@ def compose(
     for i in top.tolist():
         if best_topic is not None and best_topic[i] >= 0:
             reason = f"matches your topic '{prefs.topics[best_topic[i]]}'"
-        elif profile_sim is not None and profile_sim[i] >= PROFILE_MATCH_COSINE:
+        elif profile_sim is not None and top_sim > 0 and profile_like[i]:
             reason = "similar to papers you upvoted or collected"
         else:
             reason = pool.candidates[i].reason or "trending"

@@ -174,23 +174,14 @@ def liked_texts(user_ids: set[int]) -> dict[int, list[str]]:
     """Title + abstract of the papers each user voted for or collected (the per-user model's input)."""
     if not user_ids:
         return {}
-    pairs: set[tuple[int, int]] = set()
-    try:
-        from paperfeed.community import models as cm
-    except ImportError:
-        return {}
-    for model_name, user_path, paper_path in (
-        ("Vote", "user_id", "paper_id"),
-        ("CollectionItem", "collection__owner_id", "paper_id"),
-        ("CollectionItem", "collection__user_id", "paper_id"),
-    ):
-        model = getattr(cm, model_name, None)
-        if model is None:
-            continue
-        try:
-            pairs.update(model.objects.filter(**{f"{user_path}__in": user_ids}).values_list(user_path, paper_path))
-        except Exception:  # noqa: BLE001 — the community schema may differ; personalisation is optional
-            continue
+    from paperfeed.community.models import CollectionItem, Vote
+
+    pairs: set[tuple[int, int]] = set(
+        Vote.objects.filter(user_id__in=user_ids).values_list("user_id", "paper_id")
+    )
+    pairs.update(
+        CollectionItem.objects.filter(collection__owner_id__in=user_ids).values_list("collection__owner_id", "paper_id")
+    )
     texts = {p.pk: f"{p.title}\n{p.abstract}" for p in Paper.objects.filter(pk__in={p for _, p in pairs})}
     out: dict[int, list[str]] = defaultdict(list)
     for uid, pid in pairs:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import collections
 import datetime as dt
 import os
+import re
 import secrets
 import subprocess
 import sys
@@ -125,11 +126,11 @@ def test_two_senders_started_together_send_each_digest_exactly_once(scratch_data
 
     with psycopg.connect(scratch_database_url.replace("postgres://", "postgresql://", 1)) as db:
         statuses = dict(db.execute("SELECT status, count(*) FROM digests_delivery GROUP BY status").fetchall())
-        workers = dict(db.execute("SELECT claimed_by, count(*) FROM digests_delivery GROUP BY claimed_by").fetchall())
     assert statuses == {"sent": N}
     # Both processes did part of the work: they really ran concurrently and split the claims.
-    assert len(workers) == 2 and all(count > 0 for count in workers.values()), workers
-    print(f"deliveries per sender: {sorted(workers.values())}")
+    per_sender = [int(re.search(r"; sent (\d+);", out).group(1)) for out in outputs]
+    assert sum(per_sender) == N and min(per_sender) > 0, outputs
+    print(f"deliveries per sender: {per_sender}")
 
 
 if __name__ == "__main__":
