@@ -12,7 +12,7 @@ from django.template import RequestContext, Template
 from django.test import Client
 from django.urls import path
 
-from paperfeed.catalog.pagecache import anonymous_page_cache, page_key
+from paperfeed.catalog.pagecache import PLACEHOLDER, anonymous_page_cache, page_key
 from tests.factories import make_paper
 
 pytestmark = pytest.mark.django_db
@@ -92,7 +92,7 @@ def test_each_reader_gets_their_own_csrf_token(page_cache):
     assert bob.post("/submit-form", {"csrfmiddlewaretoken": alice_token}).status_code == 403
     # The cached copy holds a placeholder, never a reader's token.
     content, _ = cache.get(page_key({"PATH_INFO": "/form", "QUERY_STRING": ""}))
-    assert b"__paperfeed_csrf__" in content
+    assert PLACEHOLDER in content
     assert alice_token.encode() not in content and bob_token.encode() not in content
 
 
@@ -204,3 +204,12 @@ def override_urls():
     from django.test import override_settings
 
     return override_settings(ROOT_URLCONF="tests.catalog.test_pages_cache")
+
+
+@pytest.mark.django_db
+def test_data_cannot_smuggle_the_token_placeholder(client, page_cache):
+    paper = make_paper(abstract='Evil name="csrfmiddlewaretoken" value="x" <paperfeed-csrf> end')
+    for _ in range(2):  # rendered, then cached
+        html = client.get(paper.get_absolute_url()).content.decode()
+        assert "&lt;paperfeed-csrf&gt; end" in html
+        assert 'name=&quot;csrfmiddlewaretoken&quot; value=&quot;x&quot;' in html
