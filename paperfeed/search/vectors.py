@@ -190,7 +190,9 @@ def get_live_index(model: str, using: str = "default") -> LiveVectorIndex:
     with _live_lock:
         key = (model, using)
         if key not in _live:
-            _live[key] = LiveVectorIndex(model, using=using)
+            # settings.LIVE_VECTOR_INDEX names another live index class (pgvector on PostgreSQL).
+            path = getattr(settings, "LIVE_VECTOR_INDEX", "")
+            _live[key] = (import_string(path) if path else LiveVectorIndex)(model, using=using)
         return _live[key]
 
 

@@ -9,6 +9,9 @@ from paperfeed.catalog.models import Paper
 from paperfeed.search.keyword import FTS_TABLE, Fts5KeywordIndex, fts_match, query_terms
 from tests.factories import make_paper
 
+# FTS5 exists only on SQLite; PostgreSQL's backend has its own tests in tests/search/postgres/.
+sqlite_only = pytest.mark.skipif(connection.vendor != "sqlite", reason="FTS5 backend: SQLite only")
+
 
 @pytest.mark.parametrize(
     ("raw", "expected"),
@@ -45,6 +48,7 @@ def _fts_rows() -> dict[int, tuple[str, str, str]]:
         return {r[0]: tuple(r[1:]) for r in cursor.fetchall()}
 
 
+@sqlite_only
 @pytest.mark.django_db
 def test_triggers_follow_insert_update_delete():
     index = Fts5KeywordIndex()
@@ -66,6 +70,7 @@ def test_triggers_follow_insert_update_delete():
     assert paper.id not in _fts_rows()
 
 
+@sqlite_only
 @pytest.mark.django_db
 def test_porter_stemming_and_title_weight():
     index = Fts5KeywordIndex()
@@ -75,6 +80,7 @@ def test_porter_stemming_and_title_weight():
     assert ranked == [in_title.id, in_body.id]
 
 
+@sqlite_only
 @pytest.mark.django_db
 def test_rebuild_restores_a_damaged_index():
     paper = make_paper(title="Sparse attention kernels")
@@ -89,6 +95,7 @@ def test_rebuild_restores_a_damaged_index():
     assert {pid for pid, _ in index.search("sparse")} == {paper.id, new.id}
 
 
+@sqlite_only
 @pytest.mark.django_db
 def test_where_sql_restricts_candidates():
     a = make_paper(title="Robot grasping", primary_category="cs.RO", categories=["cs.RO"])

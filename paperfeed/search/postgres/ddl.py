@@ -1,0 +1,234 @@
+"""The PostgreSQL objects behind the search backends, kept in step with the catalogue by triggers.
+
+``search_pg_document`` holds one weighted tsvector per paper (title A, abstract B, authors C,
+English stemming, Latin diacritics folded) with a GIN index and the paper's token count for
+BM25 length normalisation. ``search_pg_embedding`` mirrors ``search_paperembedding`` as pgvector
+``halfvec`` rows (the float16 bytes are decoded in SQL) with an HNSW cosine index for 384-dim
+vectors. Neither table has a foreign key: row, update, delete and TRUNCATE triggers keep them in
+step, so Django's flush and ``loaddata`` need to know nothing about them.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+DOC_TABLE = "search_pg_document"
+VEC_TABLE = "search_pg_embedding"
+TS_CONFIG = "english"
+HNSW_DIMS = (384,)  # the default model's dimension; other dimensions are searched exactly
+HNSW_M = 16
+HNSW_EF_CONSTRUCTION = 128
+
+
+def _fold_table() -> tuple[str, str]:
+    """Accented lower-case Latin letters and their plain forms, for SQL ``translate``."""
+    src, dst = [], []
+    for code in range(0xC0, 0x250):
+        char = chr(code)
+        if char != char.lower():
+            continue
+        base = unicodedata.normalize("NFKD", char)[0]
+        if base != char and base.isascii() and base.isalpha():
+            src.append(char)
+            dst.append(base.lower())
+    src.append("ß")
+    dst.append("s")
+    return "".join(src), "".join(dst)
+
+
+def fold(text: str) -> str:
+    """Python twin of ``search_pg_fold``: lower-case and strip Latin diacritics."""
+    src, dst = _fold_table()
+    return (text or "").lower().translate(str.maketrans(src, dst))
+
+
+_SRC, _DST = _fold_table()
+
+FUNCTIONS = [
+    f"""CREATE OR REPLACE FUNCTION search_pg_fold(t text) RETURNS text
+        LANGUAGE sql IMMUTABLE PARALLEL SAFE AS
+        $$ SELECT translate(lower(coalesce(t, '')), '{_SRC}', '{_DST}') $$""",
+    """CREATE OR REPLACE FUNCTION search_pg_authors(a jsonb) RETURNS text
+        LANGUAGE sql IMMUTABLE PARALLEL SAFE AS
+        $$ SELECT CASE jsonb_typeof(a)
+             WHEN 'array' THEN (SELECT coalesce(string_agg(value, ', '), '') FROM jsonb_array_elements_text(a))
+             WHEN 'string' THEN a #>> '{}'
+             ELSE '' END $$""",
+    f"""CREATE OR REPLACE FUNCTION search_pg_tsvector(title text, abstract text, authors text) RETURNS tsvector
+        LANGUAGE sql IMMUTABLE PARALLEL SAFE AS
+        $$ SELECT setweight(to_tsvector('{TS_CONFIG}'::regconfig, search_pg_fold(title)), 'A')
+               || setweight(to_tsvector('{TS_CONFIG}'::regconfig, search_pg_fold(abstract)), 'B')
+               || setweight(to_tsvector('{TS_CONFIG}'::regconfig, search_pg_fold(authors)), 'C') $$""",
+    """CREATE OR REPLACE FUNCTION search_pg_doclen(v tsvector) RETURNS integer
+        LANGUAGE sql IMMUTABLE PARALLEL SAFE AS
+        $$ SELECT coalesce(sum(coalesce(array_length(positions, 1), 1)), 0)::integer FROM unnest(v) $$""",
+    f"""CREATE OR REPLACE FUNCTION search_pg_document_sync() RETURNS trigger LANGUAGE plpgsql AS $$
+        DECLARE v tsvector;
+        BEGIN
+          IF TG_OP = 'DELETE' THEN
+            DELETE FROM {DOC_TABLE} WHERE paper_id = OLD.id;
+            RETURN NULL;
+          END IF;
+          v := search_pg_tsvector(NEW.title, NEW.abstract, search_pg_authors(NEW.authors::jsonb));
+          INSERT INTO {DOC_TABLE}(paper_id, document, doclen) VALUES (NEW.id, v, search_pg_doclen(v))
+          ON CONFLICT (paper_id) DO UPDATE SET document = EXCLUDED.document, doclen = EXCLUDED.doclen;
+          RETURN NULL;
+        END $$""",
+    f"""CREATE OR REPLACE FUNCTION search_pg_document_truncate() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN TRUNCATE {DOC_TABLE}; RETURN NULL; END $$""",
+    # A changed title or abstract makes the stored embedding stale: drop it so the embed job redoes it.
+    """CREATE OR REPLACE FUNCTION search_pg_embedding_stale() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN DELETE FROM search_paperembedding WHERE paper_id = OLD.id; RETURN NULL; END $$""",
+]
+
+DOC_DDL = [
+    f"""CREATE TABLE IF NOT EXISTS {DOC_TABLE} (
+        paper_id bigint PRIMARY KEY,
+        document tsvector NOT NULL,
+        doclen integer NOT NULL)""",
+    f"CREATE INDEX IF NOT EXISTS {DOC_TABLE}_gin ON {DOC_TABLE} USING gin (document)",
+    "DROP TRIGGER IF EXISTS search_pg_doc_ins ON catalog_paper",
+    "DROP TRIGGER IF EXISTS search_pg_doc_upd ON catalog_paper",
+    "DROP TRIGGER IF EXISTS search_pg_doc_del ON catalog_paper",
+    "DROP TRIGGER IF EXISTS search_pg_doc_trunc ON catalog_paper",
+    "DROP TRIGGER IF EXISTS search_pg_emb_stale ON catalog_paper",
+    """CREATE TRIGGER search_pg_doc_ins AFTER INSERT ON catalog_paper
+        FOR EACH ROW EXECUTE FUNCTION search_pg_document_sync()""",
+    """CREATE TRIGGER search_pg_doc_upd AFTER UPDATE OF title, abstract, authors ON catalog_paper
+        FOR EACH ROW WHEN (OLD.title IS DISTINCT FROM NEW.title OR OLD.abstract IS DISTINCT FROM NEW.abstract
+                           OR OLD.authors::text IS DISTINCT FROM NEW.authors::text)
+        EXECUTE FUNCTION search_pg_document_sync()""",
+    """CREATE TRIGGER search_pg_doc_del AFTER DELETE ON catalog_paper
+        FOR EACH ROW EXECUTE FUNCTION search_pg_document_sync()""",
+    """CREATE TRIGGER search_pg_doc_trunc AFTER TRUNCATE ON catalog_paper
+        FOR EACH STATEMENT EXECUTE FUNCTION search_pg_document_truncate()""",
+    """CREATE TRIGGER search_pg_emb_stale AFTER UPDATE OF title, abstract ON catalog_paper
+        FOR EACH ROW WHEN (OLD.title IS DISTINCT FROM NEW.title OR OLD.abstract IS DISTINCT FROM NEW.abstract)
+        EXECUTE FUNCTION search_pg_embedding_stale()""",
+]
+
+DOC_FILL = (
+    f"INSERT INTO {DOC_TABLE}(paper_id, document, doclen) "
+    f"SELECT p.id, v, search_pg_doclen(v) FROM catalog_paper p, "
+    f"LATERAL search_pg_tsvector(p.title, p.abstract, search_pg_authors(p.authors::jsonb)) AS v "
+    f"ON CONFLICT (paper_id) DO UPDATE SET document = EXCLUDED.document, doclen = EXCLUDED.doclen"
+)
+
+VECTOR_FUNCTIONS = [
+    # Little-endian IEEE float16 bytes (PaperEmbedding.pack) -> halfvec, exactly (every f16 is a real).
+    """CREATE OR REPLACE FUNCTION search_pg_f16(b bytea) RETURNS halfvec
+        LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+        SELECT array_agg(
+                 (CASE WHEN h >= 32768 THEN -1.0 ELSE 1.0 END)::float8 *
+                 CASE WHEN ((h >> 10) & 31) = 0 THEN (h & 1023) * power(2::float8, -24)
+                      WHEN ((h >> 10) & 31) = 31 THEN 65504::float8
+                      ELSE (1024 + (h & 1023)) * power(2::float8, ((h >> 10) & 31) - 25) END
+                 ORDER BY i)::real[]::halfvec
+        FROM (SELECT i, get_byte(b, 2 * i) + (get_byte(b, 2 * i + 1) << 8) AS h
+              FROM generate_series(0, length(b) / 2 - 1) AS i) AS s $$""",
+    f"""CREATE OR REPLACE FUNCTION search_pg_embedding_sync() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          IF TG_OP <> 'INSERT' THEN
+            DELETE FROM {VEC_TABLE} WHERE embedding_id = OLD.id;
+          END IF;
+          IF TG_OP <> 'DELETE' AND length(NEW.vector) >= 2 THEN
+            INSERT INTO {VEC_TABLE}(embedding_id, paper_id, model, dim, embedding)
+            VALUES (NEW.id, NEW.paper_id, NEW.model, length(NEW.vector) / 2, search_pg_f16(NEW.vector));
+          END IF;
+          RETURN NULL;
+        END $$""",
+    f"""CREATE OR REPLACE FUNCTION search_pg_embedding_truncate() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN TRUNCATE {VEC_TABLE}; RETURN NULL; END $$""",
+]
+
+VEC_DDL = [
+    f"""CREATE TABLE IF NOT EXISTS {VEC_TABLE} (
+        embedding_id bigint PRIMARY KEY,
+        paper_id bigint NOT NULL,
+        model varchar(200) NOT NULL,
+        dim integer NOT NULL,
+        embedding halfvec NOT NULL)""",
+    f"CREATE INDEX IF NOT EXISTS {VEC_TABLE}_model ON {VEC_TABLE} (model, dim)",
+    *[
+        f"""CREATE INDEX IF NOT EXISTS {VEC_TABLE}_hnsw{dim} ON {VEC_TABLE}
+            USING hnsw ((embedding::halfvec({dim})) halfvec_cosine_ops)
+            WITH (m = {HNSW_M}, ef_construction = {HNSW_EF_CONSTRUCTION}) WHERE dim = {dim}"""
+        for dim in HNSW_DIMS
+    ],
+    "DROP TRIGGER IF EXISTS search_pg_emb_sync ON search_paperembedding",
+    "DROP TRIGGER IF EXISTS search_pg_emb_trunc ON search_paperembedding",
+    """CREATE TRIGGER search_pg_emb_sync AFTER INSERT OR DELETE OR UPDATE OF id, paper_id, model, vector
+        ON search_paperembedding FOR EACH ROW EXECUTE FUNCTION search_pg_embedding_sync()""",
+    """CREATE TRIGGER search_pg_emb_trunc AFTER TRUNCATE ON search_paperembedding
+        FOR EACH STATEMENT EXECUTE FUNCTION search_pg_embedding_truncate()""",
+]
+
+VEC_FILL = (
+    f"INSERT INTO {VEC_TABLE}(embedding_id, paper_id, model, dim, embedding) "
+    f"SELECT id, paper_id, model, length(vector) / 2, search_pg_f16(vector) FROM search_paperembedding "
+    f"WHERE length(vector) >= 2 ON CONFLICT (embedding_id) DO NOTHING"
+)
+
+DROP = [
+    "DROP TRIGGER IF EXISTS search_pg_emb_sync ON search_paperembedding",
+    "DROP TRIGGER IF EXISTS search_pg_emb_trunc ON search_paperembedding",
+    "DROP TRIGGER IF EXISTS search_pg_doc_ins ON catalog_paper",
+    "DROP TRIGGER IF EXISTS search_pg_doc_upd ON catalog_paper",
+    "DROP TRIGGER IF EXISTS search_pg_doc_del ON catalog_paper",
+    "DROP TRIGGER IF EXISTS search_pg_doc_trunc ON catalog_paper",
+    "DROP TRIGGER IF EXISTS search_pg_emb_stale ON catalog_paper",
+    f"DROP TABLE IF EXISTS {VEC_TABLE}",
+    f"DROP TABLE IF EXISTS {DOC_TABLE}",
+    "DROP FUNCTION IF EXISTS search_pg_embedding_sync()",
+    "DROP FUNCTION IF EXISTS search_pg_embedding_truncate()",
+    "DROP FUNCTION IF EXISTS search_pg_f16(bytea)",
+    "DROP FUNCTION IF EXISTS search_pg_document_sync()",
+    "DROP FUNCTION IF EXISTS search_pg_document_truncate()",
+    "DROP FUNCTION IF EXISTS search_pg_embedding_stale()",
+    "DROP FUNCTION IF EXISTS search_pg_doclen(tsvector)",
+    "DROP FUNCTION IF EXISTS search_pg_tsvector(text, text, text)",
+    "DROP FUNCTION IF EXISTS search_pg_authors(jsonb)",
+    "DROP FUNCTION IF EXISTS search_pg_fold(text)",
+]
+
+
+def has_pgvector(cursor) -> bool:
+    """Whether the ``vector`` extension is installed, or can be installed now, in this database."""
+    cursor.execute("SELECT 1 FROM pg_extension WHERE extname = 'vector'")
+    if cursor.fetchone():
+        return True
+    cursor.execute("SELECT 1 FROM pg_available_extensions WHERE name = 'vector'")
+    if not cursor.fetchone():
+        return False
+    cursor.execute("SAVEPOINT search_pg_vector")
+    try:
+        cursor.execute("CREATE EXTENSION IF NOT EXISTS vector")
+    except Exception:  # not allowed (needs a superuser before PostgreSQL 13's trusted extensions)
+        cursor.execute("ROLLBACK TO SAVEPOINT search_pg_vector")
+        return False
+    cursor.execute("RELEASE SAVEPOINT search_pg_vector")
+    return True
+
+
+def install(cursor, *, fill: bool = True) -> bool:
+    """Create (or re-create) every object and optionally fill them; return whether vectors are on.
+
+    Idempotent: run by the migration and by ``paperfeed reindex``.
+    """
+    for stmt in FUNCTIONS + DOC_DDL:
+        cursor.execute(stmt)
+    if fill:
+        cursor.execute(DOC_FILL)
+    vectors = has_pgvector(cursor)
+    if vectors:
+        for stmt in VECTOR_FUNCTIONS + VEC_DDL:
+            cursor.execute(stmt)
+        if fill:
+            cursor.execute(VEC_FILL)
+    return vectors
+
+
+def uninstall(cursor) -> None:
+    """Drop every object (the migration's backwards step)."""
+    for stmt in DROP:
+        cursor.execute(stmt)
