@@ -27,6 +27,7 @@ DEFAULTS: dict[str, tuple[str, str]] = {
     "ARXIV_TIMEOUT_SECONDS": ("60", "Timeout of one request to arXiv (OAI-PMH and API)."),
     "ARXIV_MAX_RETRIES": ("4", "Retries of a request to arXiv on timeouts, connection errors and 5xx."),
     "ARXIV_RETRY_BACKOFF_SECONDS": ("2", "First retry delay (doubling) when the server gives no Retry-After."),
+    "JOBRUN_KEEP_DAYS": ("30", "Job runs older than this are deleted daily (each job's last success and failure stay)."),
     "WORKER_TICK_SECONDS": ("5", "How often the worker looks for due jobs."),
 }
 

@@ -102,3 +102,13 @@ def harvest_health(*, now: dt.datetime, enabled: bool, stale_hours: int) -> dict
     stale = age_h > stale_hours
     state = "stale" if stale else ("failing" if last is not None and last.ok is False else "fresh")
     return {**info, "ok": not stale, "state": state}
+
+
+def prune_runs(*, now: dt.datetime, keep_days: int) -> int:
+    """Delete runs older than ``keep_days``, keeping each job's latest success and failure; return how many."""
+    keep: set[int] = set()
+    for runs in last_runs().values():
+        keep.update(run.pk for run in (runs["last_ok"], runs["last_failed"]) if run is not None)
+    old = JobRun.objects.filter(started_at__lt=now - dt.timedelta(days=keep_days)).exclude(pk__in=keep)
+    deleted, _ = old.delete()
+    return deleted

@@ -12,7 +12,7 @@ from paperfeed.jobs import conf
 from paperfeed.jobs.models import HarvestState, JobLease, JobRun
 from paperfeed.jobs.runs import harvest_health, last_runs
 
-JOB_NAMES = ["harvest", "stars", "submissions", "embed", "digests"]
+JOB_NAMES = ["harvest", "stars", "submissions", "embed", "digests", "prune"]
 
 
 def health(*, now: dt.datetime) -> dict[str, Any]:

@@ -2,7 +2,7 @@
 
 Why not a task-queue library: django-tasks 0.12 (installed) defines the Task API but no longer
 ships a database backend or a worker (they moved to the separate django-tasks-db package), and
-neither schedules periodic work. What paperfeed needs is small: five periodic jobs, each run at
+neither schedules periodic work. What paperfeed needs is small: six periodic jobs, each run at
 most once at a time across any number of worker processes, each run recorded. That is a lease
 row per job claimed with one conditional UPDATE (``SELECT … FOR UPDATE SKIP LOCKED`` on
 PostgreSQL), renewed while the job runs and released with the next due time. Cron or systemd
@@ -88,6 +88,12 @@ def _digests(stop: threading.Event) -> dict[str, Any]:
     return {"result": stats if isinstance(stats, int | dict) else str(stats)}
 
 
+def _prune(stop: threading.Event) -> dict[str, Any]:
+    from paperfeed.jobs.runs import prune_runs
+
+    return {"deleted": prune_runs(now=timezone.now(), keep_days=int(conf.get_float("JOBRUN_KEEP_DAYS")))}
+
+
 def _minutes(name: str) -> Callable[[], dt.timedelta]:
     return lambda: dt.timedelta(minutes=conf.get_float(name))
 
@@ -104,6 +110,7 @@ def default_jobs() -> list[Job]:
             lambda: _optional("paperfeed.search.services", "embed_pending") is not None),
         Job("digests", _digests, _minutes("DIGEST_INTERVAL_MINUTES"),
             lambda: _optional("paperfeed.digests.services", "send_due") is not None),
+        Job("prune", _prune, lambda: dt.timedelta(days=1)),
     ]
 
 

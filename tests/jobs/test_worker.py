@@ -68,7 +68,7 @@ def test_worker_records_runs_and_schedules_next():
 
 def test_default_jobs_are_guarded():
     names = [job.name for job in default_jobs()]
-    assert names == ["harvest", "stars", "submissions", "embed", "digests"]
+    assert names == ["harvest", "stars", "submissions", "embed", "digests", "prune"]
     from paperfeed.jobs.worker import _optional
 
     assert _optional("paperfeed.no_such_module", "x") is None
@@ -182,3 +182,18 @@ def test_commands_share_the_lease_and_dead_holders_are_replaced():
         assert JobLease.objects.get(name="harvest").owner.endswith(":command")
     lease = JobLease.objects.get(name="harvest")
     assert lease.owner == "" and lease.leased_until is None
+
+
+@pytest.mark.django_db
+def test_prune_keeps_recent_runs_and_each_jobs_last_outcomes():
+    from paperfeed.jobs.runs import prune_runs
+
+    def run(name, days_ago, ok):
+        return JobRun.objects.create(name=name, started_at=T0 - dt.timedelta(days=days_ago), ok=ok)
+
+    last_ok, last_bad = run("harvest", 60, True), run("harvest", 50, False)
+    old = [run("harvest", 70, True), run("embed", 40, True), run("embed", 35, True)]
+    recent = run("embed", 1, True)
+    assert prune_runs(now=T0, keep_days=30) == 3
+    assert set(JobRun.objects.values_list("pk", flat=True)) == {last_ok.pk, last_bad.pk, recent.pk}
+    assert not JobRun.objects.filter(pk__in=[r.pk for r in old]).exists()

@@ -10,7 +10,7 @@ from paperfeed.jobs.worker import Worker, default_jobs
 
 
 class Command(BaseCommand):
-    help = "Run periodic jobs (harvest, stars, submissions, embed, digests) until SIGTERM or Ctrl-C."
+    help = "Run periodic jobs (harvest, stars, submissions, embed, digests, prune) until SIGTERM or Ctrl-C."
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--once", action="store_true", help="Run the due jobs once, in turn, and exit (for cron).")
