@@ -247,6 +247,9 @@ def main() -> None:
     args = parser.parse_args()
     client = args.client if args.client != "auto" else ("wrk" if shutil.which("wrk") else "python")
 
+    if client == "python":
+        log("Load by the built-in asyncio client, which needs a CPU core of its own on a small machine; "
+            "install wrk (apt-get install wrk) for figures that measure the server rather than the client.")
     ensure_database()
     cached, fresh = run_mode("cached", cache_seconds=args.cache_seconds, args=args, client=client)
     baseline, _ = run_mode("baseline (page cache off)", cache_seconds="0", args=args, client=client)
