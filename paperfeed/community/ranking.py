@@ -30,11 +30,26 @@ STAR_BONUS_WEIGHT = 0.5
 
 
 @dataclass(frozen=True)
+class VoteTally:
+    """A paper's local votes inside a window, summarised (what a database can aggregate for us).
+
+    ``decayed`` is the sum over those votes of ``decay(now - vote time)``.
+    """
+
+    decayed: float = 0.0
+    count: int = 0
+    last_day: int = 0
+    last_hour: int = 0
+    latest: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
 class PaperSignal:
-    """Everything trending knows about one paper."""
+    """Everything trending knows about one paper: its votes as timestamps, or already tallied."""
 
     paper_id: Hashable
     votes: tuple[dt.datetime, ...] = ()
+    tallied: VoteTally | None = None  # when given, used instead of ``votes``
     imported_upvotes: int = 0
     listing_date: dt.date | None = None
     stars_today: int = 0
@@ -89,17 +104,28 @@ def _events(signal: PaperSignal) -> list[tuple[dt.datetime, int]]:
     return events
 
 
+def tally_votes(
+    votes: Iterable[dt.datetime], *, now: dt.datetime, window: str, half_life_hours: float
+) -> VoteTally:
+    """Summarise vote timestamps over ``window`` ending at ``now`` (votes outside it are ignored)."""
+    start = now - window_delta(window)
+    decayed, count, last_day, last_hour, latest = 0.0, 0, 0, 0, None
+    for ts in votes:
+        if start < ts <= now:
+            decayed += decay(now - ts, half_life_hours)
+            count += 1
+            last_day += ts > now - dt.timedelta(days=1)
+            last_hour += ts > now - dt.timedelta(hours=1)
+            latest = ts if latest is None else max(latest, ts)
+    return VoteTally(decayed, count, last_day, last_hour, latest)
+
+
 def tally(signal: PaperSignal, *, now: dt.datetime, window: str, half_life_hours: float) -> _Tally:
     """Score one paper over ``window`` ending at ``now`` and count what the reason will say."""
     start = now - window_delta(window)
-    t = _Tally()
-    for ts in signal.votes:
-        if start < ts <= now:
-            t.score += decay(now - ts, half_life_hours)
-            t.in_window += 1
-            t.last_day += ts > now - dt.timedelta(days=1)
-            t.last_hour += ts > now - dt.timedelta(hours=1)
-            t.latest = ts if t.latest is None else max(t.latest, ts)
+    votes = signal.tallied or tally_votes(signal.votes, now=now, window=window, half_life_hours=half_life_hours)
+    t = _Tally(score=votes.decayed, in_window=votes.count, last_day=votes.last_day, last_hour=votes.last_hour,
+               latest=votes.latest)
     if signal.imported_upvotes > 0 and signal.listing_date is not None:
         ts = imported_at(signal.listing_date)
         if start < ts <= now:
@@ -184,6 +210,49 @@ def _sort_key(paper_id: Hashable) -> tuple[int, object]:
     return (0, paper_id) if isinstance(paper_id, int) else (1, str(paper_id))
 
 
+def series_ends(*, now: dt.datetime, window: str, points: int) -> list[dt.datetime]:
+    """The instants a score series is sampled at: ``points`` evenly spaced ends, the last being ``now``."""
+    length = window_delta(window)
+    start = now - length
+    return [start + length * (i + 1) / points for i in range(points)]
+
+
+def bucket_sums(votes: Iterable[dt.datetime], *, ends: list[dt.datetime], start: dt.datetime,
+                half_life_hours: float) -> list[float]:
+    """For each bucket ``(ends[j-1], ends[j]]``: the sum of ``decay(ends[j] - t)`` over its votes."""
+    sums = [0.0] * len(ends)
+    for ts in votes:
+        if not (start < ts <= ends[-1]):
+            continue
+        j = next(i for i, end in enumerate(ends) if ts <= end)
+        sums[j] += decay(ends[j] - ts, half_life_hours)
+    return sums
+
+
+def series_from_buckets(
+    sums: list[float],
+    *,
+    ends: list[dt.datetime],
+    start: dt.datetime,
+    half_life_hours: float,
+    imported_upvotes: int = 0,
+    listing_date: dt.date | None = None,
+) -> list[float]:
+    """The score at each end, from per-bucket decayed sums (exact: decay factorises over time)."""
+    imported_ts = imported_at(listing_date) if imported_upvotes > 0 and listing_date else None
+    series, running = [], 0.0
+    for i, end in enumerate(ends):
+        # Decay factorises: the score at ends[i] is the previous one decayed over one step, plus this bucket.
+        if i:
+            running *= decay(end - ends[i - 1], half_life_hours)
+        running += sums[i]
+        value = running
+        if imported_ts is not None and start < imported_ts <= end:
+            value += imported_upvotes * decay(end - imported_ts, half_life_hours)
+        series.append(value)
+    return series
+
+
 def score_series(
     signal: PaperSignal,
     *,
@@ -197,15 +266,12 @@ def score_series(
     Only votes cast inside the window ending at ``now`` are counted, so the series shows how the
     current score built up; the last point equals :func:`score` without the star bonus.
     """
-    length = window_delta(window)
-    start = now - length
-    events = [(ts, w) for ts, w in _events(signal) if start < ts <= now]
     points = max(points, 2)
-    series = []
-    for i in range(points):
-        at = start + length * (i + 1) / points
-        series.append(sum(w * decay(at - ts, half_life_hours) for ts, w in events if ts <= at))
-    return series
+    ends = series_ends(now=now, window=window, points=points)
+    start = now - window_delta(window)
+    sums = bucket_sums(signal.votes, ends=ends, start=start, half_life_hours=half_life_hours)
+    return series_from_buckets(sums, ends=ends, start=start, half_life_hours=half_life_hours,
+                               imported_upvotes=signal.imported_upvotes, listing_date=signal.listing_date)
 
 
 def daily_counts(
@@ -228,19 +294,22 @@ def coerce_signals(
     imported: Mapping[Hashable, tuple[int, dt.date | None]] | None = None,
     stars: Mapping[Hashable, int] | None = None,
     hidden: Iterable[Hashable] = (),
+    tallies: Mapping[Hashable, VoteTally] | None = None,
 ) -> list[PaperSignal]:
-    """Build :class:`PaperSignal` rows from flat data (votes as ``(paper_id, timestamp)``)."""
+    """Build :class:`PaperSignal` rows from flat data (votes as ``(paper_id, timestamp)``, or tallies)."""
     imported = imported or {}
+    tallies = tallies or {}
     stars = stars or {}
     hidden_set = set(hidden)
     by_paper: dict[Hashable, list[dt.datetime]] = {}
     for pid, ts in votes:
         by_paper.setdefault(pid, []).append(ts)
-    ids = list(dict.fromkeys([*paper_ids, *by_paper]))
+    ids = list(dict.fromkeys([*paper_ids, *by_paper, *tallies]))
     return [
         PaperSignal(
             paper_id=pid,
             votes=tuple(by_paper.get(pid, ())),
+            tallied=tallies.get(pid),
             imported_upvotes=imported.get(pid, (0, None))[0],
             listing_date=imported.get(pid, (0, None))[1],
             stars_today=stars.get(pid, 0),

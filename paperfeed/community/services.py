@@ -7,6 +7,7 @@ Submissions live in :mod:`paperfeed.community.submissions` and collections in
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -18,7 +19,7 @@ from django.utils import timezone
 
 from paperfeed.catalog.models import Paper
 
-from . import ranking
+from . import ranking, tallies
 from .models import Profile, Vote
 
 TRENDING_CACHE_SECONDS = 10
@@ -118,23 +119,24 @@ def bump_trending() -> None:
         cache.set(_VERSION_KEY, 1, None)
 
 
-def _signals(window: str, as_of: dt.datetime, paper_ids=None) -> list[ranking.PaperSignal]:
-    """Gather the plain data ranking needs for a window ending at ``as_of``."""
+def _half_life() -> float:
+    return float(getattr(settings, "TRENDING_HALF_LIFE_HOURS", 24))
+
+
+def _signals(window: str, as_of: dt.datetime) -> list[ranking.PaperSignal]:
+    """Gather what ranking needs for a window ending at ``as_of``: vote tallies (summed by the
+    database), imported upvotes listed inside the window, star gains of the last 24 h."""
     start = as_of - ranking.window_delta(window)
-    votes = counted_votes().filter(paper__hidden=False, created_at__gt=start, created_at__lte=as_of)
+    tallied = tallies.vote_tallies(now=as_of, window=window, half_life_hours=_half_life())
     imported = Paper.objects.filter(
         hidden=False, imported_upvotes__gt=0, listing_date__gte=start.date(), listing_date__lte=as_of.date()
     )
-    if paper_ids is not None:
-        votes = votes.filter(paper_id__in=paper_ids)
-        imported = imported.filter(pk__in=paper_ids)
-    vote_rows = list(votes.values_list("paper_id", "created_at"))
     imported_rows = {pid: (n, day) for pid, n, day in imported.values_list("id", "imported_upvotes", "listing_date")}
-    ids = list(dict.fromkeys([*imported_rows, *(pid for pid, _ in vote_rows)]))
+    ids = list(dict.fromkeys([*imported_rows, *tallied]))
     from paperfeed.jobs.stars import star_deltas
 
     stars = star_deltas(ids, now=as_of, hours=24) if ids else {}
-    return ranking.coerce_signals(paper_ids=ids, votes=vote_rows, imported=imported_rows, stars=stars)
+    return ranking.coerce_signals(paper_ids=ids, imported=imported_rows, stars=stars, tallies=tallied)
 
 
 def _rank(window: str, as_of: dt.datetime) -> list[tuple[int, float, str]]:
@@ -142,7 +144,7 @@ def _rank(window: str, as_of: dt.datetime) -> list[tuple[int, float, str]]:
         _signals(window, as_of),
         now=as_of,
         window=window,
-        half_life_hours=float(getattr(settings, "TRENDING_HALF_LIFE_HOURS", 24)),
+        half_life_hours=_half_life(),
         min_votes=int(getattr(settings, "TRENDING_MIN_VOTES", 2)),
     )
 
@@ -187,11 +189,29 @@ def trending_papers(
 
 
 def score_trends(paper_ids: list[int], *, window: str, as_of: dt.datetime, points: int = 24) -> dict[int, list[float]]:
-    """For each paper, its trending score sampled across the window (for the trend sparkline)."""
-    half_life = float(getattr(settings, "TRENDING_HALF_LIFE_HOURS", 24))
+    """For each paper, its trending score (without star bonus) sampled across the window, for sparklines."""
+    ids = hashlib.sha1(",".join(map(str, paper_ids)).encode()).hexdigest()
+    key = f"community:trends:{cache.get(_VERSION_KEY, 0)}:{window}:{as_of.isoformat()}:{points}:{ids}"
+    trends = cache.get(key)
+    if trends is None:
+        trends = _score_trends(paper_ids, window=window, as_of=as_of, points=points)
+        cache.set(key, trends, TRENDING_CACHE_SECONDS)
+    return trends
+
+
+def _score_trends(paper_ids: list[int], *, window: str, as_of: dt.datetime, points: int) -> dict[int, list[float]]:
+    half_life = _half_life()
+    sums = tallies.bucket_sums(paper_ids=paper_ids, now=as_of, window=window, points=points, half_life_hours=half_life)
+    ends = ranking.series_ends(now=as_of, window=window, points=points)
+    start = as_of - ranking.window_delta(window)
+    papers = Paper.objects.in_bulk(paper_ids)
     return {
-        s.paper_id: ranking.score_series(s, now=as_of, window=window, points=points, half_life_hours=half_life)
-        for s in _signals(window, as_of, paper_ids=paper_ids)
+        pid: ranking.series_from_buckets(
+            sums[pid], ends=ends, start=start, half_life_hours=half_life,
+            imported_upvotes=papers[pid].imported_upvotes, listing_date=papers[pid].listing_date,
+        )
+        for pid in paper_ids
+        if pid in papers
     }
 
 
