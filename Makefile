@@ -25,7 +25,8 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/paperfeed migrate --noinput
 	$(BIN)/paperfeed demo_setup
-	$(BIN)/paperfeed serve --host $(HOST) --port $(PORT) --with-worker
+	# The demo is offline: no arXiv harvest, no GitHub stars; embeddings, digests (console) still run.
+	PAPERFEED_HARVEST_ENABLED=0 $(BIN)/paperfeed serve --host $(HOST) --port $(PORT) --with-worker
 
 ## make test: install what the tests need (Debian's chromium included) and run the whole suite.
 test: test-sqlite
