@@ -128,6 +128,9 @@ def anonymous_page_cache(view: Callable[..., HttpResponse]) -> Callable[..., Htt
         if entry is None:
             response = _render_detached(view, request, args, kwargs)
             if response.status_code != 200 or response.streaming:
+                # Not cached (errors, redirects): it still gets the reader's own token.
+                if not response.streaming and PLACEHOLDER in response.content:
+                    response.content = response.content.replace(PLACEHOLDER, _token_for(request))
                 return response
             entry = (response.content, response["Content-Type"])
             cache.set(key, entry, seconds)
@@ -151,21 +154,26 @@ def _render_detached(view: Callable[..., HttpResponse], request: HttpRequest, ar
         for name in _CSRF_META:
             request.META.pop(name, None)
         request.META.update(saved)
-    if response.status_code == 200 and not response.streaming:
+    if not response.streaming:
         response.content = _replace_tokens(response.content, PLACEHOLDER)
     return response
+
+
+def _token_for(request: HttpRequest) -> bytes:
+    """A form token for the reader's CSRF cookie (a new one if they have none), as get_token() does."""
+    secret = request.META.get("CSRF_COOKIE")
+    if not valid_csrf_secret(secret):
+        secret = new_csrf_secret()
+        request.META["CSRF_COOKIE"] = secret
+    # Django's CSRF middleware sets (or renews) the cookie on the way out.
+    request.META["CSRF_COOKIE_NEEDS_UPDATE"] = True
+    return mask_csrf_secret(secret).encode()
 
 
 def _personalise(request: HttpRequest, content: bytes, content_type: str) -> HttpResponse:
     """A response carrying the reader's own CSRF token in place of the placeholder."""
     if PLACEHOLDER in content:
-        secret = request.META.get("CSRF_COOKIE")
-        if not valid_csrf_secret(secret):
-            secret = new_csrf_secret()
-            request.META["CSRF_COOKIE"] = secret
-        # Django's CSRF middleware sets (or renews) the cookie on the way out, as get_token() does.
-        request.META["CSRF_COOKIE_NEEDS_UPDATE"] = True
-        content = content.replace(PLACEHOLDER, mask_csrf_secret(secret).encode())
+        content = content.replace(PLACEHOLDER, _token_for(request))
     response = HttpResponse(content, content_type=content_type)
     patch_vary_headers(response, ["Cookie"])
     return response

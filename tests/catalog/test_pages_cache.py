@@ -213,3 +213,21 @@ def test_data_cannot_smuggle_the_token_placeholder(client, page_cache):
         html = client.get(paper.get_absolute_url()).content.decode()
         assert "&lt;paperfeed-csrf&gt; end" in html
         assert 'name=&quot;csrfmiddlewaretoken&quot; value=&quot;x&quot;' in html
+
+
+@anonymous_page_cache
+def missing_page(request):
+    html = Template("<form method=post>{% csrf_token %}</form>").render(RequestContext(request))
+    return HttpResponse(html, status=404)
+
+
+urlpatterns.append(path("missing", missing_page))
+
+
+@pytest.mark.urls("tests.catalog.test_pages_cache")
+def test_uncached_error_pages_carry_the_readers_own_token(page_cache):
+    reader = Client(enforce_csrf_checks=True)
+    resp = reader.get("/missing")
+    assert resp.status_code == 404
+    token = TOKEN.search(resp.content.decode())[1]
+    assert reader.post("/submit-form", {"csrfmiddlewaretoken": token}).status_code == 200
