@@ -30,6 +30,7 @@ def browser_page():
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
         try:
             page = browser.new_page()
+            page.set_default_timeout(30_000)  # a busy 2-core CI machine is slow, not broken
             yield page
         finally:
             browser.close()
@@ -54,7 +55,7 @@ def test_home_to_paper_math_renders_and_markup_stays_text(live_server, browser_p
     link.click()
     page.wait_for_url("**/papers/2606.04242")
 
-    page.wait_for_selector(".paper-title .katex", timeout=10_000)
+    page.wait_for_selector(".paper-title .katex", timeout=30_000)
     assert page.locator(".abstract .katex").count() >= 2
     assert page.locator(".abstract .katex-display").count() == 1
     abstract = page.locator(".abstract-block .abstract").text_content()
