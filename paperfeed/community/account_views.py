@@ -47,6 +47,23 @@ def signup_done(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+def resend_confirmation(request: HttpRequest) -> HttpResponse:
+    """Send the confirmation link again to an account that is not confirmed yet (limited like sign-up)."""
+    wait = ratelimits.check(request, "signup", account_field="email")
+    if wait:
+        return ratelimits.too_many(request, "signup", wait)
+    if request.method == "POST":
+        email = request.POST.get("email", "").strip()
+        user = get_user_model().objects.filter(email__iexact=email, is_active=False, last_login__isnull=True).first()
+        if user is not None:
+            send_confirmation(user=user, request=request)
+        # Same answer either way: this page must not reveal which addresses have accounts.
+        request.session["signup_email"] = email
+        return redirect("signup_done")
+    return render(request, "registration/resend.html")
+
+
+@require_http_methods(["GET", "POST"])
 def confirm_email(request: HttpRequest, token: str) -> HttpResponse:
     """GET shows a button (so link scanners do not confirm); POST activates the account."""
     try:

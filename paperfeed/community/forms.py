@@ -21,7 +21,10 @@ class SignupForm(UserCreationForm):
     def clean_email(self) -> str:
         email = self.cleaned_data["email"].strip().lower()
         if get_user_model().objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError("An account with this email already exists. Log in or reset your password.")
+            raise forms.ValidationError(
+                "An account with this email already exists: log in, reset your password, "
+                "or ask for the confirmation link again if you have not confirmed it yet."
+            )
         return email
 
 
@@ -36,7 +39,8 @@ class LoginForm(AuthenticationForm):
             password = self.cleaned_data.get("password") or ""
             if user is not None and not user.is_active and user.check_password(password):
                 raise forms.ValidationError(
-                    "This account is not confirmed yet: follow the link in the email we sent you.",
+                    "This account is not confirmed yet: follow the link in the email we sent you "
+                    "(or ask for it again below).",
                     code="inactive",
                 ) from None
             raise

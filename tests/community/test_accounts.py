@@ -139,3 +139,14 @@ def test_logout_is_post_only(client):
     assert client.get("/accounts/logout/").status_code == 405
     assert client.post("/accounts/logout/").status_code == 302
     assert client.get("/accounts/profile/").status_code == 302
+
+
+def test_confirmation_link_can_be_sent_again_without_revealing_accounts(client, smtp):
+    _signup(client)
+    response = client.post("/accounts/confirm/resend/", {"email": "ADA@example.org"})
+    assert response["Location"] == "/accounts/signup/done/"
+    assert len(smtp.to("ada@example.org")) == 2
+    make_user(email="active@example.org")
+    for email in ("active@example.org", "nobody@example.org"):
+        assert client.post("/accounts/confirm/resend/", {"email": email})["Location"] == "/accounts/signup/done/"
+    assert len(smtp.messages) == 2
