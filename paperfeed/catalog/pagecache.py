@@ -201,7 +201,13 @@ class PageCacheApp:
             if served is not None:
                 return served
         environ[FAST_PATH_FLAG] = True
-        return self.app(environ, self._capture(environ, start_response))
+        body = self.app(environ, self._capture(environ, start_response))
+        if environ.get("REQUEST_METHOD") == "HEAD":
+            # Django renders a body for HEAD too; HTTP says to send none (headers stay the same).
+            if hasattr(body, "close"):
+                body.close()
+            return []
+        return body
 
     def _serve_cached(self, environ: dict, start_response: Callable) -> list[bytes] | None:
         if environ.get("HTTP_HOST", "") not in self.hosts:

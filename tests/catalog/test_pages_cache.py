@@ -231,3 +231,10 @@ def test_uncached_error_pages_carry_the_readers_own_token(page_cache):
     assert resp.status_code == 404
     token = TOKEN.search(resp.content.decode())[1]
     assert reader.post("/submit-form", {"csrfmiddlewaretoken": token}).status_code == 200
+
+
+@pytest.mark.django_db(False)
+def test_fast_path_sends_no_body_for_head(fast_app):
+    app, _ = fast_app
+    status, headers, _, body = _call(app, {**_environ(), "REQUEST_METHOD": "HEAD"})
+    assert status.startswith("200") and body == b"" and int(headers["Content-Length"]) > 0
