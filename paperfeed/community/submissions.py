@@ -127,7 +127,11 @@ def pending_submission_ids() -> list[str]:
 
 
 def resolve_submissions(*, now: dt.datetime | None = None) -> int:
-    """Link queued submissions whose paper has arrived in the catalogue; returns how many were resolved."""
+    """Link queued submissions whose paper has arrived in the catalogue; returns how many were resolved.
+
+    A submission still not found after ``SUBMISSION_MAX_AGE_DAYS`` is rejected (the id is probably wrong),
+    so it stops being fetched and stops blocking a corrected resubmission.
+    """
     now = now or timezone.now()
     queued = list(Submission.objects.filter(status=Status.QUEUED).order_by("created_at", "id"))
     papers = Paper.objects.in_bulk({s.arxiv_id for s in queued}, field_name="arxiv_id")
@@ -135,6 +139,11 @@ def resolve_submissions(*, now: dt.datetime | None = None) -> int:
     for sub in queued:
         paper = papers.get(sub.arxiv_id)
         if paper is None:
+            if sub.created_at < now - dt.timedelta(days=max_age_days()):
+                sub.status, sub.resolved_at = Status.REJECTED, now
+                sub.detail = f"arXiv had no paper with this id after {max_age_days()} days."
+                sub.save(update_fields=["status", "resolved_at", "detail"])
+                resolved += 1
             continue
         with transaction.atomic():
             _place(sub, paper, now)

@@ -82,6 +82,14 @@ def test_unknown_paper_is_queued_then_resolved_by_the_worker_hooks():
     assert services.pending_submission_ids() == []
 
 
+def test_queued_submission_never_found_expires():
+    sub = submit_paper(user=make_user(), text="2606.34343", now=NOW)
+    assert services.resolve_submissions(now=NOW + dt.timedelta(days=3)) == 0
+    assert services.resolve_submissions(now=NOW + dt.timedelta(days=15)) == 1
+    sub.refresh_from_db()
+    assert sub.status == Status.REJECTED and services.pending_submission_ids() == []
+
+
 def test_duplicates_point_to_the_first_submission():
     first = submit_paper(user=make_user(), text="2606.44444", now=NOW)
     dup = submit_paper(user=make_user(), text="https://arxiv.org/pdf/2606.44444v1", now=NOW)
