@@ -12,10 +12,11 @@ from urllib.parse import urlsplit
 
 GITHUB, GITLAB, HUGGINGFACE, PROJECT = "github", "gitlab", "huggingface", "project"
 
-_URL = re.compile(
-    r"(?:https?://|(?<![\w./@-])(?=(?:www\.)?(?:github\.com|gitlab\.com|huggingface\.co)/))[^\s<>\"'`{}|\\^]+",
-    re.I,
-)
+_URL_CHARS = r"[^\s<>\"'`{}|\\^]+"
+# Two scans, each cheap: URLs with a scheme, and bare code hosts ("see github.com/a/b").
+_SCHEME_URL = re.compile(r"[Hh][Tt][Tt][Pp][Ss]?://" + _URL_CHARS)
+_BARE_HOST = re.compile(r"(?<![\w./@:-])(?:www\.)?(?:github\.com|gitlab\.com|huggingface\.co)/" + _URL_CHARS, re.I)
+_BARE_HINTS = ("github.com/", "gitlab.com/", "huggingface.co/")
 _TRAILING = ".,;:!?'\"*"
 _PAIRS = {")": "(", "]": "[", "}": "{"}
 _OWNER = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})")
@@ -36,11 +37,19 @@ _PAGE_HINT = re.compile(r"(?:project|home|web)\s*(?:page|site)|website|demo|page
 
 def extract_code_links(text: str | None) -> list[tuple[str, str]]:
     """Return ``[(url, kind), …]`` for each distinct code link in ``text``, in order of appearance."""
-    if not text or ("://" not in text and ".co" not in text):
+    if not text:
         return []
-    text = text.replace("\\_", "_").replace("\\%", "%").replace("\\~", "~").replace("\\#", "#")
+    lowered = text.lower()
+    bare = any(h in lowered for h in _BARE_HINTS)
+    if "://" not in text and not bare:
+        return []
+    if "\\" in text:  # LaTeX escapes inside \url{…}
+        text = text.replace("\\_", "_").replace("\\%", "%").replace("\\~", "~").replace("\\#", "#")
+    matches = list(_SCHEME_URL.finditer(text))
+    if bare:
+        matches = sorted(matches + list(_BARE_HOST.finditer(text)), key=lambda m: m.start())
     found: dict[str, tuple[str, str]] = {}
-    for m in _URL.finditer(text):
+    for m in matches:
         hinted = bool(_PAGE_HINT.search(text, max(0, m.start() - 40), m.start()))
         link = normalise_code_url(m.group(0), project_hint=hinted)
         if link and link[0].lower() not in found:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import itertools
 import json
 from collections.abc import Callable, Iterable, Iterator
@@ -175,11 +176,12 @@ class _BatchWriter:
         touched = [s for i, s in changed.items() if i not in known or known[i].authors != s.authors]
         if not touched:
             return {}
+        keyed = {state.arxiv_id: [(author_key(n), n) for n in state.authors] for state in touched}
         names: dict[str, str] = {}
-        for state in touched:
-            for name in state.authors:
-                names.setdefault(author_key(name), name[:512])
-        names.pop("", None)
+        for pairs in keyed.values():
+            for key, name in pairs:
+                if key and key not in names:
+                    names[key] = name[:512]
         ids = {k: self.author_ids[k] for k in names if k in self.author_ids}
         missing = [k for k in names if k not in ids]
         if missing:
@@ -192,13 +194,12 @@ class _BatchWriter:
         stale_pks = [pks[s.arxiv_id] for s in touched if s.arxiv_id in known]
         _delete_where_in(Authorship, "paper_id", stale_pks)
         rows = []
-        for state in touched:
-            seen: set[str] = set()
-            for position, name in enumerate(state.authors):
-                key = author_key(name)
+        for arxiv_id, pairs in keyed.items():
+            pk, seen = pks[arxiv_id], set()
+            for position, (key, _) in enumerate(pairs):
                 if key and key not in seen:  # one Authorship per person and paper
                     seen.add(key)
-                    rows.append([pks[state.arxiv_id], ids[key], position])
+                    rows.append([pk, ids[key], position])
         _insert(Authorship, ["paper_id", "author_id", "position"], rows)
         return ids
 
@@ -207,11 +208,10 @@ class _BatchWriter:
 def _load_states(ids: list[str]) -> tuple[dict[str, PaperState], dict[str, int]]:
     """The known state and primary key of each paper in ``ids`` that exists."""
     states: dict[str, PaperState] = {}
-    pks: dict[str, int] = {}
-    for chunk in _chunks(ids):
-        for row in Paper.objects.filter(arxiv_id__in=chunk).values_list("id", "arxiv_id", *_STATE_FIELDS):
-            pk, arxiv_id, *values = row
-            pks[arxiv_id] = pk
+    pks = _paper_pks(ids)
+    for chunk in _chunks(list(pks.values())):
+        for row in Paper.objects.filter(pk__in=chunk).values_list("arxiv_id", *_STATE_FIELDS):
+            arxiv_id, *values = row
             states[arxiv_id] = PaperState(arxiv_id, **dict(zip(_STATE_FIELDS, values, strict=True)))
     by_pk = {pk: states[a] for a, pk in pks.items()}
     for chunk in _chunks(list(by_pk)):
@@ -220,6 +220,17 @@ def _load_states(ids: list[str]) -> tuple[dict[str, PaperState], dict[str, int]]
         for pk, url, kind, source in CodeLink.objects.filter(paper_id__in=chunk).values_list("paper_id", "url", "kind", "source"):
             by_pk[pk].links.setdefault(url.lower(), (url, kind, source))
     return states, pks
+
+
+def _paper_pks(arxiv_ids: list[str]) -> dict[str, int]:
+    """Primary keys of the papers in ``arxiv_ids`` that exist (plain SQL: strings in, ints out)."""
+    table = connection.ops.quote_name(Paper._meta.db_table)
+    out: dict[str, int] = {}
+    with connection.cursor() as cursor:
+        for chunk in _chunks(arxiv_ids):
+            cursor.execute(f"SELECT arxiv_id, id FROM {table} WHERE arxiv_id IN ({', '.join(['%s'] * len(chunk))})", chunk)
+            out.update(cursor.fetchall())
+    return out
 
 
 def _max_pk(model) -> int:
@@ -314,7 +325,10 @@ def _prep(field) -> Callable | None:
         return None
     if internal == "JSONField" and connection.vendor == "sqlite":
         return lambda v: json.dumps(v, ensure_ascii=False)
-    return lambda v: field.get_db_prep_save(v, connection)
+    if internal == "JSONField":
+        return lambda v: field.get_db_prep_save(v, connection)
+    # Dates, datetimes, booleans: few distinct values per batch (one "now", a few listing days).
+    return functools.lru_cache(maxsize=4096)(lambda v: field.get_db_prep_save(v, connection))
 
 
 def _delete_where_in(model, column: str, values: list[int]) -> None:

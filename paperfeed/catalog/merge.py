@@ -11,7 +11,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
-import json
 
 from paperfeed.catalog.codelinks import extract_code_links, normalise_code_url
 from paperfeed.catalog.records import PaperRecord
@@ -52,7 +51,8 @@ class PaperState:
             self.journal_ref, self.doi, self.license, self.imported_upvotes, self.imported_source,
             sorted((v, _iso(d)) for v, d in self.versions.items()), sorted(self.links),
         ]
-        return hashlib.sha256(json.dumps(data, ensure_ascii=False).encode()).hexdigest()
+        # repr of str/int/list/tuple is stable across runs and much cheaper than json.dumps.
+        return hashlib.blake2b(repr(data).encode("utf-8", "surrogatepass"), digest_size=32).hexdigest()
 
 
 def merge(existing: PaperState | None, record: PaperRecord, *, fill_only: bool = False) -> PaperState:

@@ -19,7 +19,8 @@ class Paper(models.Model):
     primary_category = models.CharField(max_length=64, blank=True, default="", db_index=True)
     submitted_at = models.DateTimeField(null=True, blank=True, help_text="First version's date.")
     updated_at = models.DateTimeField(null=True, blank=True, help_text="Latest version's date.")
-    listing_date = models.DateField(null=True, blank=True, db_index=True, help_text="Day it was listed.")
+    # Indexed through paper_listing_idx (listing_date, hidden), which serves listing_date lookups too.
+    listing_date = models.DateField(null=True, blank=True, help_text="Day it was listed.")
     comment = models.TextField(blank=True, default="")
     journal_ref = models.TextField(blank=True, default="")
     doi = models.CharField(max_length=255, blank=True, default="")
@@ -29,7 +30,7 @@ class Paper(models.Model):
     imported_source = models.CharField(max_length=32, blank=True, default="")
     # Local votes, denormalised from community.Vote (non-banned users) for fast ordering.
     vote_count = models.IntegerField(default=0)
-    hidden = models.BooleanField(default=False, db_index=True)
+    hidden = models.BooleanField(default=False)  # a two-valued column: no index of its own
     # Hash of the ingested metadata: a re-ingest of identical data is detected as "unchanged".
     content_hash = models.CharField(max_length=64, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
