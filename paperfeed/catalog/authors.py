@@ -20,7 +20,9 @@ def author_key(name: str) -> str:
     other scripts are kept (``"王 伟"`` -> ``"王-伟"``). Returns ``""`` for a name with no letters
     or digits. ``Author.key`` holds this value and the author page is ``/authors/<key>``.
     """
-    folded = (name if name.isascii() else strip_accents(name)).casefold()
+    folded = name.casefold()
+    if not folded.isascii():
+        folded = strip_accents(folded)  # after casefold, which can itself produce accents ("İ" -> "i̇")
     return _NON_WORD.sub("-", folded).strip("-")[:MAX_KEY_CHARS].strip("-")
 
 

@@ -27,3 +27,23 @@ def test_author_key(name, key):
 
 def test_key_is_bounded():
     assert len(author_key("x" * 1000)) == 200
+
+
+def test_casefold_accents_are_stripped_too():
+    assert author_key("İlker Öztürk") == "ilker-ozturk"
+
+
+try:
+    from hypothesis import given
+    from hypothesis import strategies as st
+except ImportError:  # pragma: no cover - hypothesis is in the test extras
+    given = None
+
+if given:
+
+    @given(st.text(max_size=60))
+    def test_key_is_idempotent_and_url_safe(name):
+        key = author_key(name)
+        assert author_key(key) == key
+        assert "/" not in key and "?" not in key and "#" not in key and " " not in key
+        assert not key.startswith("-") and not key.endswith("-")

@@ -167,3 +167,49 @@ def test_shared_abstracts_shard_parses_cleanly(shared_data):
     assert all(isinstance(r, PaperRecord) for r in out)
     assert len(out) == 300
     assert all(r.listing_date == dt.date(2026, 7, 1) for r in out)
+
+
+def test_empty_file_yields_nothing(tmp_path):
+    path = tmp_path / "empty.jsonl"
+    path.write_text("\n\n")
+    assert list(read_records(path)) == []
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from paperfeed.catalog.sources.hf_daily import record_from_hf_entry  # noqa: E402
+from paperfeed.catalog.sources.snapshot import record_from_snapshot  # noqa: E402
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=30),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4),
+    max_leaves=12,
+)
+record_like = st.fixed_dictionaries(
+    {},
+    optional={k: json_values | st.text(max_size=40) for k in (
+        "id", "title", "summary", "abstract", "authors", "categories", "comment", "published", "updated",
+        "listing_date", "upvotes", "github_repo", "versions", "authors_parsed", "journal-ref", "doi", "license")},
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(record_like)
+def test_converters_only_ever_raise_bad_record(obj):
+    for convert in (record_from_arxiv_api, record_from_snapshot, record_from_hf_entry, lambda o: record_from_hf_entry({"paper": o})):
+        try:
+            rec = convert(obj)
+        except BadRecord:
+            continue
+        assert isinstance(rec, PaperRecord) and rec.arxiv_id and rec.title
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.binary(max_size=80), max_size=6))
+def test_arbitrary_bytes_after_a_good_line_never_crash(tmp_path_factory, lines):
+    path = tmp_path_factory.mktemp("fuzz") / "f.jsonl"
+    path.write_bytes(json.dumps(GOOD).encode() + b"\n" + b"\n".join(line.replace(b"\n", b" ") for line in lines) + b"\n")
+    out = list(read_records(path))
+    assert isinstance(out[0], PaperRecord)
+    assert all(isinstance(r, PaperRecord | ParseError) for r in out)
