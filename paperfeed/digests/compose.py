@@ -114,12 +114,9 @@ class CandidatePool:
         n = len(self.candidates)
         self.ids = np.array([c.paper_id for c in self.candidates], dtype=np.int64)
         self.index = {c.paper_id: i for i, c in enumerate(self.candidates)}
-        scores = np.array([c.score for c in self.candidates], dtype=np.float64)
-        top = float(scores.max()) if n else 0.0
-        low = float(scores.min()) if n else 0.0
-        # Trending scaled to [0, 1]; ties broken by the order trending_papers returned (best first).
-        spread = (top - low) or 1.0
-        self.base = (scores - low) / spread - np.arange(n) * 1e-9
+        # Trending as rank, scaled to [0, 1): candidates may come from several windows whose raw
+        # scores are not comparable; their order (best first) is what the ranking promises.
+        self.base = 1.0 - np.arange(n, dtype=np.float64) / max(n, 1)
         self._topic_cache: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self._strength_cache: dict[str, np.ndarray] = {}
         self._future_cache: dict[dt.datetime, np.ndarray | None] = {}

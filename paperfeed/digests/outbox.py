@@ -75,12 +75,19 @@ def due_frequencies(now: dt.datetime, only: str | None = None) -> list[str]:
 def build_pool(frequency: str, now: dt.datetime) -> CandidatePool:
     """The period's trending papers as a composition pool (vectorised once)."""
     trending_papers = import_string(setting("DIGEST_CANDIDATES_FUNCTION"))
-    window = "week" if frequency == Subscriber.Frequency.WEEKLY else "day"
+    windows = ("week", "month") if frequency == Subscriber.Frequency.WEEKLY else ("day", "week")
     limit = setting("DIGEST_CANDIDATES")
-    try:
-        rows = trending_papers(window=window, now=now, limit=limit)
-    except (ValueError, KeyError):  # a ranking without a one-day window: use the week
-        rows = trending_papers(window="week", now=now, limit=limit)
+    rows: list = []
+    seen: set[int] = set()
+    for window in windows:
+        # The period's own window first; a quiet period is topped up from the next longer one
+        # (history keeps anything already received out).
+        for paper, score, reason in trending_papers(window=window, now=now, limit=limit):
+            if paper.pk not in seen and len(rows) < limit:
+                seen.add(paper.pk)
+                rows.append((paper, score, reason))
+        if len(rows) >= limit // 2:
+            break
     return CandidatePool([candidate_from(p, score, reason) for p, score, reason in rows if not p.hidden])
 
 
