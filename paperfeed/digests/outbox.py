@@ -128,7 +128,8 @@ def prefs_of(sub: Subscriber, profile=None) -> Prefs:
 def enqueue(*, frequency: str, now: dt.datetime, progress: Callable[[int], None] | None = None) -> tuple[int, int]:
     """Compose and store a pending Delivery for every due subscriber; returns (enqueued, empty).
 
-    Safe to run concurrently: the unique (period, subscriber) constraint keeps one row each.
+    An empty digest is stored as an ``empty`` row and never sent. Safe to run concurrently: the
+    unique (period, subscriber) constraint keeps one row each (the counts are then approximate).
     """
     period = period_key(frequency, now)
     due = due_subscribers(frequency, now)
@@ -140,10 +141,11 @@ def enqueue(*, frequency: str, now: dt.datetime, progress: Callable[[int], None]
     while chunk := list(due.filter(pk__gt=last).order_by("pk")[:CHUNK]):
         last = chunk[-1].pk
         rows = compose_chunk(chunk, pool=pool, period=period, now=now)
-        empty += len(chunk) - len(rows)
         with transaction.atomic():
-            created = Delivery.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
-        enqueued += len(created)
+            Delivery.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
+        n_empty = sum(1 for r in rows if r.status == Delivery.Status.EMPTY)
+        empty += n_empty
+        enqueued += len(rows) - n_empty
         if progress:
             progress(len(chunk))
     return enqueued, empty
@@ -163,7 +165,8 @@ def compose_chunk(chunk: list[Subscriber], *, pool: CandidatePool, period: str, 
     for sub in chunk:
         profile = profile_vector(pool, liked.get(sub.user_id, [])) if sub.use_my_votes else None
         digest = compose(pool, prefs_of(sub, profile), history.get(sub.pk, ()), now)
-        if digest is None:
+        if digest is None:  # recorded, so later runs of the period do not compose it again
+            rows.append(Delivery(subscriber=sub, period=period, next_attempt_at=now, status=Delivery.Status.EMPTY))
             continue
         rows.append(
             Delivery(

@@ -164,8 +164,11 @@ def test_weekly_subscriber_gets_one_digest_on_its_day(smtp):
 
 def test_no_digest_before_the_hour_or_on_weekends_or_when_empty(smtp):
     make_subscriber(email="early@example.org")
-    assert services.send_due(now=FRI).enqueued == 0  # no papers at all: empty digest is not sent
+    stats = services.send_due(now=FRI)
+    assert (stats.enqueued, stats.empty, stats.sent) == (0, 1, 0)  # no papers at all: nothing is sent
+    assert Delivery.objects.get().status == "empty"  # recorded: later runs do not compose it again
     papers(6)
+    assert services.send_due(now=FRI + dt.timedelta(hours=2)).empty == 0
     assert services.send_due(now=THU.replace(hour=5)).periods == []
     assert services.send_due(now=SAT).sent == 0
     assert not smtp.to("early@example.org")
