@@ -52,6 +52,8 @@ class PaperSignal:
     tallied: VoteTally | None = None  # when given, used instead of ``votes``
     imported_upvotes: int = 0
     listing_date: dt.date | None = None
+    # When the imported upvotes count as cast; default: the start of the listing day (imported_at).
+    imported_time: dt.datetime | None = None
     stars_today: int = 0
     hidden: bool = False
 
@@ -127,7 +129,7 @@ def tally(signal: PaperSignal, *, now: dt.datetime, window: str, half_life_hours
     t = _Tally(score=votes.decayed, in_window=votes.count, last_day=votes.last_day, last_hour=votes.last_hour,
                latest=votes.latest)
     if signal.imported_upvotes > 0 and signal.listing_date is not None:
-        ts = imported_at(signal.listing_date)
+        ts = signal.imported_time or imported_at(signal.listing_date)
         if start < ts <= now:
             t.score += signal.imported_upvotes * decay(now - ts, half_life_hours)
             t.in_window += signal.imported_upvotes
@@ -237,9 +239,12 @@ def series_from_buckets(
     half_life_hours: float,
     imported_upvotes: int = 0,
     listing_date: dt.date | None = None,
+    imported_time: dt.datetime | None = None,
 ) -> list[float]:
     """The score at each end, from per-bucket decayed sums (exact: decay factorises over time)."""
-    imported_ts = imported_at(listing_date) if imported_upvotes > 0 and listing_date else None
+    imported_ts = None
+    if imported_upvotes > 0 and listing_date:
+        imported_ts = imported_time or imported_at(listing_date)
     series, running = [], 0.0
     for i, end in enumerate(ends):
         # Decay factorises: the score at ends[i] is the previous one decayed over one step, plus this bucket.
@@ -271,7 +276,8 @@ def score_series(
     start = now - window_delta(window)
     sums = bucket_sums(signal.votes, ends=ends, start=start, half_life_hours=half_life_hours)
     return series_from_buckets(sums, ends=ends, start=start, half_life_hours=half_life_hours,
-                               imported_upvotes=signal.imported_upvotes, listing_date=signal.listing_date)
+                               imported_upvotes=signal.imported_upvotes, listing_date=signal.listing_date,
+                               imported_time=signal.imported_time)
 
 
 def daily_counts(
@@ -295,8 +301,12 @@ def coerce_signals(
     stars: Mapping[Hashable, int] | None = None,
     hidden: Iterable[Hashable] = (),
     tallies: Mapping[Hashable, VoteTally] | None = None,
+    imported_shift: dt.timedelta = dt.timedelta(0),
 ) -> list[PaperSignal]:
-    """Build :class:`PaperSignal` rows from flat data (votes as ``(paper_id, timestamp)``, or tallies)."""
+    """Build :class:`PaperSignal` rows from flat data (votes as ``(paper_id, timestamp)``, or tallies).
+
+    ``imported_shift`` moves when imported upvotes count as cast (see the service's stale-catalogue case).
+    """
     imported = imported or {}
     tallies = tallies or {}
     stars = stars or {}
@@ -312,6 +322,8 @@ def coerce_signals(
             tallied=tallies.get(pid),
             imported_upvotes=imported.get(pid, (0, None))[0],
             listing_date=imported.get(pid, (0, None))[1],
+            imported_time=(imported_at(imported[pid][1]) + imported_shift)
+            if imported_shift and pid in imported and imported[pid][1] else None,
             stars_today=stars.get(pid, 0),
             hidden=pid in hidden_set,
         )

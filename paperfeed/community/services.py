@@ -107,8 +107,14 @@ class Trending:
     window: str
     as_of: dt.datetime
     entries: list[tuple[int, float, str]]
-    # True when nothing trended at the real "now" and the list is shown as of the catalogue's last day.
-    backdated: bool = False
+    # Set when the catalogue's latest listing day is older than the window (e.g. the bundled demo):
+    # that day; imported upvotes then count as if it were today (local votes keep their real time).
+    stale_since: dt.date | None = None
+
+    @property
+    def imported_shift(self) -> dt.timedelta:
+        """How far imported upvotes are moved forward in time (zero for a current catalogue)."""
+        return (self.as_of.date() - self.stale_since) if self.stale_since else dt.timedelta(0)
 
 
 def bump_trending() -> None:
@@ -123,25 +129,28 @@ def _half_life() -> float:
     return float(getattr(settings, "TRENDING_HALF_LIFE_HOURS", 24))
 
 
-def _signals(window: str, as_of: dt.datetime) -> list[ranking.PaperSignal]:
+def _signals(window: str, as_of: dt.datetime, shift: dt.timedelta) -> list[ranking.PaperSignal]:
     """Gather what ranking needs for a window ending at ``as_of``: vote tallies (summed by the
-    database), imported upvotes listed inside the window, star gains of the last 24 h."""
+    database), imported upvotes listed inside the (shifted) window, star gains of the last 24 h."""
     start = as_of - ranking.window_delta(window)
     tallied = tallies.vote_tallies(now=as_of, window=window, half_life_hours=_half_life())
     imported = Paper.objects.filter(
-        hidden=False, imported_upvotes__gt=0, listing_date__gte=start.date(), listing_date__lte=as_of.date()
+        hidden=False, imported_upvotes__gt=0,
+        listing_date__gte=(start - shift).date(), listing_date__lte=(as_of - shift).date(),
     )
     imported_rows = {pid: (n, day) for pid, n, day in imported.values_list("id", "imported_upvotes", "listing_date")}
     ids = list(dict.fromkeys([*imported_rows, *tallied]))
     from paperfeed.jobs.stars import star_deltas
 
     stars = star_deltas(ids, now=as_of, hours=24) if ids else {}
-    return ranking.coerce_signals(paper_ids=ids, imported=imported_rows, stars=stars, tallies=tallied)
+    return ranking.coerce_signals(
+        paper_ids=ids, imported=imported_rows, stars=stars, tallies=tallied, imported_shift=shift
+    )
 
 
-def _rank(window: str, as_of: dt.datetime) -> list[tuple[int, float, str]]:
+def _rank(window: str, as_of: dt.datetime, shift: dt.timedelta = dt.timedelta(0)) -> list[tuple[int, float, str]]:
     return ranking.rank(
-        _signals(window, as_of),
+        _signals(window, as_of, shift),
         now=as_of,
         window=window,
         half_life_hours=_half_life(),
@@ -149,19 +158,22 @@ def _rank(window: str, as_of: dt.datetime) -> list[tuple[int, float, str]]:
     )
 
 
-def _latest_activity() -> dt.datetime | None:
-    """End of the catalogue's latest listing day, or the latest counted vote, whichever is later."""
+def _stale_since(window: str, now: dt.datetime) -> dt.date | None:
+    """The catalogue's latest listing day when it ended before the window began, else None."""
     day = Paper.objects.filter(hidden=False).aggregate(d=Max("listing_date"))["d"]
-    vote = counted_votes().aggregate(t=Max("created_at"))["t"]
-    ends = [t for t in (vote,) if t]
-    if day:
-        ends.append(dt.datetime.combine(day, dt.time(23, 59, 59), tzinfo=dt.UTC))
-    return max(ends) if ends else None
+    if day is None or ranking.imported_at(day + dt.timedelta(days=1)) > now - ranking.window_delta(window):
+        return None
+    return day
 
 
 def compute_trending(*, window: str = "week", now: dt.datetime | None = None) -> Trending:
-    """The trending list for ``window``; with ``now`` omitted it is cached a few seconds and backdated
-    to the catalogue's latest activity when nothing trended recently (e.g. a demo of older data)."""
+    """The trending list for ``window`` ending ``now``.
+
+    With ``now`` omitted (the live site) the list is cached a few seconds (a vote invalidates it),
+    and when the catalogue's latest listing day is older than the window, as in a demo of older
+    data, imported upvotes count as if that day were today, so the list is not empty and local
+    votes still move papers. With an explicit ``now`` the computation is plain and uncached.
+    """
     ranking.window_delta(window)
     if now is not None:
         return Trending(window, now, _rank(window, now))
@@ -170,11 +182,9 @@ def compute_trending(*, window: str = "week", now: dt.datetime | None = None) ->
     if cached is not None:
         return cached
     real_now = timezone.now()
-    result = Trending(window, real_now, _rank(window, real_now))
-    if not result.entries:
-        latest = _latest_activity()
-        if latest is not None and latest < real_now - ranking.window_delta(window):
-            result = Trending(window, latest, _rank(window, latest), backdated=True)
+    stale = _stale_since(window, real_now)
+    result = Trending(window, real_now, [], stale)
+    result.entries.extend(_rank(window, real_now, result.imported_shift))
     cache.set(key, result, TRENDING_CACHE_SECONDS)
     return result
 
@@ -188,18 +198,23 @@ def trending_papers(
     return [(papers[pid], s, why) for pid, s, why in entries if pid in papers and not papers[pid].hidden]
 
 
-def score_trends(paper_ids: list[int], *, window: str, as_of: dt.datetime, points: int = 24) -> dict[int, list[float]]:
+def score_trends(
+    paper_ids: list[int], *, window: str, as_of: dt.datetime, points: int = 24,
+    imported_shift: dt.timedelta = dt.timedelta(0),
+) -> dict[int, list[float]]:
     """For each paper, its trending score (without star bonus) sampled across the window, for sparklines."""
     ids = hashlib.sha1(",".join(map(str, paper_ids)).encode()).hexdigest()
     key = f"community:trends:{cache.get(_VERSION_KEY, 0)}:{window}:{as_of.isoformat()}:{points}:{ids}"
     trends = cache.get(key)
     if trends is None:
-        trends = _score_trends(paper_ids, window=window, as_of=as_of, points=points)
+        trends = _score_trends(paper_ids, window=window, as_of=as_of, points=points, shift=imported_shift)
         cache.set(key, trends, TRENDING_CACHE_SECONDS)
     return trends
 
 
-def _score_trends(paper_ids: list[int], *, window: str, as_of: dt.datetime, points: int) -> dict[int, list[float]]:
+def _score_trends(
+    paper_ids: list[int], *, window: str, as_of: dt.datetime, points: int, shift: dt.timedelta
+) -> dict[int, list[float]]:
     half_life = _half_life()
     sums = tallies.bucket_sums(paper_ids=paper_ids, now=as_of, window=window, points=points, half_life_hours=half_life)
     ends = ranking.series_ends(now=as_of, window=window, points=points)
@@ -209,6 +224,8 @@ def _score_trends(paper_ids: list[int], *, window: str, as_of: dt.datetime, poin
         pid: ranking.series_from_buckets(
             sums[pid], ends=ends, start=start, half_life_hours=half_life,
             imported_upvotes=papers[pid].imported_upvotes, listing_date=papers[pid].listing_date,
+            imported_time=ranking.imported_at(papers[pid].listing_date) + shift
+            if shift and papers[pid].listing_date else None,
         )
         for pid in paper_ids
         if pid in papers

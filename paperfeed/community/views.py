@@ -70,7 +70,9 @@ def trending(request: HttpRequest) -> HttpResponse:
     result = services.compute_trending(window=window)
     entries = result.entries[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
     papers = Paper.objects.in_bulk([pid for pid, _, _ in entries])
-    trends = services.score_trends([pid for pid, _, _ in entries], window=window, as_of=result.as_of)
+    trends = services.score_trends(
+        [pid for pid, _, _ in entries], window=window, as_of=result.as_of, imported_shift=result.imported_shift
+    )
     rows = [
         {"rank": (page - 1) * PAGE_SIZE + i + 1, "paper": papers[pid], "score": score, "reason": why,
          "trend": trends.get(pid, [])}

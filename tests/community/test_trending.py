@@ -64,13 +64,29 @@ def test_new_vote_shows_within_seconds_despite_the_cache(client):
     assert [p for p, _, _ in services.trending_papers()] == [b, a]
 
 
-def test_backdated_when_nothing_recent():
+def test_stale_catalogue_counts_imported_upvotes_as_today_and_local_votes_still_move_papers():
     old_day = timezone.now().date() - dt.timedelta(days=120)
-    paper = make_paper(imported_upvotes=12, listing_date=old_day)
+    big = make_paper(imported_upvotes=12, listing_date=old_day)
+    small = make_paper(imported_upvotes=3, listing_date=old_day)
+    older = make_paper(imported_upvotes=50, listing_date=old_day - dt.timedelta(days=10))
     result = services.compute_trending(window="week")
-    assert result.backdated and result.as_of.date() == old_day
-    assert result.entries[0][0] == paper.pk
-    assert services.trending_papers()[0][0] == paper
+    assert result.stale_since == old_day
+    assert [pid for pid, _, _ in result.entries] == [big.pk, small.pk]  # the older day is outside the week
+    assert "12 imported upvotes (listed" in result.entries[0][2]
+    for _ in range(12):
+        services.toggle_vote(user=make_user(), paper=small)
+    assert [p for p, _, _ in services.trending_papers(window="week")] == [small, big]
+    assert services.trending_papers(window="week")[0][2].startswith("12 votes in the last 7 days")
+    # An explicit `now` is never shifted.
+    assert services.compute_trending(window="week", now=timezone.now()).stale_since is None
+    month = services.compute_trending(window="month").entries
+    assert older.pk in [pid for pid, _, _ in month]  # ten days before the latest day: inside a month
+
+
+def test_current_catalogue_is_not_shifted():
+    make_paper(imported_upvotes=5, listing_date=timezone.now().date())
+    result = services.compute_trending(window="day")
+    assert result.stale_since is None and result.imported_shift == dt.timedelta(0)
 
 
 def test_trending_page_tabs_reasons_sparklines_and_feeds(client):
