@@ -162,7 +162,7 @@ def reason(t: _Tally, *, window: str) -> str:
     text = ", ".join(parts)
     extras = []
     if t.imported:
-        listed = f" (listed {t.listed:%d %b})" if t.listed else ""
+        listed = f" (listed {t.listed.day} {t.listed:%b})" if t.listed else ""
         extras.append(f"{t.imported} imported upvote{'s' if t.imported != 1 else ''}{listed}")
     if t.stars:
         extras.append(f"code repo +{t.stars} star{'s' if t.stars != 1 else ''} today")
