@@ -16,6 +16,7 @@ from collections import defaultdict
 from collections.abc import Callable
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from paperfeed.catalog.models import Paper
@@ -77,12 +78,16 @@ def build_pool(frequency: str, now: dt.datetime) -> CandidatePool:
     trending_papers = import_string(setting("DIGEST_CANDIDATES_FUNCTION"))
     windows = ("week", "month") if frequency == Subscriber.Frequency.WEEKLY else ("day", "week")
     limit = setting("DIGEST_CANDIDATES")
+    # At the real "now", ask for the list the trending page shows (which falls back to the
+    # catalogue's latest activity when nothing trended recently); an explicit past or future
+    # time asks for that moment exactly (tests, backfills).
+    as_of = None if abs(timezone.now() - now) < dt.timedelta(minutes=30) else now
     rows: list = []
     seen: set[int] = set()
     for window in windows:
         # The period's own window first; a quiet period is topped up from the next longer one
         # (history keeps anything already received out).
-        for paper, score, reason in trending_papers(window=window, now=now, limit=limit):
+        for paper, score, reason in trending_papers(window=window, now=as_of, limit=limit):
             if paper.pk not in seen and len(rows) < limit:
                 seen.add(paper.pk)
                 rows.append((paper, score, reason))

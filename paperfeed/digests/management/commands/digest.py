@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import sys
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Count
 
@@ -24,7 +25,7 @@ def parse_now(raw: str | None) -> dt.datetime | None:
 
 
 class Command(BaseCommand):
-    help = "Email digests: 'send' what is due (safe to re-run and to run concurrently), 'status', 'suppress EMAIL'."
+    help = "Email digests: 'send' what is due (safe to re-run and to run concurrently), 'status', 'suppress EMAIL', 'demo'."
 
     def add_arguments(self, parser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
@@ -34,6 +35,9 @@ class Command(BaseCommand):
         send.add_argument("--connections", type=int, help="parallel SMTP connections (DIGEST_SMTP_CONNECTIONS)")
         send.add_argument("--no-progress", action="store_true")
         sub.add_parser("status", help="deliveries per period and status")
+        demo = sub.add_parser("demo", help="subscribe a demo address and send it today's digest now (any day or hour)")
+        demo.add_argument("--email", default="demo@example.org")
+        demo.add_argument("--topic", action="append", default=None, help="a topic to put first (repeatable)")
         sup = sub.add_parser("suppress", help="never mail this address again (bounce, complaint)")
         sup.add_argument("email")
         sup.add_argument("--reason", default="admin", choices=["bounce", "complaint", "admin"])
@@ -58,6 +62,24 @@ class Command(BaseCommand):
         )
         if stats.aborted:
             raise CommandError(f"stopped early: {stats.aborted}; re-run when fixed (nothing is lost)")
+
+    def do_demo(self, *, email: str, topic=None, **_) -> None:
+        from django.utils import timezone
+
+        from paperfeed.digests.outbox import enqueue
+        from paperfeed.digests.sender import Sender
+
+        now = timezone.now()
+        sub, _ = Subscriber.objects.get_or_create(
+            email__iexact=email, defaults={"email": email, "status": Subscriber.Status.ACTIVE, "confirmed_at": now}
+        )
+        changes = {"status": Subscriber.Status.ACTIVE, "frequency": Subscriber.Frequency.DAILY}
+        if topic:
+            changes["topics"] = topic
+        Subscriber.objects.filter(pk=sub.pk).update(**changes)
+        added, empty = enqueue(frequency=Subscriber.Frequency.DAILY, now=now)
+        stats = Sender(now=now).run()
+        self.stdout.write(f"demo: {email}: composed {added} (empty {empty}), sent {stats.sent} through {settings.EMAIL_BACKEND}")
 
     def do_status(self, **_) -> None:
         rows = Delivery.objects.values("period", "status").annotate(n=Count("id")).order_by("-period", "status")
