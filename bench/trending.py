@@ -58,6 +58,8 @@ def main() -> None:
     if len(papers) < 10:
         sys.exit("The catalogue is (nearly) empty: ingest ../shared/data first (see the docstring).")
     print(f"catalogue: {Paper.objects.count():,} papers; voting on the latest {len(papers):,}")
+    Vote.objects.filter(user__username__startswith="bench-voter-").delete()  # a previous --keep run
+    User.objects.filter(username__startswith="bench-voter-").delete()
     rng = random.Random(42)
     now = timezone.now()
     t0 = time.perf_counter()
