@@ -7,7 +7,7 @@ seconds, and a busy page is rendered once per interval per worker instead of onc
 Only requests without a session or messages cookie are served from the cache, so a signed-in
 reader always sees their own votes and links. Pages carry CSRF-protected forms (subscribe,
 votes): a cached page is rendered against a throwaway CSRF secret that no browser ever holds,
-its form tokens are replaced by a placeholder, and each response gets the reader's own token.
+the page is stored cut at its form tokens, and each response is joined with the reader's own token.
 
 Two layers use the same entries: the ``anonymous_page_cache`` view decorator (fills the cache,
 works under any server) and ``PageCacheApp``, a WSGI wrapper that ``paperfeed serve`` puts in
@@ -19,6 +19,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
+import time
 from collections.abc import Callable, Iterable
 
 from django.conf import settings
@@ -27,9 +28,8 @@ from django.core.cache import caches
 from django.http import HttpRequest, HttpResponse, parse_cookie
 from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH
 from django.utils.cache import patch_vary_headers
+from django.utils.http import http_date
 
-# Contains "<", which the server always escapes in data, so no abstract can carry it into a page.
-PLACEHOLDER = b"<paperfeed-csrf>"
 _TOKEN_PREFIX = b'name="csrfmiddlewaretoken" value="'
 _CSRF_META = ("CSRF_COOKIE", "CSRF_COOKIE_NEEDS_UPDATE")
 _KEY_HEADER = "X-Paperfeed-Page-Key"  # internal: set by the decorator, removed by the WSGI layer
@@ -77,12 +77,15 @@ def is_cacheable(request: HttpRequest) -> bool:
 # randomness drawn in one os.urandom call instead of one call per character.
 
 
+_TO_CHARS = bytes(_CHARS[b % 62].encode()[0] for b in range(256))
+_UNEVEN = bytes(range(248, 256))  # dropped so every character is equally likely (248 = 4 * 62)
+
+
 def _random_chars(n: int) -> str:
-    out: list[str] = []
+    out = b""
     while len(out) < n:
-        # Bytes >= 248 are dropped so every character is equally likely (248 = 4 * 62).
-        out.extend(_CHARS[b % 62] for b in os.urandom(n + 8) if b < 248)
-    return "".join(out[:n])
+        out += os.urandom(n + 8).translate(_TO_CHARS, _UNEVEN)
+    return out[:n].decode()
 
 
 def new_csrf_secret() -> str:
@@ -101,14 +104,19 @@ def valid_csrf_secret(value: str | None) -> bool:
     return bool(value) and len(value) == CSRF_SECRET_LENGTH and all(c in _INDEX for c in value)
 
 
-def _replace_tokens(content: bytes, token: bytes) -> bytes:
-    """Put ``token`` in every hidden csrfmiddlewaretoken input of ``content``."""
-    parts = content.split(_TOKEN_PREFIX)
-    for i in range(1, len(parts)):
-        end = parts[i].find(b'"')
-        if end != -1:
-            parts[i] = token + parts[i][end:]
-    return _TOKEN_PREFIX.join(parts)
+def split_at_tokens(content: bytes) -> tuple[bytes, ...]:
+    """Cut a page where its hidden csrfmiddlewaretoken values are, dropping the values.
+
+    ``token.join(parts)`` rebuilds the page with ``token`` in every form. Data cannot fake a cut:
+    the server escapes every quote in it, so the exact input prefix never comes from data.
+    """
+    pieces = content.split(_TOKEN_PREFIX)
+    parts = [pieces[0] + _TOKEN_PREFIX] if len(pieces) > 1 else [pieces[0]]
+    for i, piece in enumerate(pieces[1:], start=1):
+        end = piece.find(b'"')
+        rest = piece[end:] if end != -1 else piece
+        parts.append(rest + _TOKEN_PREFIX if i < len(pieces) - 1 else rest)
+    return tuple(parts)
 
 
 # --- the view decorator -----------------------------------------------------------------------
@@ -126,13 +134,13 @@ def anonymous_page_cache(view: Callable[..., HttpResponse]) -> Callable[..., Htt
         key = page_key(request.META)
         entry = cache.get(key)
         if entry is None:
-            response = _render_detached(view, request, args, kwargs)
+            response, parts = _render_detached(view, request, args, kwargs)
             if response.status_code != 200 or response.streaming:
                 # Not cached (errors, redirects): it still gets the reader's own token.
-                if not response.streaming and PLACEHOLDER in response.content:
-                    response.content = response.content.replace(PLACEHOLDER, _token_for(request))
+                if len(parts) > 1:
+                    response.content = _token_for(request).join(parts)
                 return response
-            entry = (response.content, response["Content-Type"])
+            entry = (parts, response["Content-Type"])
             cache.set(key, entry, seconds)
         response = _personalise(request, *entry)
         if request.META.get(FAST_PATH_FLAG):
@@ -142,8 +150,10 @@ def anonymous_page_cache(view: Callable[..., HttpResponse]) -> Callable[..., Htt
     return wrapper
 
 
-def _render_detached(view: Callable[..., HttpResponse], request: HttpRequest, args, kwargs) -> HttpResponse:
-    """Render with a throwaway CSRF secret and replace form tokens by the placeholder."""
+def _render_detached(
+    view: Callable[..., HttpResponse], request: HttpRequest, args, kwargs
+) -> tuple[HttpResponse, tuple[bytes, ...]]:
+    """Render with a throwaway CSRF secret; return the response and its content cut at the tokens."""
     saved = {name: request.META[name] for name in _CSRF_META if name in request.META}
     request.META["CSRF_COOKIE"] = new_csrf_secret()
     try:
@@ -154,9 +164,7 @@ def _render_detached(view: Callable[..., HttpResponse], request: HttpRequest, ar
         for name in _CSRF_META:
             request.META.pop(name, None)
         request.META.update(saved)
-    if not response.streaming:
-        response.content = _replace_tokens(response.content, PLACEHOLDER)
-    return response
+    return response, (() if response.streaming else split_at_tokens(response.content))
 
 
 def _token_for(request: HttpRequest) -> bytes:
@@ -170,10 +178,9 @@ def _token_for(request: HttpRequest) -> bytes:
     return mask_csrf_secret(secret).encode()
 
 
-def _personalise(request: HttpRequest, content: bytes, content_type: str) -> HttpResponse:
-    """A response carrying the reader's own CSRF token in place of the placeholder."""
-    if PLACEHOLDER in content:
-        content = content.replace(PLACEHOLDER, _token_for(request))
+def _personalise(request: HttpRequest, parts: tuple[bytes, ...], content_type: str) -> HttpResponse:
+    """A response carrying the reader's own CSRF token in every form."""
+    content = _token_for(request).join(parts) if len(parts) > 1 else parts[0]
     response = HttpResponse(content, content_type=content_type)
     patch_vary_headers(response, ["Cookie"])
     return response
@@ -220,14 +227,15 @@ class PageCacheApp:
         entry = caches["default"].get(key) if headers is not None else None
         if entry is None:
             return None
-        content, _ = entry
+        parts, _ = entry
         extra: list[tuple[str, str]] = []
-        if PLACEHOLDER in content:
+        content = parts[0]
+        if len(parts) > 1:
             secret = cookies.get(settings.CSRF_COOKIE_NAME)
             if not valid_csrf_secret(secret):
                 secret = new_csrf_secret()
                 extra.append(("Set-Cookie", _csrf_cookie_header(secret)))
-            content = content.replace(PLACEHOLDER, mask_csrf_secret(secret).encode())
+            content = mask_csrf_secret(secret).encode().join(parts)
         start_response("200 OK", [*headers, ("Content-Length", str(len(content))), *extra])
         return [content]
 
@@ -250,11 +258,18 @@ class PageCacheApp:
 
 
 def _csrf_cookie_header(secret: str) -> str:
-    """The Set-Cookie value Django's CSRF middleware would send for ``secret``."""
-    response = HttpResponse()
-    response.set_cookie(
-        settings.CSRF_COOKIE_NAME, secret, max_age=settings.CSRF_COOKIE_AGE, domain=settings.CSRF_COOKIE_DOMAIN,
-        path=settings.CSRF_COOKIE_PATH, secure=settings.CSRF_COOKIE_SECURE, httponly=settings.CSRF_COOKIE_HTTPONLY,
-        samesite=settings.CSRF_COOKIE_SAMESITE,
-    )
-    return response.cookies[settings.CSRF_COOKIE_NAME].output(header="").strip()
+    """The Set-Cookie value Django's CSRF middleware would send for ``secret`` (same attributes)."""
+    age = settings.CSRF_COOKIE_AGE
+    attrs = [f"{settings.CSRF_COOKIE_NAME}={secret}"]
+    if age is not None:
+        attrs += [f"expires={http_date(time.time() + age)}", f"Max-Age={int(age)}"]
+    if settings.CSRF_COOKIE_DOMAIN:
+        attrs.append(f"Domain={settings.CSRF_COOKIE_DOMAIN}")
+    attrs.append(f"Path={settings.CSRF_COOKIE_PATH}")
+    if settings.CSRF_COOKIE_SECURE:
+        attrs.append("Secure")
+    if settings.CSRF_COOKIE_HTTPONLY:
+        attrs.append("HttpOnly")
+    if settings.CSRF_COOKIE_SAMESITE:
+        attrs.append(f"SameSite={settings.CSRF_COOKIE_SAMESITE}")
+    return "; ".join(attrs)
