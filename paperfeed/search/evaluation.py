@@ -16,7 +16,7 @@ from .embedcache import cached_embed
 from .embedders import Embedder, document_text
 from .keyword import FTS_DDL, FTS_TABLE, Fts5KeywordIndex
 from .metrics import mean_metric, ndcg_at_k, recall_at_k
-from .services import retrieve
+from .services import Candidates, retrieve
 from .vectors import ExactIndex, make_index
 
 DEPTH = 100
@@ -31,6 +31,7 @@ class EvalRun:
     keyword: dict[str, list[tuple[int, float]]]
     semantic: dict[str, list[tuple[int, float]]]
     seconds: float
+    candidates: dict[str, Candidates] | None = None  # with the re-scored union (None: fuse the two lists)
 
 
 class _Lookup:
@@ -75,15 +76,16 @@ def collect(dataset: BeirDataset, *, embedder: Embedder, cache_dir: Path, depth:
             fill_scratch(conn, [(n, *dataset.corpus[d], "") for n, d in enumerate(doc_ids)])
             keyword_index = Fts5KeywordIndex(connection=conn)
             start = time.perf_counter()
-            keyword, semantic = {}, {}
-            for qid, text in zip(qids, texts):
-                keyword[qid], semantic[qid] = retrieve(
-                    text, keyword_index=keyword_index, embedder=lookup, vector_search=index.search, depth=depth
-                )
+            candidates = {
+                qid: retrieve(text, keyword_index=keyword_index, embedder=lookup, vectors=index, depth=depth)
+                for qid, text in zip(qids, texts)
+            }
             seconds = time.perf_counter() - start
         finally:
             conn.close()
-    return EvalRun(doc_ids, dataset.queries, keyword, semantic, seconds)
+    keyword = {q: c.keyword for q, c in candidates.items()}
+    semantic = {q: c.semantic for q, c in candidates.items()}
+    return EvalRun(doc_ids, dataset.queries, keyword, semantic, seconds, candidates)
 
 
 def fused_runs(run: EvalRun) -> dict[str, dict[str, list[tuple[str, float]]]]:
@@ -91,11 +93,13 @@ def fused_runs(run: EvalRun) -> dict[str, dict[str, list[tuple[str, float]]]]:
     out: dict[str, dict[str, list[tuple[str, float]]]] = {m: {} for m in ("keyword", "semantic", "rrf", "fusion")}
     ids = run.doc_ids
     for qid in run.queries:
-        kw, sem = run.keyword[qid], run.semantic[qid]
-        out["keyword"][qid] = [(ids[d], s) for d, s in kw]
-        out["semantic"][qid] = [(ids[d], s) for d, s in sem]
-        out["rrf"][qid] = [(ids[f.doc], f.score) for f in fusion.rrf(kw, sem)][:DEPTH]
-        out["fusion"][qid] = [(ids[f.doc], f.score) for f in fusion.fuse(kw, sem, query=run.queries[qid])][:DEPTH]
+        c = run.candidates[qid] if run.candidates else Candidates(
+            run.keyword[qid], run.semantic[qid], run.keyword[qid], run.semantic[qid])
+        out["keyword"][qid] = [(ids[d], s) for d, s in c.keyword]
+        out["semantic"][qid] = [(ids[d], s) for d, s in c.semantic]
+        out["rrf"][qid] = [(ids[f.doc], f.score) for f in fusion.rrf(c.keyword, c.semantic)][:DEPTH]
+        fused = fusion.fuse(c.keyword_full, c.semantic_full, query=run.queries[qid])
+        out["fusion"][qid] = [(ids[f.doc], f.score) for f in fused][:DEPTH]
     return out
 
 

@@ -19,7 +19,7 @@ Ranked = Sequence[tuple[Hashable, float]]
 RRF_K = 60
 # Tuned on SciFact train (809 queries); see docs/search.md for the grid and the test figures.
 KEYWORD_WEIGHT = 0.5
-NORMALISATION = "minmax"
+NORMALISATION = "max"
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -76,14 +76,17 @@ def normalise(ranked: Ranked, method: str = NORMALISATION) -> dict[Hashable, flo
         std = math.sqrt(sum((v - mean) ** 2 for v in values) / len(values)) or 1.0
         return {d: 1.0 / (1.0 + math.exp(-(s - mean) / std)) for d, s in best.items()}
     if hi == lo:
-        return {d: 1.0 for d in best}
+        return {d: (1.0 if hi > 0 else 0.0) for d in best}
     return {d: (s - lo) / (hi - lo) for d, s in best.items()}
 
 
 def convex(keyword: Ranked, semantic: Ranked, *, keyword_weight: float = KEYWORD_WEIGHT,
-           method: str = NORMALISATION) -> list[Fused]:
-    """Weighted sum of normalised scores; a doc missing from a list gets 0 from that list."""
-    kw_norm, sem_norm = normalise(keyword, method), normalise(semantic, method)
+           method: str = NORMALISATION, keyword_method: str | None = None) -> list[Fused]:
+    """Weighted sum of normalised scores; a doc missing from a list gets 0 from that list.
+
+    ``method`` normalises both lists unless ``keyword_method`` overrides it for the keyword list.
+    """
+    kw_norm, sem_norm = normalise(keyword, keyword_method or method), normalise(semantic, method)
     w = min(max(float(keyword_weight), 0.0), 1.0)
     scores = {d: w * kw_norm.get(d, 0.0) + (1 - w) * sem_norm.get(d, 0.0) for d in {*kw_norm, *sem_norm}}
     return _order(scores, _ranks(keyword), _ranks(semantic))

@@ -104,6 +104,10 @@ class KeywordIndex(Protocol):
         """
         ...
 
+    def score(self, query: str, ids: list[int]) -> dict[int, float]:
+        """Return BM25 scores of the given papers (absent: no query term matches)."""
+        ...
+
     def rebuild(self) -> int:
         """Rebuild the index from the catalogue; return the number of papers indexed."""
         ...
@@ -143,6 +147,17 @@ class Fts5KeywordIndex:
         sql += " ORDER BY score DESC LIMIT %s"
         params.append(int(limit))
         return [(int(pid), float(score)) for pid, score in self._execute(sql, params)]
+
+    def score(self, query: str, ids: list[int]) -> dict[int, float]:
+        """BM25 scores (same scale as ``search``) for papers in ``ids`` that match the query."""
+        terms = query_terms(query)
+        ids = [int(i) for i in ids]
+        if not terms or not ids:
+            return {}
+        w = ", ".join(f"{x:g}" for x in self.weights)
+        sql = (f"SELECT rowid, -bm25({FTS_TABLE}, {w}) FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s "
+               f"AND rowid IN ({', '.join(str(i) for i in ids)})")
+        return {int(pid): float(score) for pid, score in self._execute(sql, [fts_match(terms)])}
 
     def rebuild(self) -> int:
         """Drop and refill the FTS table (and re-create its triggers) from ``catalog_paper``."""

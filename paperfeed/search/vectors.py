@@ -37,6 +37,10 @@ class VectorIndex(Protocol):
         """Return (ids, cosine scores) of the ``k`` nearest rows, best first."""
         ...
 
+    def vectors(self, ids: list[int]) -> dict[int, np.ndarray]:
+        """Return the stored vectors of those ``ids`` that are in the index."""
+        ...
+
 
 class ExactIndex:
     """Brute-force inner product over a float32 matrix: exact, fine up to ~10^5 rows."""
@@ -44,7 +48,7 @@ class ExactIndex:
     def __init__(self, dim: int) -> None:
         self.dim = dim
         self._ids = np.zeros(0, dtype=np.int64)
-        self._chunks: list[np.ndarray] = []
+        self._row: dict[int, int] | None = None
         self._matrix = np.zeros((0, dim), dtype=np.float32)
 
     def __len__(self) -> int:
@@ -55,6 +59,13 @@ class ExactIndex:
         vectors = np.asarray(vectors, dtype=np.float32).reshape(-1, self.dim)
         self._ids = np.concatenate([self._ids, np.asarray(ids, dtype=np.int64)])
         self._matrix = np.concatenate([self._matrix, vectors]) if len(self._matrix) else vectors.copy()
+        self._row = None
+
+    def vectors(self, ids: list[int]) -> dict[int, np.ndarray]:
+        """Return stored vectors by id."""
+        if self._row is None:
+            self._row = {int(i): n for n, i in enumerate(self._ids)}
+        return {int(i): self._matrix[self._row[int(i)]] for i in ids if int(i) in self._row}
 
     def search(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """Return the exact top ``k`` by cosine."""
@@ -88,6 +99,14 @@ class UsearchIndex:
         vectors = np.ascontiguousarray(vectors, dtype=np.float32).reshape(-1, self.dim)
         if len(vectors):
             self._index.add(np.asarray(ids, dtype=np.uint64), vectors, threads=self.threads)
+
+    def vectors(self, ids: list[int]) -> dict[int, np.ndarray]:
+        """Return stored vectors (decoded from f16) by id."""
+        if not ids:
+            return {}
+        got = self._index.get(np.asarray(ids, dtype=np.uint64), dtype=np.float32)
+        got = got if isinstance(got, tuple) else (got,)
+        return {int(i): np.asarray(v).reshape(-1) for i, v in zip(ids, got) if v is not None}
 
     def search(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """Return the approximate top ``k`` by cosine."""
@@ -180,8 +199,12 @@ class LiveVectorIndex:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
         return self._index.search(query, k)
 
+    def vectors(self, ids: list[int]) -> dict[int, np.ndarray]:
+        """Return stored vectors by paper id (from the in-memory index)."""
+        return self._index.vectors(ids) if self._index is not None else {}
 
-_live: dict[tuple[str, str], LiveVectorIndex] = {}
+
+_live: dict[tuple[str, str, str], LiveVectorIndex] = {}
 _live_lock = threading.Lock()
 
 
