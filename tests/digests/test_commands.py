@@ -46,3 +46,16 @@ def test_demo_sends_todays_digest_now(smtp):
     assert "sent 1" in out
     assert Delivery.objects.get().status == "sent"
     assert "matches your topic 'paper'" in smtp.to("demo@example.org")[0].get_body(("plain",)).get_content()
+
+
+def test_admin_pages_and_actions(admin_client):
+    sub = make_subscriber(email="adm@example.org")
+    old = sub.secret
+    for url in ("/admin/digests/subscriber/", "/admin/digests/delivery/", "/admin/digests/suppression/", "/admin/digests/sentpaper/"):
+        assert admin_client.get(url).status_code == 200
+    admin_client.post("/admin/digests/subscriber/", {"action": "revoke_links", "_selected_action": [sub.pk]})
+    sub.refresh_from_db()
+    assert sub.secret != old
+    admin_client.post("/admin/digests/subscriber/", {"action": "suppress_addresses", "_selected_action": [sub.pk]})
+    sub.refresh_from_db()
+    assert sub.status == "suppressed"
