@@ -39,9 +39,11 @@ def extract_code_links(text: str | None) -> list[tuple[str, str]]:
     """Return ``[(url, kind), …]`` for each distinct code link in ``text``, in order of appearance."""
     if not text:
         return []
-    lowered = text.lower()
-    bare = any(h in lowered for h in _BARE_HINTS)
-    if "://" not in text and not bare:
+    bare = False
+    if ".co" in text or ".CO" in text:  # github.com/, gitlab.com/ and huggingface.co/ all hold ".co"
+        lowered = text.lower()
+        bare = any(h in lowered for h in _BARE_HINTS)
+    if not bare and "://" not in text:
         return []
     if "\\" in text:  # LaTeX escapes inside \url{…}
         text = text.replace("\\_", "_").replace("\\%", "%").replace("\\~", "~").replace("\\#", "#")

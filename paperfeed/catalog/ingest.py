@@ -176,13 +176,15 @@ class _BatchWriter:
         touched = [s for i, s in changed.items() if i not in known or known[i].authors != s.authors]
         if not touched:
             return {}
-        keyed = {state.arxiv_id: [(author_key(n), n) for n in state.authors] for state in touched}
+        keyed = {state.arxiv_id: [author_key(n) for n in state.authors] for state in touched}
         names: dict[str, str] = {}
-        for pairs in keyed.values():
-            for key, name in pairs:
-                if key and key not in names:
+        for state in touched:
+            for key, name in zip(keyed[state.arxiv_id], state.authors, strict=True):
+                if key not in names:
                     names[key] = name[:512]
-        ids = {k: self.author_ids[k] for k in names if k in self.author_ids}
+        names.pop("", None)
+        cache = self.author_ids
+        ids = {k: cache[k] for k in names.keys() & cache.keys()}
         missing = [k for k in names if k not in ids]
         if missing:
             # Insert the unknown keys (existing ones are ignored), then read back the rows just
@@ -194,9 +196,9 @@ class _BatchWriter:
         stale_pks = [pks[s.arxiv_id] for s in touched if s.arxiv_id in known]
         _delete_where_in(Authorship, "paper_id", stale_pks)
         rows = []
-        for arxiv_id, pairs in keyed.items():
+        for arxiv_id, keys in keyed.items():
             pk, seen = pks[arxiv_id], set()
-            for position, (key, _) in enumerate(pairs):
+            for position, key in enumerate(keys):
                 if key and key not in seen:  # one Authorship per person and paper
                     seen.add(key)
                     rows.append([pk, ids[key], position])
