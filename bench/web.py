@@ -211,7 +211,10 @@ def load_python(url: str, *, duration: float, connections: int) -> dict:
     asyncio.run(run())
     elapsed = time.perf_counter() - started
     latencies.sort()
-    pick = lambda q: latencies[min(len(latencies) - 1, int(q * len(latencies)))] if latencies else float("nan")  # noqa: E731
+
+    def pick(q: float) -> float:
+        return latencies[min(len(latencies) - 1, int(q * len(latencies)))] if latencies else float("nan")
+
     return {"rps": len(latencies) / elapsed, "p50": pick(0.50), "p99": pick(0.99), "requests": len(latencies),
             "errors": len(errors), "socket_errors": ""}
 
@@ -305,7 +308,8 @@ def main() -> None:
         f"(limit: PAPERFEED_PAGE_CACHE_SECONDS={args.cache_seconds})")
     # CPU time per request does not depend on what else the machine runs; req/s and p99 do.
     log(f"server CPU per cached request {cached['cpu_ms']:.2f} ms: about "
-        f"{args.workers * 1000 / max(cached['cpu_ms'], 1e-9):,.0f} req/s if {args.workers} cores were free for the workers")
+        f"{args.workers * 1000 / max(cached['cpu_ms'], 1e-9):,.0f} req/s "
+        f"if {args.workers} cores were free for the workers")
     ok = cached["rps"] >= 1000 and cached["p99"] <= 50
     log(f"target (>= 1,000 req/s and p99 <= 50 ms): {'met' if ok else 'NOT met'}")
 

@@ -45,10 +45,12 @@ class OfflineSwagger(DocsBase):
     """Swagger UI whose scripts and styles come from this server."""
 
     def render_page(self, request: HttpRequest, api: Any, **kwargs: Any) -> HttpResponse:
+        """The Swagger UI page, pointing at this API's openapi.json."""
         settings = {"layout": "BaseLayout", "deepLinking": True, "url": self.get_openapi_url(api, kwargs)}
         # "</" cannot appear in the JSON island, so it cannot close the script element.
         payload = json.dumps(settings).replace("</", "<\\/")
-        html = _PAGE.format(title=escape(api.title), assets=reverse("api-docs-asset", args=["x"])[:-1], settings=payload)
+        assets = reverse("api-docs-asset", args=["x"])[:-1]  # the folder of the asset URLs
+        html = _PAGE.format(title=escape(api.title), assets=assets, settings=payload)
         return HttpResponse(html)
 
 

@@ -28,7 +28,8 @@ class DailyParams(Schema):
     p: int = Field(0, ge=0, le=MAX_PAGE, description="Page number, from 0.")
     limit: int = Field(50, ge=1, le=100, description="Papers per page, 1 to 100.")
     sort: Literal["publishedAt", "trending"] | None = Field(
-        None, description="Default: most votes first. publishedAt: newest first. trending: the community's trending list."
+        None,
+        description="Default: most votes first. publishedAt: newest first. trending: the community's trending list.",
     )
 
 

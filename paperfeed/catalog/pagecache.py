@@ -247,7 +247,8 @@ class PageCacheApp:
             if key is not None:
                 headers = [(n, v) for n, v in headers if n != _KEY_HEADER]
                 if status.startswith("200"):
-                    self.headers[key] = [(n, v) for n, v in headers if n.lower() not in ("set-cookie", "content-length")]
+                    kept = [(n, v) for n, v in headers if n.lower() not in ("set-cookie", "content-length")]
+                    self.headers[key] = kept
                     if len(self.hosts) < 64:
                         self.hosts.add(environ.get("HTTP_HOST", ""))
                     if len(self.headers) > 10_000:

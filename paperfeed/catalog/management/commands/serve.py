@@ -69,6 +69,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, host: str, port: int, workers: int, with_worker: bool, access_log: bool,
                skip_collectstatic: bool, **options) -> None:
+        """Check the port, collect static files, start the children and supervise them."""
         if not 1 <= port <= 65535:
             raise CommandError(f"--port must be between 1 and 65535, got {port}.")
         if not 1 <= workers <= 64:
