@@ -91,12 +91,14 @@ def hf_signal(folder: Path) -> dict[str, dict]:
     return signal
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    """Build the demo file from the shared data (see the module docstring)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shared", type=Path, default=REPO.parent / "shared" / "data")
     parser.add_argument("--days", type=int, default=14, help="how many of the last listing days to keep")
     parser.add_argument("--until", default="2026-07-01", help="last listing day (inclusive)")
-    args = parser.parse_args()
+    parser.add_argument("--out", type=Path, default=OUT, help="where to write (default: the bundled file)")
+    args = parser.parse_args(argv)
     abstracts = args.shared / "arxiv_abstracts"
     dates = listing_dates(abstracts / "manifest.tsv.gz")
     days = sorted({d for d in dates.values() if d <= args.until})[-args.days :]
@@ -124,9 +126,9 @@ def main() -> None:
     with gzip.GzipFile(fileobj=buf, mode="wb", compresslevel=9, mtime=0) as gz:
         for rec in records:
             gz.write(json.dumps(rec, ensure_ascii=False, sort_keys=True).encode("utf-8") + b"\n")
-    OUT.write_bytes(buf.getvalue())
+    args.out.write_bytes(buf.getvalue())
     with_votes = sum(1 for r in records if r.get("upvotes"))
-    print(f"{OUT}: {len(records)} papers, days {days[0]}..{days[-1]}, {with_votes} with HF upvotes, "
+    print(f"{args.out}: {len(records)} papers, days {days[0]}..{days[-1]}, {with_votes} with HF upvotes, "
           f"{len(buf.getvalue()) / 1e6:.2f} MB")
 
 
