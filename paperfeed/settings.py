@@ -187,6 +187,7 @@ if IS_POSTGRES:
     LIVE_VECTOR_INDEX = LIVE_VECTOR_INDEX or "paperfeed.search.postgres.backends.PgVectorLiveIndex"
 
 # --- community --------------------------------------------------------------------------------
+ACCOUNT_CONFIRM_DAYS = env_int("ACCOUNT_CONFIRM_DAYS", 3)
 SUBMISSION_MAX_AGE_DAYS = env_int("SUBMISSION_MAX_AGE_DAYS", 14)
 SUBMISSIONS_PER_USER_PER_DAY = env_int("SUBMISSIONS_PER_USER_PER_DAY", 10)
 TRENDING_MIN_VOTES = env_int("TRENDING_MIN_VOTES", 2)
