@@ -50,7 +50,9 @@ def test_fetch_command(arxiv_api, capsys):
         call_command("fetch", "arxiv")
 
 
-def test_pending_submissions_are_fetched_then_resolved(arxiv_api):
+def test_pending_submissions_are_fetched_then_resolved(arxiv_api, settings):
+    # The submissions are dated 2026-06; a tight max age would reject them as never found.
+    settings.SUBMISSION_MAX_AGE_DAYS = 100_000
     from paperfeed.community.models import Submission
     from paperfeed.community.submissions import submit_paper
 
