@@ -20,9 +20,12 @@ def author_key(name: str) -> str:
     other scripts are kept (``"王 伟"`` -> ``"王-伟"``). Returns ``""`` for a name with no letters
     or digits. ``Author.key`` holds this value and the author page is ``/authors/<key>``.
     """
-    folded = name.casefold()
-    if not folded.isascii():
-        folded = strip_accents(folded)  # after casefold, which can itself produce accents ("İ" -> "i̇")
+    if name.isascii():
+        folded = name.casefold()
+    else:
+        # Decompose first (NFKD turns "𝑨" into "A"), fold case, strip again: folding can itself
+        # produce combining marks ("İ" -> "i̇").
+        folded = strip_accents(strip_accents(name).casefold())
     return _NON_WORD.sub("-", folded).strip("-")[:MAX_KEY_CHARS].strip("-")
 
 
