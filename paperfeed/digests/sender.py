@@ -22,7 +22,7 @@ from collections.abc import Callable
 from django.core.mail import get_connection
 from django.db import connection as db_connection
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils import timezone
 
 from paperfeed.catalog.models import Paper
@@ -84,6 +84,36 @@ def claim(*, worker: str, now: dt.datetime, limit: int) -> list[int]:
             )
             Delivery.objects.filter(pk__in=ids, status=S.SENDING).update(claimed_by=worker, claimed_at=wall)
     return ids
+
+
+# The two writes every message makes, in plain SQL: the ORM's per-query overhead was a third of
+# a digest's CPU cost. Both statements are the same on SQLite and PostgreSQL.
+def mark_sending(delivery_id: int, *, worker: str, message_id: str) -> bool:
+    """Commit ``sending`` (attempts + 1) if ``worker`` still holds the claim; False when it lost it."""
+    with db_connection.cursor() as cur:
+        cur.execute(
+            f"UPDATE {Delivery._meta.db_table} SET status = %s, attempts = attempts + 1, message_id = %s "
+            "WHERE id = %s AND claimed_by = %s",
+            [S.SENDING, message_id, delivery_id, worker],
+        )
+        return cur.rowcount == 1
+
+
+def mark_sent(d: Delivery, *, now: dt.datetime) -> None:
+    """In one transaction: the delivery is ``sent`` and its papers join the subscriber's history."""
+    when = db_connection.ops.adapt_datetimefield_value(now)
+    with transaction.atomic(), db_connection.cursor() as cur:
+        cur.execute(
+            f"UPDATE {Delivery._meta.db_table} SET status = %s, sent_at = %s, claimed_by = '', last_error = '' "
+            "WHERE id = %s AND status <> %s",
+            [S.SENT, when, d.pk, S.SENT],
+        )
+        if d.paper_ids:
+            cur.executemany(
+                f"INSERT INTO {SentPaper._meta.db_table} (subscriber_id, paper_id, delivery_id, sent_at) "
+                "VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING",
+                [(d.subscriber_id, p, d.pk, when) for p in d.paper_ids],
+            )
 
 
 def backoff(attempts: int) -> dt.timedelta:
@@ -180,9 +210,7 @@ class Sender:
             return
         # Commit ``sending`` before talking to the server: after a crash, only rows in this
         # state can have been accepted without being marked sent.
-        if not Delivery.objects.filter(pk=d.pk, claimed_by=self.worker).update(
-            status=S.SENDING, attempts=F("attempts") + 1, message_id=msg.extra_headers["Message-ID"]
-        ):
+        if not mark_sending(d.pk, worker=self.worker, message_id=msg.extra_headers["Message-ID"]):
             self.stats.lost_claims += 1
             return
         try:
@@ -197,14 +225,7 @@ class Sender:
         self.stats.ambiguous_resends += ambiguous
 
     def _sent(self, d: Delivery) -> None:
-        with transaction.atomic():
-            Delivery.objects.filter(pk=d.pk).exclude(status=S.SENT).update(
-                status=S.SENT, sent_at=self.now, claimed_by="", last_error=""
-            )
-            SentPaper.objects.bulk_create(
-                [SentPaper(subscriber_id=d.subscriber_id, paper_id=p, delivery_id=d.pk, sent_at=self.now) for p in d.paper_ids],
-                ignore_conflicts=True,
-            )
+        mark_sent(d, now=self.now)
         self.stats.sent += 1
 
     def _failed(self, d: Delivery, failure: _Failure) -> None:
