@@ -192,7 +192,7 @@ class _BatchWriter:
             floor = _max_pk(Paper)
             _insert(Paper, [*PAPER_COLUMNS, "vote_count", "created_at", "modified_at"],
                     [[*_paper_values(s), 0, now, now] for s in fresh])
-            pks.update(Paper.objects.filter(pk__gt=floor).values_list("arxiv_id", "id"))
+            pks.update(_rows_after(Paper, "arxiv_id", floor))
         if stale:
             _update_papers(stale, pks, now)
         _write_versions(changed, known, pks)
@@ -218,7 +218,7 @@ class _BatchWriter:
             # added by id range: one cheap query instead of a key lookup per author.
             floor = _max_pk(Author)
             _insert(Author, ["key", "name"], [[k, names[k]] for k in missing], ignore_conflicts=True)
-            ids.update((k, i) for k, i in Author.objects.filter(pk__gt=floor).values_list("key", "id") if k in names)
+            ids.update((k, i) for k, i in _rows_after(Author, "key", floor) if k in names)
             ids.update(_author_pks([k for k in missing if k not in ids]))
         stale_pks = [pks[s.arxiv_id] for s in touched if s.arxiv_id in known]
         _delete_where_in(Authorship, "paper_id", stale_pks)
@@ -260,6 +260,14 @@ def _paper_pks(arxiv_ids: list[str]) -> dict[str, int]:
             cursor.execute(f"SELECT arxiv_id, id FROM {table} WHERE arxiv_id IN ({', '.join(['%s'] * len(chunk))})", chunk)
             out.update(cursor.fetchall())
     return out
+
+
+def _rows_after(model, column: str, floor: int) -> list[tuple[str, int]]:
+    """``(column, id)`` of the rows with an id above ``floor``: the ones a batch just inserted."""
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {quote(column)}, id FROM {quote(model._meta.db_table)} WHERE id > %s", [floor])
+        return cursor.fetchall()
 
 
 def _max_pk(model) -> int:
