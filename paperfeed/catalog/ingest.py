@@ -21,7 +21,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from paperfeed.catalog.authors import author_key, author_slug  # noqa: F401 - re-exported
-from paperfeed.catalog.merge import PaperState, merge
+from paperfeed.catalog.merge import PaperState, PreparedRecord, merge
 from paperfeed.catalog.models import Author, Authorship, CodeLink, Paper, PaperVersion
 from paperfeed.catalog.records import PaperRecord
 from paperfeed.catalog.sources.reading import MAX_TITLE_CHARS, ParseError
@@ -72,7 +72,7 @@ class IngestStats:
 
 
 def upsert_records(
-    records: Iterable[PaperRecord | ParseError],
+    records: Iterable[PaperRecord | PreparedRecord | ParseError],
     *,
     batch_size: int | None = None,
     progress: Callable[[int], None] | None = None,
@@ -139,10 +139,16 @@ def _batches(items: Iterable, size: int) -> Iterator[list]:
         yield batch
 
 
-def _problem(item: PaperRecord | ParseError) -> str | None:
+def _record(item: PaperRecord | PreparedRecord) -> PaperRecord:
+    return item.record if isinstance(item, PreparedRecord) else item
+
+
+def _problem(item: PaperRecord | PreparedRecord | ParseError) -> str | None:
     """Why a record cannot be ingested (None when it can)."""
     if isinstance(item, ParseError):
         return str(item)
+    if isinstance(item, PreparedRecord):
+        item = item.record
     if not isinstance(item, PaperRecord):
         return f"not a paper record: {type(item).__name__}"
     if not item.arxiv_id or len(item.arxiv_id) > 64:
@@ -161,15 +167,19 @@ class _BatchWriter:
         self.fill_only = fill_only
         self.author_ids: dict[str, int] = {}
 
-    def write(self, records: list[PaperRecord], stats: IngestStats) -> None:
-        ids = list(dict.fromkeys(r.arxiv_id for r in records))
+    def write(self, records: list[PaperRecord | PreparedRecord], stats: IngestStats) -> None:
+        ids = list(dict.fromkeys(_record(r).arxiv_id for r in records))
         counts = {"new": 0, "updated": 0, "unchanged": 0}
         with transaction.atomic():
             known, pks = _load_states(ids)
             states = dict(known)
-            for record in records:
+            for item in records:
+                record = item.record if isinstance(item, PreparedRecord) else item
                 before = states.get(record.arxiv_id)
-                after = merge(before, record, fill_only=self.fill_only)
+                if before is None and isinstance(item, PreparedRecord):
+                    after = item.fresh  # merge(None, record), computed ahead
+                else:
+                    after = merge(before, record, fill_only=self.fill_only)
                 if before is None and record.deleted:
                     counts["unchanged"] += 1  # a deletion notice for a paper we never had
                     continue

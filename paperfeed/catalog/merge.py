@@ -42,9 +42,16 @@ class PaperState:
     versions: dict[int, dt.datetime | None] = dataclasses.field(default_factory=dict)
     # lower-cased url -> (url, kind, source); the first source to report a link keeps it.
     links: dict[str, tuple[str, str, str]] = dataclasses.field(default_factory=dict)
+    # content_hash() memo; reset by merge(), ignored by ==.
+    cached_hash: str | None = dataclasses.field(default=None, compare=False, repr=False)
 
     def content_hash(self) -> str:
         """A stable hash of the merged metadata (what a re-ingest compares against)."""
+        if self.cached_hash is None:
+            self.cached_hash = self._hash()
+        return self.cached_hash
+
+    def _hash(self) -> str:
         data = [
             self.arxiv_id, self.title, self.abstract, self.authors, self.categories, self.version,
             _iso(self.submitted_at), _iso(self.updated_at), _iso(self.listing_date), self.comment,
@@ -57,7 +64,7 @@ class PaperState:
 
 def merge(existing: PaperState | None, record: PaperRecord, *, fill_only: bool = False) -> PaperState:
     """Return the state after applying ``record`` to ``existing`` (which is not modified)."""
-    state = dataclasses.replace(existing) if existing else PaperState(arxiv_id=record.arxiv_id)
+    state = dataclasses.replace(existing, cached_hash=None) if existing else PaperState(arxiv_id=record.arxiv_id)
     older = existing is not None and record.version is not None and record.version < existing.version
     overwrite = existing is None or not (fill_only or older)
     for name in TEXT_FIELDS:
@@ -82,6 +89,23 @@ def merge(existing: PaperState | None, record: PaperRecord, *, fill_only: bool =
     if record.deleted:
         state.hidden = True
     return state
+
+
+@dataclasses.dataclass(slots=True)
+class PreparedRecord:
+    """A record with its state as a new paper (``merge(None, record)``) and that state's hash,
+    computed ahead, e.g. in the parsing process, so the writing process only merges into papers
+    it already has."""
+
+    record: PaperRecord
+    fresh: PaperState
+
+    @classmethod
+    def of(cls, record: PaperRecord) -> PreparedRecord:
+        """Prepare ``record``: merge it into nothing and hash the result."""
+        fresh = merge(None, record)
+        fresh.content_hash()
+        return cls(record, fresh)
 
 
 def _merge_versions(known: dict[int, dt.datetime | None], new: list[tuple[int, dt.datetime | None]]) -> dict:

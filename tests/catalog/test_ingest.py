@@ -145,3 +145,17 @@ def test_code_links_from_comment_and_versions_accumulate():
     upsert_records([rec(versions=[(1, T1), (2, None)], version=2)])
     assert sorted(CodeLink.objects.values_list("kind", "source")) == [("github", "abstract"), ("project", "comment")]
     assert list(PaperVersion.objects.values_list("version", "created_at")) == [(1, T1), (2, None)]
+
+
+def test_prepared_records_write_what_plain_records_write():
+    from paperfeed.catalog.merge import PreparedRecord
+
+    records = [rec(f"2606.{n:05d}", comment="https://me.github.io/x", versions=[(1, T1)], version=1) for n in range(1, 4)]
+    prepared = [PreparedRecord.of(r) for r in records]
+    assert upsert_records([*prepared, prepared[0]]).new == 3
+    hashes = dict(Paper.objects.values_list("arxiv_id", "content_hash"))
+    again = upsert_records(records)
+    assert again.unchanged == 3
+    Paper.objects.all().delete()
+    upsert_records(records)
+    assert dict(Paper.objects.values_list("arxiv_id", "content_hash")) == hashes

@@ -88,13 +88,16 @@ def detect_file_format(path: Path | str) -> str:
 
 def send_records(files: list[str], out: Any, chunk_size: int = 500) -> None:
     """Parse ``files`` in order, putting ``("records", [...])`` chunks and one ``("end", error|None)``
-    per file on the queue ``out`` (run in a child process; see ``ingest_files``)."""
+    per file on the queue ``out`` (run in a child process; see ``ingest_files``). Records go as
+    ``PreparedRecord`` (merged into nothing and hashed here, sparing the writing process)."""
+    from paperfeed.catalog.merge import PreparedRecord  # pure, like this module
+
     for path in files:
         error = None
         chunk: list = []
         try:
             for item in read_records(path):
-                chunk.append(item)
+                chunk.append(PreparedRecord.of(item) if isinstance(item, PaperRecord) else item)
                 if len(chunk) >= chunk_size:
                     out.put(("records", chunk))
                     chunk = []
