@@ -1,4 +1,5 @@
-"""The delivery outbox: enqueue composed digests, claim them, send each exactly once.
+"""The delivery outbox: which periods are due, and composing them into Delivery rows
+(``sender.py`` claims and sends those rows).
 
 Guarantee (see docs/digests.md): every due subscriber gets one digest per period; a run may be
 killed at any point and re-run, and several runs may overlap. The only window in which a crash
@@ -11,7 +12,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import logging
 from collections import defaultdict
 from collections.abc import Callable
 
@@ -25,7 +25,6 @@ from .compose import Candidate, CandidatePool, Prefs, compose, profile_vector
 from .conf import setting
 from .models import Delivery, SentPaper, Subscriber
 
-log = logging.getLogger(__name__)
 CHUNK = 2000
 
 

@@ -1,8 +1,8 @@
 """Claiming and sending deliveries: the state machine that makes a digest go out exactly once.
 
 pending/failed_temp --claim--> claimed --commit--> sending --SMTP 250--> sent (+ SentPaper rows)
-                                                        \--4xx/network--> failed_temp (backoff)
-                                                        \--5xx--> failed_perm (+ suppression)
+                                                        +--4xx/network--> failed_temp (backoff)
+                                                        +--5xx--> failed_perm (+ suppression)
 A claim is an atomic UPDATE inside BEGIN IMMEDIATE (SQLite) or SELECT … FOR UPDATE SKIP LOCKED
 (PostgreSQL), tagged with this process's claim token ``host:pid:nonce``. Claims of a process
 on this host that no longer exists are taken over at once; others after DIGEST_CLAIM_LEASE_SECONDS.
