@@ -35,7 +35,12 @@ class Command(BaseCommand):
                 else:
                     self.stderr.write(message)
 
-            report = ingest_paths(paths, batch_size=batch_size, progress=bar.update, on_error=on_error)
+            try:
+                report = ingest_paths(paths, batch_size=batch_size, progress=bar.update, on_error=on_error)
+            except KeyboardInterrupt:
+                self.stderr.write("Interrupted: committed batches are kept, the one in flight was rolled back; "
+                                  "run the same command again to resume.")
+                sys.exit(130)
         seconds = time.perf_counter() - start
         rate = report.stats.total / seconds if seconds > 0 else 0.0
         self.stdout.write(
