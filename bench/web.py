@@ -219,14 +219,14 @@ def load_python(url: str, *, duration: float, connections: int) -> dict:
             "errors": len(errors), "socket_errors": ""}
 
 
-def measure(url: str, *, client: str, duration: float, connections: int, server_pid: int) -> dict:
-    """Warm up, then load ``url``; adds the server's CPU milliseconds per request (``cpu_ms``)."""
+def measure(url: str, *, client: str, duration: float, connections: int, server_pid: int | None = None) -> dict:
+    """Warm up, then load ``url``; with ``server_pid``, adds the server's CPU ms per request (``cpu_ms``)."""
     load = load_wrk if client == "wrk" else load_python
     load(url, duration=min(2.0, duration), connections=connections)  # warm-up: workers, caches, pages
-    pids = _descendants(server_pid)
+    pids = _descendants(server_pid) if server_pid else []
     before = cpu_seconds(pids)
     result = load(url, duration=duration, connections=connections)
-    result["cpu_ms"] = (cpu_seconds(pids) - before) * 1000 / max(result["requests"], 1)
+    result["cpu_ms"] = (cpu_seconds(pids) - before) * 1000 / max(result["requests"], 1) if pids else float("nan")
     return result
 
 
