@@ -28,12 +28,15 @@ from paperfeed.search.keyword import query_terms
 
 from .ddl import DOC_TABLE, HNSW_DIMS, TS_CONFIG, VEC_TABLE, install
 
+# BM25 parameters, tuned on SciFact *train* (809 queries; docs/deployment.md): ts_rank's term
+# frequency already saturates, so a softer length normalisation and a larger scale fit best.
 K1 = 1.2
-B = 0.75
+B = 0.6
 # ts_rank weights {D, C (authors), B (abstract), A (title)}; ts_rank caps weights at 1, so the
-# title gets 1 and the rest 0.5, and TF_SCALE turns one abstract occurrence into a frequency of 1.
+# title gets 1 and the rest 0.5; ts_rank divides by pi^2/6, so 2 * pi^2/6 turns one abstract
+# occurrence into a frequency of 1, and the tuned factor 1.5 is applied on top.
 RANK_WEIGHTS = "{0.5, 0.5, 0.5, 1.0}"
-TF_SCALE = 2 * 1.6449340668  # ts_rank divides by pi^2/6 and we halved the weights
+TF_SCALE = 1.5 * 2 * 1.6449340668
 STATS_SECONDS = 60.0
 EF_SEARCH = 100  # hnsw.ef_search floor; raised to k for deeper searches (recall@10 >= 0.95)
 
@@ -82,10 +85,9 @@ class PgKeywordIndex:
         )
         return [(q, int(df)) for q, df in cursor.fetchall() if df]
 
-    def search(self, query: str, *, limit: int = 200, where_sql: str = "", where_params: tuple = ()) -> list[tuple[int, float]]:
-        """Return (paper id, BM25 score) pairs for the sanitised ``query``, best first."""
+    def _ranked(self, query: str, *, restrict_sql: str, restrict_params: list, limit: int | None) -> list[tuple[int, float]]:
         terms = query_terms(query)
-        if not terms or limit <= 0:
+        if not terms or (limit is not None and limit <= 0):
             return []
         with connections[self.using].cursor() as cursor:
             queries = self._term_queries(cursor, terms)
@@ -98,16 +100,27 @@ class PgKeywordIndex:
                 f"SELECT d.paper_id, sum(t.idf * f.tf * {K1 + 1} / (f.tf + {K1} * ({1 - B} + {B} * d.doclen / %s))) AS score "
                 f"FROM {self.table} d CROSS JOIN unnest(%s::tsquery[], %s::float8[]) AS t(q, idf) "
                 f"CROSS JOIN LATERAL (SELECT ts_rank('{RANK_WEIGHTS}', d.document, t.q) * {TF_SCALE} AS tf) AS f "
-                f"WHERE d.document @@ %s::tsquery"
+                f"WHERE d.document @@ %s::tsquery {restrict_sql} GROUP BY d.paper_id ORDER BY score DESC, d.paper_id"
             )
-            params: list = [max(avgdl, 1.0), [q for q, _ in queries], idfs, " | ".join(f"({q})" for q, _ in queries)]
-            if where_sql:
-                sql += f" AND d.paper_id IN ({where_sql})"
-                params.extend(where_params)
-            sql += " GROUP BY d.paper_id ORDER BY score DESC, d.paper_id LIMIT %s"
-            params.append(int(limit))
+            params: list = [max(avgdl, 1.0), [q for q, _ in queries], idfs, " | ".join(f"({q})" for q, _ in queries),
+                            *restrict_params]
+            if limit is not None:
+                sql += " LIMIT %s"
+                params.append(int(limit))
             cursor.execute(sql, params)
             return [(int(pid), float(score)) for pid, score in cursor.fetchall()]
+
+    def search(self, query: str, *, limit: int = 200, where_sql: str = "", where_params: tuple = ()) -> list[tuple[int, float]]:
+        """Return (paper id, BM25 score) pairs for the sanitised ``query``, best first."""
+        restrict = f"AND d.paper_id IN ({where_sql})" if where_sql else ""
+        return self._ranked(query, restrict_sql=restrict, restrict_params=list(where_params), limit=limit)
+
+    def score(self, query: str, ids: list[int]) -> dict[int, float]:
+        """BM25 scores (same scale as ``search``) of those papers in ``ids`` that match the query."""
+        ids = [int(i) for i in ids]
+        if not ids:
+            return {}
+        return dict(self._ranked(query, restrict_sql="AND d.paper_id = ANY(%s)", restrict_params=[ids], limit=None))
 
     def rebuild(self) -> int:
         """Re-create the tables, functions and triggers and refill them from the catalogue."""
@@ -193,6 +206,22 @@ class PgVectorLiveIndex:
             return _nearest(cursor, table=VEC_TABLE, where="AND model = %s", params=[self.model],
                             query=query, k=k, dim=self.dim, cast=cast)
 
+    def vectors(self, ids: list[int]) -> dict[int, np.ndarray]:
+        """Return the stored vectors of those papers in ``ids`` that have one under this model."""
+        self.refresh()
+        if self._fallback is not None:
+            return self._fallback.vectors(ids)
+        if not ids:
+            return {}
+        with connections[self.using].cursor() as cursor:
+            cursor.execute(f"SELECT paper_id, embedding::text FROM {VEC_TABLE} WHERE model = %s AND paper_id = ANY(%s)",
+                           [self.model, [int(i) for i in ids]])
+            return {int(pid): _parse_vector(text) for pid, text in cursor.fetchall()}
+
+
+def _parse_vector(text: str) -> np.ndarray:
+    return np.array([float(x) for x in text.strip("[]").split(",")], dtype=np.float32)
+
 
 class PgVectorIndex:
     """A ``VectorIndex`` in its own pgvector table (scratch indexes for evaluations and benchmarks).
@@ -241,6 +270,14 @@ class PgVectorIndex:
             if self.exact:
                 cursor.execute("SET LOCAL enable_indexscan = off")
             return _nearest(cursor, table=self.table, where="", params=[], query=query, k=k, dim=self.dim, cast="")
+
+    def vectors(self, ids: list[int]) -> dict[int, np.ndarray]:
+        """Return stored vectors by id."""
+        if not ids:
+            return {}
+        with connections[self.using].cursor() as cursor:
+            cursor.execute(f"SELECT paper_id, embedding::text FROM {self.table} WHERE paper_id = ANY(%s)", [[int(i) for i in ids]])
+            return {int(pid): _parse_vector(text) for pid, text in cursor.fetchall()}
 
     def drop(self) -> None:
         """Drop the scratch table."""

@@ -62,15 +62,16 @@ def collect_pg(dataset: BeirDataset, *, embedder: Embedder, cache_dir: Path, dep
         keyword_index = PgKeywordIndex(using, table=doc_table)
         vectors.search(q_vecs[0], 1)  # builds the HNSW index outside the timed loop
         start = time.perf_counter()
-        keyword, semantic = {}, {}
-        for qid, text in zip(qids, texts):
-            keyword[qid], semantic[qid] = retrieve(
-                text, keyword_index=keyword_index, embedder=lookup, vector_search=vectors.search, depth=depth
-            )
+        candidates = {
+            qid: retrieve(text, keyword_index=keyword_index, embedder=lookup, vectors=vectors, depth=depth)
+            for qid, text in zip(qids, texts)
+        }
         seconds = time.perf_counter() - start
     finally:
         vectors.drop()
         with connections[using].cursor() as cursor:
             cursor.execute(f"DROP TABLE IF EXISTS {doc_table}")
         PgKeywordIndex.forget_stats()
-    return EvalRun(doc_ids, dataset.queries, keyword, semantic, seconds)
+    keyword = {q: c.keyword for q, c in candidates.items()}
+    semantic = {q: c.semantic for q, c in candidates.items()}
+    return EvalRun(doc_ids, dataset.queries, keyword, semantic, seconds, candidates)

@@ -124,3 +124,14 @@ def test_fold_matches_sql():
     with connection.cursor() as cursor:
         cursor.execute("SELECT search_pg_fold(%s)", ["Ångström Ÿves ÇÉÑ straße"])
         assert cursor.fetchone()[0] == fold("Ångström Ÿves ÇÉÑ straße") == "angstrom yves cen strase"
+
+
+def test_score_uses_the_search_scale():
+    papers = [make_paper(title=f"Graph paper {n}", abstract="Graph networks.") for n in range(3)]
+    other = make_paper(title="Unrelated", abstract="Nothing here.")
+    index = PgKeywordIndex()
+    found = dict(index.search("graph networks"))
+    scored = index.score("graph networks", [p.id for p in papers] + [other.id])
+    assert set(scored) == {p.id for p in papers}  # a paper without the words gets no score
+    assert all(scored[pid] == pytest.approx(found[pid]) for pid in scored)
+    assert index.score("graph", []) == {} and index.score("", [other.id]) == {}

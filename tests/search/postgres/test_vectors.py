@@ -45,6 +45,9 @@ def test_live_index_follows_inserts_updates_and_deletes():
     _store(b, emb.embed(["beta"])[0])
     ids, scores = live.search(emb.embed(["beta"])[0], 2)
     assert list(ids) == [b.id, a.id] and scores[0] == pytest.approx(1.0, abs=1e-3)
+    got = live.vectors([a.id, b.id, 10**9])
+    assert set(got) == {a.id, b.id}
+    np.testing.assert_allclose(got[b.id], emb.embed(["beta"])[0], atol=1e-3)
     b.delete()  # cascade removes the embedding row; the trigger removes the vector
     assert b.id not in live.search(emb.embed(["beta"])[0], 5)[0]
     a.title = "changed"
@@ -105,5 +108,6 @@ def test_scratch_vector_index_matches_exact():
         ids, scores = index.search(vecs[42], 5)
         assert ids[0] == 42 and scores[0] == pytest.approx(1.0, abs=1e-2)
         assert len(index.search(vecs[0], 0)[0]) == 0
+        np.testing.assert_allclose(index.vectors([42])[42], vecs[42], atol=1e-3)
     finally:
         index.drop()
