@@ -43,6 +43,8 @@ def subscribe(email: str, *, user=None, now: dt.datetime | None = None) -> str:
     """
     now = now or timezone.now()
     email = normalize_email(email)
+    if user is not None and email.lower() != (user.email or "").lower():
+        user = None  # only the account's own address is linked to it (its page shows the subscription)
     if Suppression.objects.filter(email__iexact=email).exists():
         return "suppressed"
     try:

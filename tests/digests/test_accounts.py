@@ -88,3 +88,14 @@ def test_subscribe_page_and_view_link_errors():
     assert client.post("/subscribe", {"email": "not an address"}).status_code == 400
     assert client.get("/digests/view/forged").status_code == 404
     assert client.get("/digests/unsubscribe/forged").status_code == 404
+
+
+def test_a_signed_in_user_cannot_attach_someone_elses_address(smtp):
+    u = user("mallory@example.org")
+    client = Client()
+    client.force_login(u)
+    client.post("/subscribe", {"email": "victim@example.org"})
+    sub = Subscriber.objects.get(email="victim@example.org")
+    services.confirm(sub)  # even once the victim confirms…
+    assert sub.user is None
+    assert "no digest subscription" in client.get("/digests/preferences/").content.decode()  # …mallory sees nothing
