@@ -135,6 +135,8 @@ class Command(BaseCommand):
             raise KeyboardInterrupt
 
         previous = signal.signal(signal.SIGTERM, on_sigterm)
+        # A shell starts background jobs with SIGINT ignored; `kill -INT` must still stop the server.
+        previous_int = signal.signal(signal.SIGINT, signal.default_int_handler)
         code = 0
         try:
             while True:
@@ -153,6 +155,7 @@ class Command(BaseCommand):
         finally:
             signal.signal(signal.SIGTERM, previous)
             self._stop(children)
+            signal.signal(signal.SIGINT, previous_int)
         if code:
             raise CommandError("The web server stopped unexpectedly (see its messages above).")
 
