@@ -62,12 +62,20 @@ def links(subscriber: Subscriber, delivery: Delivery | None = None) -> dict[str,
     return out
 
 
-def paper_url(paper) -> str:
-    """Absolute URL of a paper page (memoised on the instance: papers are shared across a batch)."""
-    url = getattr(paper, "_digest_url", None)
-    if url is None:
-        url = paper._digest_url = site_url(paper.get_absolute_url())
-    return url
+def paper_view(paper) -> dict[str, str]:
+    """What a digest shows of a paper, as plain strings (memoised on the instance: a batch of
+    digests shares its papers, and plain strings keep template rendering cheap)."""
+    view = getattr(paper, "_digest_view", None)
+    if view is None:
+        authors = list(paper.authors or [])
+        line = ", ".join(authors[:4]) + (" et al." if len(authors) > 4 else "")
+        view = paper._digest_view = {
+            "title": " ".join(paper.title.split()),
+            "authors": line,
+            "category": paper.primary_category,
+            "url": site_url(paper.get_absolute_url()),
+        }
+    return view
 
 
 def render_email(
@@ -114,11 +122,7 @@ def digest_message_id(delivery: Delivery, subscriber: Subscriber) -> str:
 def digest_context(delivery: Delivery, subscriber: Subscriber, papers: dict[int, object]) -> dict:
     """Template context of one digest: its papers in order with their reasons, and the links."""
     reasons = delivery.reasons or [""] * len(delivery.paper_ids)
-    items = [
-        {"paper": papers[pid], "reason": reason, "url": paper_url(papers[pid])}
-        for pid, reason in zip(delivery.paper_ids, reasons)
-        if pid in papers
-    ]
+    items = [{**paper_view(papers[pid]), "reason": reason} for pid, reason in zip(delivery.paper_ids, reasons) if pid in papers]
     kind, _, label = delivery.period.partition(":")
     return {
         "subscriber": subscriber,
