@@ -23,7 +23,7 @@ DEFAULTS: dict[str, tuple[str, str]] = {
     "STARS_MAX_WAIT_SECONDS": ("60", "Wait for a GitHub rate-limit reset at most this long; else stop."),
     "SUBMISSIONS_INTERVAL_MINUTES": ("5", "How often the worker fetches papers submitted by users."),
     "EMBED_INTERVAL_SECONDS": ("20", "How often the worker embeds new papers for search."),
-    "DIGEST_INTERVAL_MINUTES": ("60", "How often the worker asks the digests app to send what is due."),
+    "DIGEST_INTERVAL_MINUTES": ("5", "How often the worker asks the digests app to send what is due."),
     "ARXIV_TIMEOUT_SECONDS": ("60", "Timeout of one request to arXiv (OAI-PMH and API)."),
     "ARXIV_MAX_RETRIES": ("4", "Retries of a request to arXiv on timeouts, connection errors and 5xx."),
     "ARXIV_RETRY_BACKOFF_SECONDS": ("2", "First retry delay (doubling) when the server gives no Retry-After."),
