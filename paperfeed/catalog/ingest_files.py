@@ -7,6 +7,7 @@ import itertools
 import multiprocessing
 import os
 import queue
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -103,42 +104,55 @@ def _records(files: list[Path], report: IngestReport, on_error: Callable[[str], 
 class _ParsingProcess:
     """Parses files in a child process while this one writes to the database (two cores busy).
 
-    The parsers are pure Python with no Django, so the child is a plain spawned interpreter; it
-    sends chunks of records, then one end-of-file marker (with the error, if any) per file.
+    The parsers are pure Python with no Django, so the child is a plain spawned interpreter. It
+    sends chunks of records, then one end-of-file marker (with the error, if any) per file, down a
+    pipe; a thread here reads the pipe into a bounded queue, so the child parses ahead while this
+    process writes. If this process dies, the pipe breaks and the child ends too.
     """
 
     def __init__(self, files: list[Path]) -> None:
         ctx = multiprocessing.get_context("spawn")
-        self.queue = ctx.Queue(maxsize=32)
-        self.process = ctx.Process(target=send_records, args=([str(f) for f in files], self.queue, CHUNK), daemon=True)
+        self.conn, child_end = ctx.Pipe(duplex=False)
+        self.process = ctx.Process(target=send_records, args=([str(f) for f in files], child_end, CHUNK), daemon=True)
         self.process.start()
+        child_end.close()  # the child holds the only writing end: its exit means EOF here
+        self.queue: queue.Queue = queue.Queue(maxsize=32)
+        self.pump = threading.Thread(target=self._pump, name="ingest-pipe", daemon=True)
+        self.pump.start()
+
+    def _pump(self) -> None:
+        try:
+            while True:
+                self.queue.put(self.conn.recv())
+        except (EOFError, OSError):
+            self.queue.put(("eof", None))
 
     def records(self, files: list[Path], report: IngestReport, on_error: Callable[[str], None] | None) -> Iterator[PaperRecord | ParseError]:
         """Yield the records of ``files`` (the next files in the child's order)."""
         for _ in files:
             report.files += 1
             while True:
-                kind, payload = self._get()
+                kind, payload = self.queue.get()
                 if kind == "records":
                     yield from payload
                     continue
+                if kind == "eof":
+                    raise RuntimeError(f"the parsing process ended early (exit code {self.process.exitcode})")
                 if payload:  # end of file, with an error
                     _fail(report, payload, on_error)
                 break
 
-    def _get(self) -> tuple[str, object]:
-        while True:
-            try:
-                return self.queue.get(timeout=5)
-            except queue.Empty:
-                if not self.process.is_alive():
-                    raise RuntimeError(f"the parsing process died (exit code {self.process.exitcode})") from None
-
     def close(self) -> None:
+        """Stop the child (if still running) and the pipe thread."""
         if self.process.is_alive():
             self.process.terminate()
-        self.process.join(timeout=5)
-        self.queue.close()
+        self.process.join(timeout=10)
+        while self.pump.is_alive():  # let the thread reach EOF: drain what it still holds
+            try:
+                self.queue.get(timeout=0.05)
+            except queue.Empty:
+                pass
+        self.conn.close()
 
 
 def _fail(report: IngestReport, message: str, on_error: Callable[[str], None] | None) -> None:

@@ -116,3 +116,16 @@ def test_parallel_parsing_gives_the_same_result(tmp_path):
     assert any(e.startswith(f"{tmp_path / 'zz_broken.jsonl.gz'}: cannot read") for e in errors)
     again = ingest_paths([tmp_path / "part1.jsonl"], parallel=True)
     assert (again.stats.unchanged, again.stats.skipped, again.exit_code) == (699, 1, 1)
+
+
+def test_parser_stops_when_the_reader_is_gone(tmp_path):
+    import multiprocessing
+
+    from paperfeed.catalog.sources.detect import send_records
+
+    path = tmp_path / "a.jsonl"
+    path.write_text("".join(json.dumps(record(i)) + "\n" for i in range(1, 3000)))
+    reader, writer = multiprocessing.Pipe(duplex=False)
+    reader.close()  # the writing process died
+    send_records([str(path)], writer, chunk_size=100)  # returns instead of blocking or raising
+    assert writer.closed

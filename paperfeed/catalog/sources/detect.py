@@ -86,26 +86,32 @@ def detect_file_format(path: Path | str) -> str:
     raise UnreadableFile(f"{last} (no readable record in the file)")
 
 
-def send_records(files: list[str], out: Any, chunk_size: int = 500) -> None:
-    """Parse ``files`` in order, putting ``("records", [...])`` chunks and one ``("end", error|None)``
-    per file on the queue ``out`` (run in a child process; see ``ingest_files``). Records go as
-    ``PreparedRecord`` (merged into nothing and hashed here, sparing the writing process)."""
+def send_records(files: list[str], conn: Any, chunk_size: int = 500) -> None:
+    """Parse ``files`` in order, sending ``("records", [...])`` chunks and one ``("end", error|None)``
+    per file through the pipe end ``conn`` (run in a child process; see ``ingest_files``). Records
+    go as ``PreparedRecord`` (merged into nothing and hashed here, sparing the writing process).
+    Returns quietly when the reader has gone (its process died): the pipe breaks."""
     from paperfeed.catalog.merge import PreparedRecord  # pure, like this module
 
-    for path in files:
-        error = None
-        chunk: list = []
-        try:
-            for item in read_records(path):
-                chunk.append(PreparedRecord.of(item) if isinstance(item, PaperRecord) else item)
-                if len(chunk) >= chunk_size:
-                    out.put(("records", chunk))
-                    chunk = []
-        except UnreadableFile as exc:
-            error = str(exc)
-        if chunk:
-            out.put(("records", chunk))
-        out.put(("end", error))
+    try:
+        for path in files:
+            error = None
+            chunk: list = []
+            try:
+                for item in read_records(path):
+                    chunk.append(PreparedRecord.of(item) if isinstance(item, PaperRecord) else item)
+                    if len(chunk) >= chunk_size:
+                        conn.send(("records", chunk))
+                        chunk = []
+            except UnreadableFile as exc:
+                error = str(exc)
+            if chunk:
+                conn.send(("records", chunk))
+            conn.send(("end", error))
+    except (BrokenPipeError, ConnectionResetError):
+        return
+    finally:
+        conn.close()
 
 
 def _converter(fmt: str, listing_dates: Mapping[str, dt.date] | None) -> Callable[[Any], Iterator[Any]]:
