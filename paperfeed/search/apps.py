@@ -15,11 +15,11 @@ def ensure_fts(using: str = "default", **kwargs) -> None:
     if connection.vendor != "sqlite":
         return
     with connection.cursor() as cursor:
-        cursor.execute("SELECT name FROM sqlite_master WHERE name LIKE 'search_fts_%' OR name = 'search_paper_fts'")
+        cursor.execute("SELECT name FROM sqlite_master WHERE name LIKE 'search_fts_%' OR name LIKE 'search_paper_fts%'")
         present = {row[0] for row in cursor.fetchall()}
         cursor.execute("SELECT 1 FROM sqlite_master WHERE name = 'catalog_paper'")
         has_papers = cursor.fetchone() is not None
-    wanted = {"search_paper_fts", "search_fts_ai", "search_fts_ad", "search_fts_au"}
+    wanted = {"search_paper_fts", "search_paper_fts_vocab", "search_fts_ai", "search_fts_ad", "search_fts_au"}
     if has_papers and not wanted <= present:
         Fts5KeywordIndex(using).rebuild()
 

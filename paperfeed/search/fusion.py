@@ -17,6 +17,7 @@ from collections.abc import Hashable, Sequence
 Ranked = Sequence[tuple[Hashable, float]]
 
 RRF_K = 60
+SHORT_QUERY_WORDS = 4
 # Tuned on SciFact train (809 queries); see docs/search.md for the grid and the test figures.
 KEYWORD_WEIGHT = 0.5
 NORMALISATION = "max"
@@ -98,12 +99,13 @@ _ACRONYM = re.compile(r"\b(?:[A-Z][A-Za-z]*[A-Z][A-Za-z]*|\w*\d\w*)\b")
 def query_weight(query: str, base: float = KEYWORD_WEIGHT) -> float:
     """Return the keyword weight for ``query``: more keyword trust for short or name-like queries.
 
-    Quoted phrases, acronyms (``LoRA``, ``GPT``), identifiers with digits (``2406.07550``,
-    ``ResNet50``) and queries of one or two words are looked up by name more than by meaning.
+    In queries of up to four words, quoted phrases, acronyms (``LoRA``, ``GPT``), identifiers with
+    digits (``2406.07550``, ``ResNet50``) and one- or two-word queries are looked up by name more
+    than by meaning.
     """
     words = query.split()
-    if not words:
-        return base
+    if not words or len(words) > SHORT_QUERY_WORDS:
+        return base  # sentences and claims are matched by meaning as much as by words
     weight = base
     if '"' in query or any(_ACRONYM.fullmatch(w.strip(".,;:()[]")) for w in words):
         weight += 0.2

@@ -69,7 +69,8 @@ def test_query_weight_trusts_keywords_for_names():
     base = fusion.KEYWORD_WEIGHT
     assert fusion.query_weight("how do diffusion models learn to denoise images") == base
     assert fusion.query_weight("LoRA") > base
-    assert fusion.query_weight('"exact phrase" please find this one') > base
+    assert fusion.query_weight('"exact phrase" please') > base
+    assert fusion.query_weight('a long claim about BRCA1 mutations in breast cancer') == base
     assert fusion.query_weight("") == base
     assert fusion.query_weight("ResNet50 GPT4 BERT") <= 0.9
 

@@ -21,7 +21,7 @@ sqlite_only = pytest.mark.skipif(connection.vendor != "sqlite", reason="FTS5 bac
         ('"unbalanced quote', ["unbalanced", "quote"]),
         ("AND OR NOT NEAR * ^ : ( )", ["near"]),
         ("title:foo^2 NEAR(a b)", ["title", "foo", "2", "near", "b"]),
-        ("'; DROP TABLE catalog_paper; --", ["drop", "table", "catalog_paper"]),
+        ("'; DROP TABLE catalog_paper; --", ["drop", "table", "catalog", "paper"]),
         ("the of and", ["the", "of", "and"]),  # all stopwords: keep them rather than nothing
         ("nul\x00byte", ["nul", "byte"]),
         ("😀 emoji only", ["emoji", "only"]),

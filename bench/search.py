@@ -1,0 +1,241 @@
+"""Search benchmark: hybrid search latency and ANN recall on a synthetic 1,000,000-paper index.
+
+    .venv/bin/python bench/search.py [--n 1000000] [--queries 200] [--threads 2]
+
+The corpus is the 74,728 real papers of ../shared/data/arxiv_abstracts, scaled up with perturbed
+copies (about 15% of each copy's abstract words dropped; its vector is the real vector plus
+Gaussian noise, re-normalised to cosine ~0.9 with the original). Real vectors come from
+var/bench/search/real_vectors_<model>.npz when present (bench/search_embed_gpu.py computes all of
+them on a GPU in ~40 s); otherwise a real subset (--real-subset) is embedded on this CPU and cached,
+and the remaining real papers reuse perturbed subset vectors. The output says which.
+
+Built indexes are cached under var/bench/search/ (FTS5 database, usearch graph), so reruns only
+measure. Queries run one at a time through the site's own code (services.retrieve + fusion.fuse),
+with query embedding included in the hybrid figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import sqlite3
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "paperfeed.settings")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+import django  # noqa: E402
+
+django.setup()
+
+from paperfeed.search import fusion  # noqa: E402
+from paperfeed.search.embedcache import cached_embed  # noqa: E402
+from paperfeed.search.embedders import document_text, get_embedder, normalise  # noqa: E402
+from paperfeed.search.evaluation import fill_scratch  # noqa: E402
+from paperfeed.search.keyword import FTS_TABLE, Fts5KeywordIndex  # noqa: E402
+from paperfeed.search.services import retrieve  # noqa: E402
+from paperfeed.search.vectors import HNSW_EXPANSION_SEARCH, ExactIndex, UsearchIndex  # noqa: E402
+
+WORK = REPO / "var" / "bench" / "search"
+SHARED = Path(os.environ.get("PAPERFEED_SHARED_DATA", REPO.parent / "shared" / "data")) / "arxiv_abstracts"
+NOISE = 0.025  # per-dimension sigma: copies keep cosine ~0.9 with their original
+
+
+def load_real() -> list[tuple[str, str, str, str]]:
+    """(arxiv id, title, abstract, authors) of every real paper, in shard order."""
+    rows, seen = [], set()
+    for path in sorted(SHARED.glob("arxiv_api_records_*.jsonl.gz")):
+        with gzip.open(path, "rt", encoding="utf-8") as handle:
+            for line in handle:
+                o = json.loads(line)
+                if o["id"] not in seen:
+                    seen.add(o["id"])
+                    rows.append((o["id"], " ".join(o["title"].split()), " ".join(o["summary"].split()), ", ".join(o["authors"])))
+    return rows
+
+
+def real_vectors(real, embedder, subset: int) -> tuple[np.ndarray, str]:
+    """One vector per real paper and a sentence saying where they came from."""
+    path = WORK / f"real_vectors_{embedder.name}.npz"
+    if path.is_file():
+        data = np.load(path)
+        row = {a: i for i, a in enumerate(data["ids"].tolist())}
+        if all(r[0] in row for r in real):
+            vecs = data["vectors"][[row[r[0]] for r in real]].astype(np.float32)
+            return vecs, f"all {len(real):,} real vectors from {path.name} (precomputed on a GPU)"
+    n = min(subset, len(real))
+    sub, _ = cached_embed(embedder, [document_text(r[1], r[2]) for r in real[:n]], cache_dir=WORK, progress=True)
+    rng = np.random.default_rng(1)
+    rest = sub[np.arange(len(real) - n) % n] + rng.normal(0, NOISE, (len(real) - n, sub.shape[1]))
+    return normalise(np.concatenate([sub, rest])), (
+        f"{n:,} real abstracts embedded on this CPU; the other {len(real) - n:,} real papers use perturbed subset vectors")
+
+
+def copy_text(text: str, rng: np.random.Generator) -> str:
+    words = text.split()
+    keep = rng.random(len(words)) > 0.15
+    return " ".join(w for w, k in zip(words, keep) if k)
+
+
+def corpus_vectors(base: np.ndarray, n: int) -> np.ndarray:
+    """n vectors: the real ones, then perturbed copies (float32, unit length)."""
+    out = np.empty((n, base.shape[1]), dtype=np.float32)
+    rng = np.random.default_rng(2)
+    for start in range(0, n, 100_000):
+        idx = np.arange(start, min(n, start + 100_000))
+        chunk = base[idx % len(base)].copy()
+        copies = idx >= len(base)
+        chunk[copies] += rng.normal(0, NOISE, (int(copies.sum()), base.shape[1])).astype(np.float32)
+        out[idx] = normalise(chunk)
+    return out
+
+
+def build_fts(path: Path, real, n: int) -> None:
+    from tqdm import tqdm
+
+    tmp = path.with_suffix(".tmp")
+    tmp.unlink(missing_ok=True)
+    conn = sqlite3.connect(tmp)
+    conn.execute("PRAGMA journal_mode=OFF")
+    conn.execute("PRAGMA synchronous=OFF")
+    fill_scratch(conn, [])
+    rng = np.random.default_rng(3)
+    with tqdm(total=n, unit="paper", desc="FTS5 index") as bar:
+        for start in range(0, n, 20_000):
+            rows = []
+            for i in range(start, min(n, start + 20_000)):
+                _id, title, abstract, authors = real[i % len(real)]
+                rows.append((i, title, abstract if i < len(real) else copy_text(abstract, rng), authors))
+            conn.executemany(f"INSERT INTO {FTS_TABLE}(rowid, title, abstract, authors) VALUES (?, ?, ?, ?)", rows)
+            conn.commit()
+            bar.update(len(rows))
+    conn.execute(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('optimize')")
+    conn.commit()
+    conn.close()
+    tmp.replace(path)
+
+
+def build_hnsw(path: Path, vectors: np.ndarray, threads: int) -> UsearchIndex:
+    index = UsearchIndex(vectors.shape[1], threads=threads)
+    if path.is_file():
+        index._index.load(str(path))
+        if len(index) == len(vectors):
+            return index
+        index = UsearchIndex(vectors.shape[1], threads=threads)
+    start = time.perf_counter()
+    for lo in range(0, len(vectors), 100_000):
+        index.add(np.arange(lo, min(len(vectors), lo + 100_000)), vectors[lo : lo + 100_000])
+        print(f"  HNSW: {min(len(vectors), lo + 100_000):,} / {len(vectors):,} added ({time.perf_counter() - start:.0f}s)", flush=True)
+    index._index.save(str(path))
+    return index
+
+
+def make_queries(real, count: int) -> list[str]:
+    """Mostly topic-like queries (real titles), a quarter short keyword queries."""
+    rng = np.random.default_rng(4)
+    picks = rng.choice(len(real), size=count, replace=False)
+    queries = []
+    for k, i in enumerate(picks):
+        words = real[i][1].split()
+        if k % 4 == 3:
+            long_words = [w.strip(":,.") for w in words if len(w) > 4] or words
+            queries.append(" ".join(long_words[:2]))
+        else:
+            queries.append(" ".join(words[:10]))
+    return queries
+
+
+def pct(samples: list[float]) -> str:
+    a = np.array(samples) * 1000
+    return f"{np.percentile(a, 50):8.1f} {np.percentile(a, 95):8.1f} {np.percentile(a, 99):8.1f}"
+
+
+class _Timed:
+    """Wraps the embedder to time query embedding inside the hybrid call."""
+
+    def __init__(self, embedder) -> None:
+        self.inner, self.name, self.seconds = embedder, embedder.name, 0.0
+
+    def embed(self, texts, **kw):
+        start = time.perf_counter()
+        out = self.inner.embed(texts, **kw)
+        self.seconds += time.perf_counter() - start
+        return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--n", type=int, default=1_000_000, help="papers in the index (default 1,000,000)")
+    parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--threads", type=int, default=2, help="torch and index-build threads")
+    parser.add_argument("--real-subset", type=int, default=8000, help="real abstracts to embed when no precomputed vectors")
+    parser.add_argument("--ef", type=int, default=HNSW_EXPANSION_SEARCH, help="HNSW search effort (expansion_search)")
+    args = parser.parse_args()
+    os.environ["PAPERFEED_TORCH_THREADS"] = str(args.threads)
+    WORK.mkdir(parents=True, exist_ok=True)
+    print(f"load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+
+    real = load_real()
+    embedder = get_embedder()
+    sample = [document_text(r[1], r[2]) for r in real[-256:]]
+    embedder.embed(sample[:8])
+    start = time.perf_counter()
+    embedder.embed(sample, batch_size=64)
+    print(f"embedding throughput ({embedder.name}, CPU, {args.threads} threads): {len(sample) / (time.perf_counter() - start):.1f} abstracts/s")
+    base, origin = real_vectors(real, embedder, args.real_subset)
+    print(f"vectors: {origin}; {args.n - len(real):,} perturbed copies" if args.n > len(real) else f"vectors: {origin}")
+    n = args.n
+    vectors = corpus_vectors(base, n)
+
+    fts_path = WORK / f"fts-{n}.sqlite3"
+    if not fts_path.is_file():
+        build_fts(fts_path, real, n)
+    conn = sqlite3.connect(fts_path, check_same_thread=False)
+    keyword_index = Fts5KeywordIndex(connection=conn)
+    ann = build_hnsw(WORK / f"hnsw-{n}.usearch", vectors, args.threads)
+    ann._index.expansion_search = args.ef
+    exact = ExactIndex(vectors.shape[1])
+    exact.add(np.arange(n), vectors)
+    del vectors
+
+    queries = make_queries(real, args.queries)
+    timed = _Timed(embedder)
+    for q in queries[:5]:  # warm caches and the model
+        retrieve(q, keyword_index=keyword_index, embedder=timed, vectors=ann, depth=100)
+    t = {k: [] for k in ("embed", "fts", "exact", "ann", "hybrid", "hybrid_exact")}
+    recalls = []
+    for q in queries:
+        s = time.perf_counter(); keyword_index.search(q, limit=100); t["fts"].append(time.perf_counter() - s)
+        s = time.perf_counter(); qv = embedder.embed([q])[0]; t["embed"].append(time.perf_counter() - s)
+        s = time.perf_counter(); ex_ids, _ = exact.search(qv, 100); t["exact"].append(time.perf_counter() - s)
+        s = time.perf_counter(); an_ids, _ = ann.search(qv, 100); t["ann"].append(time.perf_counter() - s)
+        recalls.append(len(set(ex_ids[:10].tolist()) & set(an_ids[:10].tolist())) / 10)
+        for key, vecs in (("hybrid", ann), ("hybrid_exact", exact)):
+            s = time.perf_counter()
+            found = retrieve(q, keyword_index=keyword_index, embedder=embedder, vectors=vecs, depth=100)
+            fusion.fuse(found.keyword_full, found.semantic_full, query=q)
+            t[key].append(time.perf_counter() - s)
+
+    print(f"\n{n:,} papers, {len(queries)} queries (3/4 real titles, 1/4 two-word), one at a time; ms:")
+    print(f"{'':46} {'p50':>8} {'p95':>8} {'p99':>8}")
+    print(f"{'query embedding (MiniLM, CPU)':46} {pct(t['embed'])}")
+    print(f"{'SQLite FTS5 BM25 top-100 (keyword only)':46} {pct(t['fts'])}")
+    print(f"{'numpy exact top-100 (vector only)':46} {pct(t['exact'])}")
+    print(f"{'usearch HNSW top-100 (ef=%d)' % args.ef:46} {pct(t['ann'])}")
+    print(f"{'hybrid: embed + FTS5 + HNSW + re-score + fuse':46} {pct(t['hybrid'])}")
+    print(f"{'hybrid with numpy exact instead of HNSW':46} {pct(t['hybrid_exact'])}")
+    print(f"ANN recall@10 vs exact: {np.mean(recalls):.3f}")
+    print(f"load average at end: {os.getloadavg()[0]:.1f}")
+
+
+if __name__ == "__main__":
+    main()
