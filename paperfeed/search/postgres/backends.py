@@ -38,6 +38,10 @@ B = 0.6
 RANK_WEIGHTS = "{0.5, 0.5, 0.5, 1.0}"
 TF_SCALE = 1.5 * 2 * 1.6449340668
 STATS_SECONDS = 60.0
+# Above this many postings (summed document frequencies) candidates come from the rarest query
+# terms only (still scored with every term): one common word must not make a query score most of
+# the catalogue. Same idea as the FTS5 backend's pruning; measured in bench/search_postgres.py.
+PRUNE_POSTINGS = 5_000
 EF_SEARCH = 100  # hnsw.ef_search floor; raised to k for deeper searches (recall@10 >= 0.95)
 
 
@@ -48,26 +52,37 @@ def _vector_literal(vector: np.ndarray) -> str:
 class PgKeywordIndex:
     """BM25-scored PostgreSQL full-text search over ``table`` (default: the site's papers)."""
 
-    _stats: dict[tuple[str, str], tuple[float, int, float]] = {}
+    _stats: dict[tuple[str, str], tuple[float, int, float, dict[str, float]]] = {}
     _stats_lock = threading.Lock()
 
     def __init__(self, using: str = "default", *, table: str = DOC_TABLE) -> None:
         self.using = using
         self.table = table
 
-    def _corpus_stats(self, cursor) -> tuple[int, float]:
-        """(documents, average length), cached for a minute: IDF barely moves between calls."""
+    def _corpus_stats(self, cursor) -> tuple[int, float, dict[str, float]]:
+        """(documents, average length, {common lexeme: share of documents}), cached for a minute.
+
+        The common lexemes and their shares come from the planner's statistics (``pg_stats``,
+        kept by ANALYZE/autovacuum), so the IDF of a frequent word costs no scan at query time.
+        """
         key = (self.using, self.table)
         now = time.monotonic()
         with self._stats_lock:
             cached = self._stats.get(key)
         if cached and now - cached[0] < STATS_SECONDS:
-            return cached[1], cached[2]
+            return cached[1], cached[2], cached[3]
         cursor.execute(f"SELECT count(*), coalesce(avg(doclen), 0) FROM {self.table}")
         count, avgdl = cursor.fetchone()
+        cursor.execute(
+            "SELECT most_common_elems::text::text[], most_common_elem_freqs FROM pg_stats "
+            "WHERE tablename = %s AND attname = 'document' AND most_common_elems IS NOT NULL",
+            [self.table.rpartition(".")[2]],
+        )
+        row = cursor.fetchone()
+        common = dict(zip(row[0], row[1])) if row else {}
         with self._stats_lock:
-            self._stats[key] = (now, int(count), float(avgdl))
-        return int(count), float(avgdl)
+            self._stats[key] = (now, int(count), float(avgdl), common)
+        return int(count), float(avgdl), common
 
     @classmethod
     def forget_stats(cls) -> None:
@@ -75,34 +90,58 @@ class PgKeywordIndex:
         with cls._stats_lock:
             cls._stats.clear()
 
-    def _term_queries(self, cursor, terms: list[str]) -> list[tuple[str, int]]:
-        """Each distinct term's tsquery text and document frequency (terms that stem to nothing drop out)."""
+    def _term_queries(self, cursor, terms: list[str], count: int, common: dict[str, float]) -> list[tuple[str, int]]:
+        """Each distinct term's tsquery text and document frequency (terms that stem to nothing drop out).
+
+        Frequent lexemes take their frequency from the statistics; the rest are counted (the
+        GIN index makes counting a rare word cheap).
+        """
         cursor.execute(
-            f"SELECT q::text, (SELECT count(*) FROM {self.table} d WHERE d.document @@ q) "
-            f"FROM (SELECT DISTINCT plainto_tsquery('{TS_CONFIG}', search_pg_fold(t)) AS q "
-            f"      FROM unnest(%s::text[]) AS t) AS s WHERE numnode(q) > 0",
+            f"SELECT DISTINCT q::text FROM unnest(%s::text[]) AS t, "
+            f"LATERAL plainto_tsquery('{TS_CONFIG}', search_pg_fold(t)) AS q WHERE numnode(q) > 0",
             [terms],
         )
-        return [(q, int(df)) for q, df in cursor.fetchall() if df]
+        queries = sorted(r[0] for r in cursor.fetchall())
+        dfs: dict[str, int] = {}
+        for q in queries:
+            lexeme = q[1:-1] if q.count("'") == 2 and q.startswith("'") and q.endswith("'") else None
+            if lexeme is not None and lexeme in common:
+                dfs[q] = max(1, round(common[lexeme] * count))
+        rest = [q for q in queries if q not in dfs]
+        if rest:
+            cursor.execute(
+                f"SELECT q, (SELECT count(*) FROM {self.table} d WHERE d.document @@ q::tsquery) FROM unnest(%s::text[]) AS q",
+                [rest],
+            )
+            dfs.update({q: int(df) for q, df in cursor.fetchall()})
+        return [(q, dfs[q]) for q in queries if dfs.get(q)]
 
     def _ranked(self, query: str, *, restrict_sql: str, restrict_params: list, limit: int | None) -> list[tuple[int, float]]:
         terms = query_terms(query)
         if not terms or (limit is not None and limit <= 0):
             return []
         with connections[self.using].cursor() as cursor:
-            queries = self._term_queries(cursor, terms)
+            count, avgdl, common = self._corpus_stats(cursor)
+            queries = self._term_queries(cursor, terms, count, common)
             if not queries:
                 return []
-            count, avgdl = self._corpus_stats(cursor)
             count = max(count, max(df for _, df in queries))
             idfs = [max(math.log((count - df + 0.5) / (df + 0.5)), 1e-6) for _, df in queries]
+            candidates = [q for q, _ in queries]
+            if limit is not None and sum(df for _, df in queries) > PRUNE_POSTINGS:
+                candidates, postings = [], 0
+                for q, df in sorted(queries, key=lambda pair: (pair[1], pair[0])):
+                    if candidates and postings + df > PRUNE_POSTINGS:
+                        break
+                    candidates.append(q)
+                    postings += df
             sql = (
                 f"SELECT d.paper_id, sum(t.idf * f.tf * {K1 + 1} / (f.tf + {K1} * ({1 - B} + {B} * d.doclen / %s))) AS score "
                 f"FROM {self.table} d CROSS JOIN unnest(%s::tsquery[], %s::float8[]) AS t(q, idf) "
                 f"CROSS JOIN LATERAL (SELECT ts_rank('{RANK_WEIGHTS}', d.document, t.q) * {TF_SCALE} AS tf) AS f "
                 f"WHERE d.document @@ %s::tsquery {restrict_sql} GROUP BY d.paper_id ORDER BY score DESC, d.paper_id"
             )
-            params: list = [max(avgdl, 1.0), [q for q, _ in queries], idfs, " | ".join(f"({q})" for q, _ in queries),
+            params: list = [max(avgdl, 1.0), [q for q, _ in queries], idfs, " | ".join(f"({q})" for q in candidates),
                             *restrict_params]
             if limit is not None:
                 sql += " LIMIT %s"
@@ -132,6 +171,7 @@ class PgKeywordIndex:
             cursor.execute(DOC_FILL)
             cursor.execute(f"SELECT count(*) FROM {DOC_TABLE}")
             count = int(cursor.fetchone()[0])
+            cursor.execute(f"ANALYZE {DOC_TABLE}")  # word frequencies for IDF (see _corpus_stats)
         self.forget_stats()
         return count
 

@@ -135,3 +135,20 @@ def test_score_uses_the_search_scale():
     assert set(scored) == {p.id for p in papers}  # a paper without the words gets no score
     assert all(scored[pid] == pytest.approx(found[pid]) for pid in scored)
     assert index.score("graph", []) == {} and index.score("", [other.id]) == {}
+
+
+def test_pruned_candidates_and_statistics_give_the_same_top_results(monkeypatch):
+    from paperfeed.search.postgres import backends
+
+    rare = make_paper(title="Photonic model", abstract="A model of photonic lattices.")
+    for n in range(30):
+        make_paper(title=f"Model {n}", abstract="A model of models.")
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {DOC_TABLE}")  # frequent words' shares now come from pg_stats
+    index = PgKeywordIndex()
+    full = index.search("photonic model lattices", limit=5)
+    PgKeywordIndex.forget_stats()
+    monkeypatch.setattr(backends, "PRUNE_POSTINGS", 2)  # candidates from the rarest word only
+    pruned = index.search("photonic model lattices", limit=5)
+    assert pruned[0][0] == full[0][0] == rare.id
+    assert pruned[0][1] == pytest.approx(full[0][1], rel=0.05)
