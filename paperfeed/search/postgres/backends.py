@@ -2,7 +2,7 @@
 
 * ``PgKeywordIndex`` (a ``KeywordIndex``): BM25 over the weighted tsvector in ``search_pg_document``.
   Candidates come from the GIN index (any query term matches); each term's weighted, saturating
-  frequency comes from ``ts_rank`` (title counts double, as in the FTS5 backend), and is scored
+  frequency comes from ``ts_rank`` (title counts three times, as in the FTS5 backend), and is scored
   with BM25's IDF and length normalisation (k1 = 1.2, b = 0.75), so scores behave like the SQLite
   backend's and the same fusion weights apply.
 * ``PgVectorLiveIndex`` (the live index the search service asks for): pgvector HNSW over
@@ -32,11 +32,12 @@ from .ddl import DOC_TABLE, HNSW_DIMS, TS_CONFIG, VEC_TABLE, install
 # frequency already saturates, so a softer length normalisation and a larger scale fit best.
 K1 = 1.2
 B = 0.6
-# ts_rank weights {D, C (authors), B (abstract), A (title)}; ts_rank caps weights at 1, so the
-# title gets 1 and the rest 0.5; ts_rank divides by pi^2/6, so 2 * pi^2/6 turns one abstract
-# occurrence into a frequency of 1, and the tuned factor 1.5 is applied on top.
-RANK_WEIGHTS = "{0.5, 0.5, 0.5, 1.0}"
-TF_SCALE = 1.5 * 2 * 1.6449340668
+# ts_rank weights {D, C (authors), B (abstract), A (title)}: the title counts three times, as in
+# the FTS5 backend (ts_rank caps weights at 1, so the others get 1/3). ts_rank divides by pi^2/6,
+# so 3 * pi^2/6 turns one abstract occurrence into a frequency of 1; the tuned 1.5 comes on top.
+TITLE_WEIGHT = 3
+RANK_WEIGHTS = "{%.6f, %.6f, %.6f, 1.0}" % ((1 / TITLE_WEIGHT,) * 3)
+TF_SCALE = 1.5 * TITLE_WEIGHT * 1.6449340668
 STATS_SECONDS = 60.0
 # Above this many postings (summed document frequencies) candidates come from the rarest query
 # terms only (still scored with every term): one common word must not make a query score most of
