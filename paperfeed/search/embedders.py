@@ -57,8 +57,9 @@ class SentenceTransformerEmbedder:
     Runs on CUDA when available, otherwise on CPU with ``PAPERFEED_TORCH_THREADS`` threads.
     """
 
-    def __init__(self, model: str = DEFAULT_MODEL) -> None:
+    def __init__(self, model: str = DEFAULT_MODEL, *, device: str | None = None) -> None:
         self.name = model
+        self._device = device  # None: CUDA when available, else CPU
         self._model = None
         self._lock = threading.Lock()
         self.dim = 384  # updated from the model once loaded
@@ -74,8 +75,10 @@ class SentenceTransformerEmbedder:
                 threads = int(getattr(settings, "TORCH_THREADS", 0) or os.environ.get("PAPERFEED_TORCH_THREADS", 2))
                 if threads > 0:
                     torch.set_num_threads(threads)
-                device = "cuda" if torch.cuda.is_available() else "cpu"
+                device = self._device or ("cuda" if torch.cuda.is_available() else "cpu")
                 self._model = SentenceTransformer(_model_path(self.name), device=device)
+                if device == "cpu":
+                    self._model = self._model.float()  # half-precision weights run slowly on CPU
                 get_dim = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
                 self.dim = int(get_dim())
         return self._model

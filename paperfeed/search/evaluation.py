@@ -14,7 +14,7 @@ from . import fusion
 from .beir import BeirDataset
 from .embedcache import cached_embed
 from .embedders import Embedder, document_text
-from .keyword import FTS_DDL, FTS_TABLE, Fts5KeywordIndex
+from .keyword import Fts5KeywordIndex, fill_scratch  # noqa: F401  (fill_scratch re-exported)
 from .metrics import mean_metric, ndcg_at_k, recall_at_k
 from .services import Candidates, retrieve
 from .vectors import ExactIndex, make_index
@@ -43,15 +43,6 @@ class _Lookup:
 
     def embed(self, texts: list[str], **kwargs) -> np.ndarray:
         return np.stack([self._table[t] for t in texts])
-
-
-def fill_scratch(conn: sqlite3.Connection, docs: list[tuple[int, str, str, str]]) -> None:
-    """Create the FTS5 table in a scratch SQLite connection and load (rowid, title, abstract, authors)."""
-    conn.execute(FTS_DDL[0])
-    conn.execute(FTS_DDL[1])  # the fts5vocab table for term statistics
-    conn.executemany(f"INSERT INTO {FTS_TABLE}(rowid, title, abstract, authors) VALUES (?, ?, ?, ?)", docs)
-    conn.execute(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('optimize')")
-    conn.commit()
 
 
 def collect(dataset: BeirDataset, *, embedder: Embedder, cache_dir: Path, depth: int = DEPTH,

@@ -239,6 +239,15 @@ class Fts5KeywordIndex:
         return count
 
 
+def fill_scratch(conn: sqlite3.Connection, docs: list[tuple[int, str, str, str]]) -> None:
+    """Create the FTS5 table in a scratch SQLite connection and load (rowid, title, abstract, authors)."""
+    conn.execute(FTS_DDL[0])
+    conn.execute(FTS_DDL[1])  # the fts5vocab table for term statistics
+    conn.executemany(f"INSERT INTO {FTS_TABLE}(rowid, title, abstract, authors) VALUES (?, ?, ?, ?)", docs)
+    conn.execute(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('optimize')")
+    conn.commit()
+
+
 def install_fts(schema_editor_or_cursor) -> None:
     """Create the FTS table and triggers and fill it (used by the migration, SQLite only)."""
     for stmt in FTS_DDL:

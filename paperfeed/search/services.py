@@ -13,8 +13,6 @@ import logging
 from collections.abc import Callable, Mapping
 from typing import Any
 
-import numpy as np
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
@@ -22,7 +20,8 @@ from paperfeed.catalog.models import CodeLink, Paper
 
 from . import fusion
 from .embedders import Embedder, document_text, get_embedder
-from .keyword import KeywordIndex, get_keyword_index, query_terms
+from .hybrid import MIN_SIMILARITY, Candidates, retrieve  # noqa: F401  (re-exported: the eval and PG twin use them)
+from .keyword import get_keyword_index, query_terms
 from .models import PaperEmbedding
 from .vectors import get_live_index
 
@@ -31,7 +30,6 @@ log = logging.getLogger(__name__)
 SORTS = ("relevance", "date", "votes")
 CANDIDATES = 100  # per retriever; deeper pages widen it up to MAX_CANDIDATES
 MAX_CANDIDATES = 1000
-MIN_SIMILARITY = 0.2  # semantic-only hits below this cosine are noise, not results
 MAX_QUERY_CHARS = 10_000
 
 
@@ -99,63 +97,6 @@ class SearchResults:
     def has_next(self) -> bool:
         """Whether a further page exists."""
         return self.offset + len(self.hits) < self.total
-
-
-@dataclasses.dataclass
-class Candidates:
-    """What both retrievers found for one query.
-
-    ``keyword``/``semantic`` are each retriever's own top lists; ``keyword_full``/``semantic_full``
-    re-score the union of both with both signals (BM25 of the semantic finds, cosine of the
-    keyword finds), which is what our fusion uses.
-    """
-
-    keyword: list[tuple[int, float]]
-    semantic: list[tuple[int, float]]
-    keyword_full: list[tuple[int, float]]
-    semantic_full: list[tuple[int, float]]
-
-    def __iter__(self):
-        """Unpack as ``keyword, semantic = retrieve(...)`` (the original two-list contract)."""
-        return iter((self.keyword, self.semantic))
-
-
-def _by_score(scores: dict[int, float]) -> list[tuple[int, float]]:
-    return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
-
-
-def retrieve(query: str, *, keyword_index: KeywordIndex, embedder: Embedder | None, vectors: Any | None = None,
-             vector_search: Callable[[np.ndarray, int], tuple[np.ndarray, np.ndarray]] | None = None,
-             depth: int = CANDIDATES, where_sql: str = "", where_params: tuple = (),
-             allowed: Callable[[list[int]], set[int]] | None = None,
-             min_similarity: float = MIN_SIMILARITY) -> Candidates:
-    """Return both retrievers' candidates for one query, and the union re-scored by both.
-
-    Shared by the site and ``paperfeed eval`` so both measure the same code. ``vectors`` offers
-    ``search(qvec, k)`` and, optionally, ``vectors(ids)`` (else pass a bare ``vector_search``);
-    a keyword index without ``score(query, ids)`` or vectors without ``vectors(ids)`` simply skip
-    that side of the re-scoring. ``allowed`` drops semantic candidates outside the filters (the
-    vector index itself is unfiltered).
-    """
-    keyword = keyword_index.search(query, limit=depth, where_sql=where_sql, where_params=where_params)
-    search_fn = vectors.search if vectors is not None else vector_search
-    if embedder is None or search_fn is None:
-        return Candidates(keyword, [], keyword, [])
-    qvec = embedder.embed([query[:2000]])[0]
-    ids, scores = search_fn(qvec, depth * 5 if allowed else depth)
-    keyword_ids = {d for d, _ in keyword}
-    semantic = [(int(i), float(s)) for i, s in zip(ids, scores) if s >= min_similarity or int(i) in keyword_ids]
-    if allowed is not None and semantic:
-        ok = allowed([d for d, _ in semantic])
-        semantic = [(d, s) for d, s in semantic if d in ok]
-    semantic = semantic[:depth]
-    kw_scores, sem_scores = dict(keyword), dict(semantic)
-    if hasattr(keyword_index, "score"):
-        kw_scores.update(keyword_index.score(query, [d for d in sem_scores if d not in kw_scores]))
-    if hasattr(vectors, "vectors"):
-        for doc, vec in vectors.vectors([d for d in kw_scores if d not in sem_scores]).items():
-            sem_scores[doc] = float(np.asarray(vec, dtype=np.float32) @ qvec)
-    return Candidates(keyword, semantic, _by_score(kw_scores), _by_score(sem_scores))
 
 
 def _semantic_backend() -> tuple[Embedder | None, Any | None]:

@@ -1,0 +1,75 @@
+"""The hybrid retrieval core shared by the site, ``paperfeed eval`` and bench/search.py.
+
+Django-model free: it talks to a keyword index and a vector index through their interfaces only.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from .embedders import Embedder
+from .keyword import KeywordIndex
+
+CANDIDATES = 100
+MIN_SIMILARITY = 0.2  # semantic-only hits below this cosine are noise, not results
+
+
+@dataclasses.dataclass
+class Candidates:
+    """What both retrievers found for one query.
+
+    ``keyword``/``semantic`` are each retriever's own top lists; ``keyword_full``/``semantic_full``
+    re-score the union of both with both signals (BM25 of the semantic finds, cosine of the
+    keyword finds), which is what our fusion uses.
+    """
+
+    keyword: list[tuple[int, float]]
+    semantic: list[tuple[int, float]]
+    keyword_full: list[tuple[int, float]]
+    semantic_full: list[tuple[int, float]]
+
+    def __iter__(self):
+        """Unpack as ``keyword, semantic = retrieve(...)`` (the original two-list contract)."""
+        return iter((self.keyword, self.semantic))
+
+
+def _by_score(scores: dict[int, float]) -> list[tuple[int, float]]:
+    return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+def retrieve(query: str, *, keyword_index: KeywordIndex, embedder: Embedder | None, vectors: Any | None = None,
+             vector_search: Callable[[np.ndarray, int], tuple[np.ndarray, np.ndarray]] | None = None,
+             depth: int = CANDIDATES, where_sql: str = "", where_params: tuple = (),
+             allowed: Callable[[list[int]], set[int]] | None = None,
+             min_similarity: float = MIN_SIMILARITY) -> Candidates:
+    """Return both retrievers' candidates for one query, and the union re-scored by both.
+
+    Shared by the site and ``paperfeed eval`` so both measure the same code. ``vectors`` offers
+    ``search(qvec, k)`` and, optionally, ``vectors(ids)`` (else pass a bare ``vector_search``);
+    a keyword index without ``score(query, ids)`` or vectors without ``vectors(ids)`` simply skip
+    that side of the re-scoring. ``allowed`` drops semantic candidates outside the filters (the
+    vector index itself is unfiltered).
+    """
+    keyword = keyword_index.search(query, limit=depth, where_sql=where_sql, where_params=where_params)
+    search_fn = vectors.search if vectors is not None else vector_search
+    if embedder is None or search_fn is None:
+        return Candidates(keyword, [], keyword, [])
+    qvec = embedder.embed([query[:2000]])[0]
+    ids, scores = search_fn(qvec, depth * 5 if allowed else depth)
+    keyword_ids = {d for d, _ in keyword}
+    semantic = [(int(i), float(s)) for i, s in zip(ids, scores) if s >= min_similarity or int(i) in keyword_ids]
+    if allowed is not None and semantic:
+        ok = allowed([d for d, _ in semantic])
+        semantic = [(d, s) for d, s in semantic if d in ok]
+    semantic = semantic[:depth]
+    kw_scores, sem_scores = dict(keyword), dict(semantic)
+    if hasattr(keyword_index, "score"):
+        kw_scores.update(keyword_index.score(query, [d for d in sem_scores if d not in kw_scores]))
+    if hasattr(vectors, "vectors"):
+        for doc, vec in vectors.vectors([d for d in kw_scores if d not in sem_scores]).items():
+            sem_scores[doc] = float(np.asarray(vec, dtype=np.float32) @ qvec)
+    return Candidates(keyword, semantic, _by_score(kw_scores), _by_score(sem_scores))
