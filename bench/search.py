@@ -218,6 +218,7 @@ def main() -> None:
     parser.add_argument("--build-threads", type=int, default=None, help="threads for building the HNSW graph")
     parser.add_argument("--cpus", default="", help="pin the measured queries to these CPUs, e.g. 0,1")
     parser.add_argument("--standalone", action="store_true", help="run without the project's Django apps")
+    parser.add_argument("--ef-sweep", default="", help="also report ANN recall@10 and latency for these ef values, e.g. 64,128,256")
     parser.add_argument("--work", default=str(REPO / "var" / "bench" / "search"), help="cache folder for built indexes")
     args = parser.parse_args()
     WORK = Path(args.work)
@@ -284,6 +285,16 @@ def main() -> None:
     print(f"{'hybrid: embed + FTS5 + HNSW + re-score + fuse':46} {pct(t['hybrid'])}")
     print(f"{'hybrid with numpy exact instead of HNSW':46} {pct(t['hybrid_exact'])}")
     print(f"ANN recall@10 vs exact: {np.mean(recalls):.3f}")
+    if args.ef_sweep:
+        qvs = embedder.embed(queries)
+        truth = [set(exact.search(q, 10)[0].tolist()) for q in qvs]
+        for ef in (int(x) for x in args.ef_sweep.split(",")):
+            ann._index.expansion_search = ef
+            times, rec = [], []
+            for q, t in zip(qvs, truth):
+                s = time.perf_counter(); got = ann.search(q, 100)[0]; times.append(time.perf_counter() - s)
+                rec.append(len(t & set(got[:10].tolist())) / 10)
+            print(f"  ef={ef:<4} recall@10 {np.mean(rec):.3f}   HNSW top-100 p50/p95/p99 ms {pct(times)}")
     print(f"load average at end: {os.getloadavg()[0]:.1f}")
 
 

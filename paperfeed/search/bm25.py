@@ -10,6 +10,7 @@ scoring a few hundred candidates costs the same at 10^3 or 10^6 papers. Scores e
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import threading
@@ -36,8 +37,9 @@ def fold(word: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
+@functools.lru_cache(maxsize=262_144)
 def stem(word: str) -> str:
-    """The FTS5 ``porter`` token for a word (fold, then Porter's algorithm)."""
+    """The FTS5 ``porter`` token for a word (fold, then Porter's algorithm); memoised."""
     folded = fold(word)
     return _STEMMER.stemWord(folded) if _STEMMER is not None else folded
 
@@ -125,17 +127,20 @@ def score_rows(stems: list[str], dfs: dict[str, int], stats: TermStats, rows: li
     idfs = {s: idf(stats.rows, dfs.get(s, 0)) for s in stems if dfs.get(s, 0) > 0}
     if not idfs:
         return {}
-    prefixes = tuple({s[:-1] if len(s) > 3 else s for s in idfs})
+    prefixes = sorted({s[:-1] if len(s) > 3 else s for s in idfs}, key=len, reverse=True)
+    # Only words starting like a query stem can stem to it (Porter rewrites at most the last
+    # letter of what it keeps), so a C-level regex finds the few words worth stemming.
+    finder = re.compile(r"(?<![^\W_])(?:" + "|".join(map(re.escape, prefixes)) + r")[^\W_]*", re.IGNORECASE)
     out: dict[int, float] = {}
     for rowid, size_blob, *columns in rows:
         freq = dict.fromkeys(idfs, 0.0)
         for weight, text in zip(weights, columns):
-            for word in _TOKEN.findall(text or ""):
-                low = word.lower()
-                if low.startswith(prefixes) or not low.isascii():
-                    s = stem(word)
-                    if s in freq:
-                        freq[s] += weight
+            text = text or ""
+            words = finder.findall(text) if text.isascii() else _TOKEN.findall(text)
+            for word in words:
+                s = stem(word)
+                if s in freq:
+                    freq[s] += weight
         length = sum(varints(bytes(size_blob))) if size_blob else 0
         norm = K1 * (1 - B + B * length / stats.avgdl)
         total = sum(idfs[s] * f * (K1 + 1) / (f + norm) for s, f in freq.items() if f)

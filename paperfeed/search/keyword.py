@@ -42,7 +42,7 @@ VOCAB_TABLE = f"{FTS_TABLE}_vocab"
 # Above this many postings (summed document frequencies) a query is answered from its rarest
 # terms first and re-scored with all of them (see bm25.py); below it FTS5 ranks everything itself.
 PRUNE_POSTINGS = 20_000
-CANDIDATE_FACTOR = 3
+CANDIDATE_FACTOR = 2
 
 FTS_DDL = [
     f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} USING fts5(title, abstract, authors, tokenize='{TOKENIZER}')",
@@ -166,12 +166,23 @@ class Fts5KeywordIndex:
         params.append(int(limit))
         return [(int(pid), float(score)) for pid, score in self._execute(sql, params)]
 
+    def _fts5_all_terms(self, terms: list[str], limit: int, where_sql: str, where_params: tuple) -> list[int]:
+        sql = f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s"
+        params: list = [" AND ".join('"' + t.replace('"', '""') + '"' for t in terms)]
+        if where_sql:
+            sql += f" AND rowid IN ({where_sql})"
+            params.extend(where_params)
+        sql += " ORDER BY rowid DESC LIMIT %s"
+        params.append(int(limit))
+        return [int(row[0]) for row in self._execute(sql, params)]
+
     def search(self, query: str, *, limit: int = 200, where_sql: str = "", where_params: tuple = ()) -> list[tuple[int, float]]:
         """Return (paper id, BM25 score) pairs for the sanitised ``query``, best first.
 
         Cheap queries are ranked by FTS5 itself. When the terms' postings exceed
-        ``PRUNE_POSTINGS``, candidates come from the rarest terms and are re-scored with all terms
-        in Python (same BM25), so one very common word cannot make a query scan the corpus.
+        ``PRUNE_POSTINGS``, candidates come from the rarest terms (ranked) and from papers holding
+        every term (unranked AND), and are re-scored with all terms in Python (same BM25), so one
+        very common word cannot make a query scan the corpus.
         """
         terms = query_terms(query)
         if not terms or limit <= 0:
@@ -195,8 +206,13 @@ class Fts5KeywordIndex:
             rare.append(s)
             postings += dfs[s]
         rare_terms = [t for s in rare for t in by_stem[s]]
-        pool = self._fts5_ranked(rare_terms, limit * CANDIDATE_FACTOR, where_sql, where_params)
-        scores = self._score_stems(known, dfs, [pid for pid, _ in pool])
+        pool = {pid for pid, _ in self._fts5_ranked(rare_terms, limit * CANDIDATE_FACTOR, where_sql, where_params)}
+        if len(known) > len(rare):
+            # Papers holding every term are strong matches even without the rarest ones; an
+            # unranked AND is cheap (FTS5 skips through the doclists), newest first.
+            pool.update(self._fts5_all_terms([t for s in known for t in by_stem[s][:1]], limit * CANDIDATE_FACTOR,
+                                             where_sql, where_params))
+        scores = self._score_stems(known, dfs, sorted(pool))
         return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
 
     def _score_stems(self, stems: list[str], dfs: dict[str, int], ids: list[int]) -> dict[int, float]:
