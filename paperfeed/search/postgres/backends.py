@@ -255,13 +255,9 @@ class PgVectorLiveIndex:
         if not ids:
             return {}
         with connections[self.using].cursor() as cursor:
-            cursor.execute(f"SELECT paper_id, embedding::text FROM {VEC_TABLE} WHERE model = %s AND paper_id = ANY(%s)",
+            cursor.execute(f"SELECT paper_id, embedding::real[] FROM {VEC_TABLE} WHERE model = %s AND paper_id = ANY(%s)",
                            [self.model, [int(i) for i in ids]])
-            return {int(pid): _parse_vector(text) for pid, text in cursor.fetchall()}
-
-
-def _parse_vector(text: str) -> np.ndarray:
-    return np.array([float(x) for x in text.strip("[]").split(",")], dtype=np.float32)
+            return {int(pid): np.asarray(values, dtype=np.float32) for pid, values in cursor.fetchall()}
 
 
 class PgVectorIndex:
@@ -317,8 +313,8 @@ class PgVectorIndex:
         if not ids:
             return {}
         with connections[self.using].cursor() as cursor:
-            cursor.execute(f"SELECT paper_id, embedding::text FROM {self.table} WHERE paper_id = ANY(%s)", [[int(i) for i in ids]])
-            return {int(pid): _parse_vector(text) for pid, text in cursor.fetchall()}
+            cursor.execute(f"SELECT paper_id, embedding::real[] FROM {self.table} WHERE paper_id = ANY(%s)", [[int(i) for i in ids]])
+            return {int(pid): np.asarray(values, dtype=np.float32) for pid, values in cursor.fetchall()}
 
     def drop(self) -> None:
         """Drop the scratch table."""

@@ -149,6 +149,7 @@ VEC_DDL = [
         dim integer NOT NULL,
         embedding halfvec NOT NULL)""",
     f"CREATE INDEX IF NOT EXISTS {VEC_TABLE}_model ON {VEC_TABLE} (model, dim)",
+    f"CREATE INDEX IF NOT EXISTS {VEC_TABLE}_paper ON {VEC_TABLE} (paper_id)",  # vectors(ids)
     *[
         f"""CREATE INDEX IF NOT EXISTS {VEC_TABLE}_hnsw{dim} ON {VEC_TABLE}
             USING hnsw ((embedding::halfvec({dim})) halfvec_cosine_ops)
