@@ -170,7 +170,7 @@ class Fts5KeywordIndex:
         sql = f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s"
         params: list = [" AND ".join('"' + t.replace('"', '""') + '"' for t in terms)]
         if where_sql:
-            sql += f" AND rowid IN ({where_sql})"
+            sql += f" AND +rowid IN ({where_sql})"  # "+": else FTS5 re-runs the MATCH per allowed id
             params.extend(where_params)
         sql += " ORDER BY rowid DESC LIMIT %s"
         params.append(int(limit))
