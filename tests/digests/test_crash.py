@@ -11,7 +11,6 @@ in ``sending`` at the kill — at most one per SMTP connection — and it carrie
 from __future__ import annotations
 
 import collections
-import os
 import re
 import signal
 import sqlite3
@@ -22,6 +21,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.digests.subprocess_env import sender_env
 from tests.smtp import smtp_server
 
 REPO = Path(__file__).resolve().parents[2]
@@ -30,22 +30,8 @@ NOW = "2026-11-27T08:00:00Z"
 
 
 def env_for(data_dir: Path, port: int) -> dict[str, str]:
-    # Its own SQLite file even under `make test-postgres` (DATABASE_URL dropped; see test_pg_concurrency.py).
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PAPERFEED_", "DJANGO_")) and k != "DATABASE_URL"}
-    env.update(
-        PYTHONPATH=str(REPO),
-        DJANGO_SETTINGS_MODULE="paperfeed.settings",
-        PAPERFEED_DATA_DIR=str(data_dir),
-        PAPERFEED_EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
-        PAPERFEED_EMAIL_HOST="127.0.0.1",
-        PAPERFEED_EMAIL_PORT=str(port),
-        PAPERFEED_SITE_URL="https://papers.example.org",
-        PAPERFEED_FROM_EMAIL="papers@example.org",
-        PAPERFEED_DIGEST_CANDIDATES_FUNCTION="tests.digests.helpers.trending_by_upvotes",
-        PAPERFEED_DIGEST_SEND_BATCH="20",
-        OMP_NUM_THREADS="1",
-    )
-    return env
+    # Its own SQLite file even under `make test-postgres` (see subprocess_env.sender_env).
+    return sender_env(data_dir, port)
 
 
 def send(env: dict[str, str], now: str = NOW) -> subprocess.Popen:

@@ -22,6 +22,8 @@ from urllib.parse import quote
 import pytest
 from django.db import connection
 
+from tests.digests.subprocess_env import sender_env
+
 from tests.smtp import smtp_server
 
 pytestmark = pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL only (make test-postgres)")
@@ -85,22 +87,7 @@ def setup_data(n: int) -> None:
 
 
 def _env(database_url: str, port: int, data_dir: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PAPERFEED_", "DJANGO_"))}
-    env.update(
-        DATABASE_URL=database_url,
-        PYTHONPATH=str(REPO),
-        DJANGO_SETTINGS_MODULE="paperfeed.settings",
-        PAPERFEED_DATA_DIR=str(data_dir),
-        PAPERFEED_EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
-        PAPERFEED_EMAIL_HOST="127.0.0.1",
-        PAPERFEED_EMAIL_PORT=str(port),
-        PAPERFEED_SITE_URL="https://papers.example.org",
-        PAPERFEED_FROM_EMAIL="papers@example.org",
-        PAPERFEED_DIGEST_CANDIDATES_FUNCTION="tests.digests.helpers.trending_by_upvotes",
-        PAPERFEED_DIGEST_SEND_BATCH="20",
-        OMP_NUM_THREADS="1",
-    )
-    return env
+    return sender_env(data_dir, port, database_url=database_url)
 
 
 def test_two_senders_started_together_send_each_digest_exactly_once(scratch_database_url, tmp_path):
