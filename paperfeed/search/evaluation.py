@@ -14,12 +14,13 @@ from . import fusion
 from .beir import BeirDataset
 from .embedcache import cached_embed
 from .embedders import Embedder, document_text
-from .keyword import Fts5KeywordIndex, fill_scratch  # noqa: F401  (fill_scratch re-exported)
+from .keyword import Fts5KeywordIndex, KeywordIndex, fill_scratch  # noqa: F401  (fill_scratch re-exported)
 from .metrics import mean_metric, ndcg_at_k, recall_at_k
 from .services import Candidates, retrieve
 from .vectors import ExactIndex, make_index
 
 DEPTH = 100
+KEYWORD_BACKENDS = ("fts5", "tantivy")
 
 
 @dataclasses.dataclass
@@ -45,9 +46,21 @@ class _Lookup:
         return np.stack([self._table[t] for t in texts])
 
 
+def _scratch_keyword(kind: str, folder: Path, docs: list[tuple[int, str, str, str]]) -> tuple[KeywordIndex, Callable[[], None]]:
+    """A scratch keyword index of ``kind`` ("fts5" or "tantivy") in ``folder``, and how to close it."""
+    if kind == "tantivy":
+        from .tantivy_index import TantivyKeywordIndex
+
+        return TantivyKeywordIndex.scratch(folder / "tantivy", docs), lambda: None
+    conn = sqlite3.connect(folder / "scratch.sqlite3")
+    fill_scratch(conn, docs)
+    return Fts5KeywordIndex(connection=conn), conn.close
+
+
 def collect(dataset: BeirDataset, *, embedder: Embedder, cache_dir: Path, depth: int = DEPTH,
-            log: Callable[[str], None] = print) -> EvalRun:
-    """Index the corpus in a scratch SQLite FTS5 table and vector index; retrieve for every query."""
+            log: Callable[[str], None] = print, keyword_backend: str = "fts5") -> EvalRun:
+    """Index the corpus in a scratch keyword index (``keyword_backend``: fts5 or tantivy) and vector index;
+    retrieve for every query."""
     doc_ids = list(dataset.corpus)
     t0 = time.perf_counter()
     doc_vecs, hit = cached_embed(embedder, [document_text(*dataset.corpus[d]) for d in doc_ids],
@@ -63,10 +76,8 @@ def collect(dataset: BeirDataset, *, embedder: Embedder, cache_dir: Path, depth:
         index = ExactIndex(doc_vecs.shape[1])  # evaluate retrieval quality, not ANN error
     index.add(np.arange(len(doc_ids)), doc_vecs)
     with tempfile.TemporaryDirectory(prefix="paperfeed-beir-") as tmp:
-        conn = sqlite3.connect(Path(tmp) / "scratch.sqlite3")
+        keyword_index, close = _scratch_keyword(keyword_backend, Path(tmp), [(n, *dataset.corpus[d], "") for n, d in enumerate(doc_ids)])
         try:
-            fill_scratch(conn, [(n, *dataset.corpus[d], "") for n, d in enumerate(doc_ids)])
-            keyword_index = Fts5KeywordIndex(connection=conn)
             start = time.perf_counter()
             candidates = {
                 qid: retrieve(text, keyword_index=keyword_index, embedder=lookup, vectors=index, depth=depth)
@@ -74,7 +85,7 @@ def collect(dataset: BeirDataset, *, embedder: Embedder, cache_dir: Path, depth:
             }
             seconds = time.perf_counter() - start
         finally:
-            conn.close()
+            close()
     keyword = {q: c.keyword for q, c in candidates.items()}
     semantic = {q: c.semantic for q, c in candidates.items()}
     return EvalRun(doc_ids, dataset.queries, keyword, semantic, seconds, candidates)

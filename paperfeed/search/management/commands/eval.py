@@ -9,7 +9,12 @@ from django.core.management.base import BaseCommand, CommandError
 
 from paperfeed.search.beir import BeirError, load_beir
 from paperfeed.search.embedders import get_embedder
-from paperfeed.search.evaluation import collect, fused_runs, score, write_trec
+from paperfeed.search.evaluation import KEYWORD_BACKENDS, collect, fused_runs, score, write_trec
+
+
+def configured_keyword_backend() -> str:
+    """"tantivy" when the site's KEYWORD_BACKEND is the tantivy index, else "fts5"."""
+    return "tantivy" if "tantivy" in str(getattr(settings, "KEYWORD_BACKEND", "")).lower() else "fts5"
 
 
 class Command(BaseCommand):
@@ -20,8 +25,11 @@ class Command(BaseCommand):
         parser.add_argument("folder", help="BEIR folder with corpus.jsonl[.gz], queries.jsonl[.gz], qrels/.")
         parser.add_argument("--split", default="test", help="qrels split to evaluate (default: test).")
         parser.add_argument("--run-out", default=None, help="Write our fusion's TREC run file here.")
+        parser.add_argument("--keyword", choices=KEYWORD_BACKENDS, default=None,
+                            help="Keyword backend of the scratch index (default: the site's, fts5 unless it is tantivy).")
 
-    def handle(self, *args, kind: str, folder: str, split: str, run_out: str | None, **options) -> None:
+    def handle(self, *args, kind: str, folder: str, split: str, run_out: str | None, keyword: str | None,
+               **options) -> None:
         try:
             dataset = load_beir(folder, split=split)
         except BeirError as exc:
@@ -29,8 +37,11 @@ class Command(BaseCommand):
         if not dataset.queries:
             raise CommandError(f"{folder}: no judged queries for split {split!r}")
         embedder = get_embedder()
-        self.stdout.write(f"{Path(folder).name} [{split}]: {len(dataset.corpus)} docs, {len(dataset.queries)} queries, model {embedder.name}")
-        run = collect(dataset, embedder=embedder, cache_dir=Path(settings.DATA_DIR) / "search-cache", log=self.stdout.write)
+        keyword = keyword or configured_keyword_backend()
+        self.stdout.write(f"{Path(folder).name} [{split}]: {len(dataset.corpus)} docs, {len(dataset.queries)} queries, "
+                          f"model {embedder.name}, keyword backend {keyword}")
+        run = collect(dataset, embedder=embedder, cache_dir=Path(settings.DATA_DIR) / "search-cache", log=self.stdout.write,
+                      keyword_backend=keyword)
         runs = fused_runs(run)
         self.stdout.write(f"{'method':<22} {'nDCG@10':>8} {'R@100':>7}")
         labels = {"keyword": "keyword only (BM25)", "semantic": "semantic only", "rrf": "RRF k=60 (baseline)", "fusion": "paperfeed fusion"}
