@@ -19,6 +19,7 @@ import logging
 import os
 import socket
 import threading
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -73,9 +74,36 @@ def _submissions(stop: threading.Event) -> dict[str, Any]:
     return fetch_pending_submissions()
 
 
+def _keyword_sync() -> Callable[[], dict] | None:
+    """The keyword index's ``sync()`` when its backend keeps a copy to catch up (tantivy), else None."""
+    get_keyword_index = _optional("paperfeed.search.keyword", "get_keyword_index")
+    return getattr(get_keyword_index(), "sync", None) if get_keyword_index else None
+
+
+def _at_most_every(seconds: float, fn: Callable[[], Any]) -> Callable[[int], None]:
+    """A progress callback that calls ``fn`` when ``seconds`` have passed since the last call."""
+    last = [time.monotonic()]
+
+    def progress(_done: int) -> None:
+        if time.monotonic() - last[0] >= seconds:
+            fn()
+            last[0] = time.monotonic()
+
+    return progress
+
+
 def _embed(stop: threading.Event) -> dict[str, Any]:
+    counts: dict[str, Any] = {}
+    sync = _keyword_sync()
+    if sync is not None:
+        counts["keyword"] = sync()
     embed_pending = _optional("paperfeed.search.services", "embed_pending")
-    return {"embedded": embed_pending()} if embed_pending else {"skipped": "search not available"}
+    if embed_pending is None:
+        return {**counts, "skipped": "search not available"}
+    # A long embedding run must not hold back keyword freshness: catch up between batches.
+    progress = _at_most_every(conf.get_float("EMBED_INTERVAL_SECONDS"), sync) if sync is not None else None
+    counts["embedded"] = embed_pending(progress=progress)
+    return counts
 
 
 def _digests(stop: threading.Event) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import logging
 import os
 import shutil
 import threading
@@ -34,6 +35,8 @@ from django.conf import settings
 from django.db import connections
 
 from .keyword import query_terms
+
+log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 1
 TOKENIZER = "paperfeed_en"
@@ -140,6 +143,7 @@ class _Handle:
 
 _handles: dict[str, _Handle] = {}
 _handles_lock = threading.Lock()
+_missing_logged: set[str] = set()
 
 
 def _open(path: Path, *, create: bool = False) -> _Handle | None:
@@ -155,6 +159,9 @@ def _open(path: Path, *, create: bool = False) -> _Handle | None:
             path.mkdir(parents=True, exist_ok=True)
             index = tantivy.Index(build_schema(), path=key)
         else:
+            if key not in _missing_logged:
+                _missing_logged.add(key)
+                log.warning("no tantivy keyword index in %s yet: run `paperfeed reindex` or the worker", key)
             return None
         index.register_tokenizer(TOKENIZER, analyzer())
         index.config_reader(reload_policy="Manual")

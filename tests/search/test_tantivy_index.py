@@ -204,3 +204,16 @@ def test_any_query_is_handled(built, query):
     index, papers = built
     assert isinstance(index.search(query, limit=5), list)
     assert isinstance(index.score(query, [p.id for p in papers.values()]), dict)
+
+
+def test_worker_embed_job_syncs_the_keyword_index(settings, tmp_path):
+    from paperfeed.jobs.worker import _embed
+
+    settings.DATA_DIR = tmp_path
+    settings.KEYWORD_BACKEND = "paperfeed.search.tantivy_index.TantivyKeywordIndex"
+    first = make_paper(title="Speculative decoding")
+    assert _embed(threading.Event())["keyword"] == {"rebuilt": 1}
+    second = make_paper(title="Speculative sampling")
+    counts = _embed(threading.Event())
+    assert counts["keyword"] == {"indexed": 1, "removed": 0} and counts["embedded"] == 1
+    assert sorted(_ids(TantivyKeywordIndex().search("speculative"))) == sorted([first.id, second.id])

@@ -14,5 +14,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         start = time.perf_counter()
-        count = get_keyword_index().rebuild()
-        self.stdout.write(f"Keyword index rebuilt: {count} papers in {time.perf_counter() - start:.1f}s")
+        index = get_keyword_index()
+        count = index.rebuild()
+        self.stdout.write(f"Keyword index rebuilt: {count} papers in {time.perf_counter() - start:.1f}s "
+                          f"({type(index).__name__})")
