@@ -189,26 +189,31 @@ class TantivyKeywordIndex:
     # --- building ----------------------------------------------------------------------------
 
     @classmethod
-    def scratch(cls, path: str | Path, docs: Iterable[tuple[int, str, str, str]], *,
+    def scratch(cls, path: str | Path, docs: Iterable[tuple[int, str, str, str]] | None, *,
                 threads: int = 2) -> TantivyKeywordIndex:
         """Build a fresh index in ``path`` from (id, title, abstract, authors) and return it.
 
-        The result skips the database check (``where_sql`` must stay empty). One writer, a big
-        heap, ``threads`` indexing threads and one commit: the bulk load the benchmarks time.
+        ``docs=None`` opens the index already built there instead. The result skips the database
+        check (``where_sql`` must stay empty). One writer, a big heap, ``threads`` indexing
+        threads and one commit: the bulk load the benchmarks time.
         """
         path = Path(path)
-        _forget(path)
-        if (path / "meta.json").is_file():
-            shutil.rmtree(path)
-        handle = _open(path, create=True)
-        writer = handle.writer(heap=BULK_HEAP_PER_THREAD * threads, threads=threads)
-        try:
-            for pid, title, abstract, authors in docs:
-                writer.add_document(tantivy.Document(id=int(pid), text=document_text(title, abstract, authors)))
-            writer.commit()
-        finally:
-            writer.wait_merging_threads()
-        handle.reload()
+        if docs is None:
+            if _open(path) is None:
+                raise FileNotFoundError(f"{path}: no tantivy index to open")
+        else:
+            _forget(path)
+            if (path / "meta.json").is_file():
+                shutil.rmtree(path)
+            handle = _open(path, create=True)
+            writer = handle.writer(heap=BULK_HEAP_PER_THREAD * threads, threads=threads)
+            try:
+                for pid, title, abstract, authors in docs:
+                    writer.add_document(tantivy.Document(id=int(pid), text=document_text(title, abstract, authors)))
+                writer.commit()
+            finally:
+                writer.wait_merging_threads()
+            handle.reload()
         index = cls(path=path)
         index.is_scratch = True
         return index

@@ -182,6 +182,10 @@ def test_scratch_index_skips_the_database(tmp_path):
         scratch.search("graph", where_sql="SELECT 1")
     again = TantivyKeywordIndex.scratch(tmp_path / "s", docs[:1])  # rebuilt in place
     assert _ids(again.search("protein")) == []
+    tantivy_index._forget(tmp_path / "s")
+    assert _ids(TantivyKeywordIndex.scratch(tmp_path / "s", None).search("graph")) == [0]  # reopened
+    with pytest.raises(FileNotFoundError):
+        TantivyKeywordIndex.scratch(tmp_path / "none", None)
 
 
 def test_rebuild_and_reindex_command_use_the_backend(settings, tmp_path, capsys):
