@@ -52,16 +52,19 @@ class Subscriber(models.Model):
 class Delivery(models.Model):
     """One digest for one subscriber and one period: the outbox row that makes delivery exactly-once.
 
-    pending → claimed → sending → sent; sending/claimed → failed_temp (retry later) or failed_perm.
-    ``sending`` is written (committed) just before the SMTP transaction: after a crash a
-    ``claimed`` row is certainly unsent, a ``sending`` row is ambiguous and is resent with the
-    same Message-ID (see docs/digests.md, "Delivery guarantee").
+    pending → claimed → sending → handed_off → sent; sending/handed_off → failed_temp (retry
+    later) or failed_perm when the server refuses. ``sending`` is committed before the SMTP
+    transaction, ``handed_off`` just before the final "." that ends its DATA. After a crash a
+    ``sending`` row was never accepted (the server discards a DATA that never ended) and is sent
+    again; a ``handed_off`` row was handed to the server and is recorded as sent, never resent
+    (see docs/digests.md, "Delivery, exactly once").
     """
 
     class Status(models.TextChoices):
         PENDING = "pending", "pending"
         CLAIMED = "claimed", "claimed"
         SENDING = "sending", "sending"
+        HANDED_OFF = "handed_off", "handed off (end of data written, reply not yet read)"
         SENT = "sent", "sent"
         FAILED_TEMP = "failed_temp", "temporary failure, will retry"
         FAILED_PERM = "failed_perm", "permanent failure"

@@ -2,10 +2,11 @@
 (``sender.py`` claims and sends those rows).
 
 Guarantee (see docs/digests.md): every due subscriber gets one digest per period; a run may be
-killed at any point and re-run, and several runs may overlap. The only window in which a crash
-can cause a second copy is between the SMTP server's "250 accepted" and our commit of ``sent``
-(a row left in ``sending``); that copy is resent with the same Message-ID, so it is one message
-to any client or provider that de-duplicates by Message-ID, and counted as ``ambiguous_resends``.
+killed at any point and re-run, and several runs may overlap. A row left in ``sending`` was never
+accepted and is sent again (``resent_after_crash``); a row left in ``handed_off`` had its end of
+DATA written and is recorded as sent without a resend (``assumed_delivered``). The one window left
+is the few microseconds between committing ``handed_off`` and writing the terminator: a crash
+there loses that digest; nothing can make it arrive twice.
 """
 
 from __future__ import annotations
@@ -39,13 +40,14 @@ class SendStats:
     failed_temp: int = 0
     failed_perm: int = 0
     cancelled: int = 0
-    ambiguous_resends: int = 0  # rows found in ``sending`` after a crash and sent again
+    resent_after_crash: int = 0  # rows found in ``sending`` (never accepted) and sent again
+    assumed_delivered: int = 0  # ``handed_off`` rows whose reply never came: recorded as sent
     lost_claims: int = 0
     aborted: str = ""
     periods: list[str] = dataclasses.field(default_factory=list)
 
     def merge(self, other: SendStats) -> None:
-        for f in ("sent", "failed_temp", "failed_perm", "cancelled", "ambiguous_resends", "lost_claims"):
+        for f in ("sent", "failed_temp", "failed_perm", "cancelled", "resent_after_crash", "assumed_delivered", "lost_claims"):
             setattr(self, f, getattr(self, f) + getattr(other, f))
         self.aborted = self.aborted or other.aborted
 

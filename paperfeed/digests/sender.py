@@ -1,11 +1,15 @@
 """Claiming and sending deliveries: the state machine that makes a digest go out exactly once.
 
-pending/failed_temp --claim--> claimed --commit--> sending --SMTP 250--> sent (+ SentPaper rows)
-                                                        +--4xx/network--> failed_temp (backoff)
-                                                        +--5xx--> failed_perm (+ suppression)
+pending/failed_temp --claim--> claimed --commit--> sending --body written, commit--> handed_off
+    handed_off --"." written, 250--> sent (+ SentPaper rows)
+    sending/handed_off --4xx/network before "."--> failed_temp (backoff)
+    sending/handed_off --5xx--> failed_perm (+ suppression)
+    handed_off --"." written, then no reply (connection lost, or the sender died)--> sent, assumed
 A claim is an atomic UPDATE inside BEGIN IMMEDIATE (SQLite) or SELECT … FOR UPDATE SKIP LOCKED
 (PostgreSQL), tagged with this process's claim token ``host:pid:nonce``. Claims of a process
 on this host that no longer exists are taken over at once; others after DIGEST_CLAIM_LEASE_SECONDS.
+After a crash a ``sending`` row is sent again (its DATA never ended, so the server discarded it)
+and a ``handed_off`` row is recorded as sent without sending it again (its DATA had ended).
 """
 
 from __future__ import annotations
@@ -19,7 +23,6 @@ import smtplib
 import socket
 from collections.abc import Callable
 
-from django.core.mail import get_connection
 from django.db import connection as db_connection
 from django.db import transaction
 from django.db.models import Q
@@ -31,10 +34,14 @@ from .conf import setting
 from .emails import digest_email
 from .models import Delivery, SentPaper, Subscriber, Suppression
 from .outbox import SendStats
+from .smtp import HandoffAborted, HandoffEmailBackend, handoff_connection
 
 log = logging.getLogger(__name__)
 S = Delivery.Status
 HOST = socket.gethostname()
+IN_FLIGHT = [S.CLAIMED, S.SENDING, S.HANDED_OFF]
+ASSUMED_AFTER_CRASH = "assumed delivered: the sender died after handing the message to the server"
+ASSUMED_NO_REPLY = "assumed delivered: connection lost after the end of data, before the server's reply"
 
 
 def new_worker_token() -> str:
@@ -55,7 +62,7 @@ def _pid_alive(pid: int) -> bool:
 def dead_claimers() -> list[str]:
     """Claim tokens of processes on this host that have exited (their claims are free at once)."""
     dead = []
-    tokens = Delivery.objects.filter(status__in=[S.CLAIMED, S.SENDING]).values_list("claimed_by", flat=True).distinct()
+    tokens = Delivery.objects.filter(status__in=IN_FLIGHT).values_list("claimed_by", flat=True).distinct()
     for token in tokens:
         host, _, rest = token.partition(":")
         pid = rest.partition(":")[0]
@@ -64,13 +71,30 @@ def dead_claimers() -> list[str]:
     return dead
 
 
+def _orphaned(statuses: list[str], wall: dt.datetime) -> Q:
+    """Rows in ``statuses`` whose claimer died (this host) or whose lease expired."""
+    lease = dt.timedelta(seconds=setting("DIGEST_CLAIM_LEASE_SECONDS"))
+    return Q(status__in=statuses) & (Q(claimed_at__lt=wall - lease) | Q(claimed_by__in=dead_claimers()))
+
+
+def settle_handed_off(*, now: dt.datetime) -> int:
+    """Record as sent the ``handed_off`` rows of dead or expired claimers; returns how many.
+
+    Their terminator was written (or was about to be, a few microseconds after the commit): once
+    it is in the kernel's socket buffer it reaches the server even if the process is killed, so
+    sending again would risk a duplicate. We choose never twice over never lost.
+    """
+    with transaction.atomic():  # one settler at a time (BEGIN IMMEDIATE / row locks)
+        qs = Delivery.objects.filter(_orphaned([S.HANDED_OFF], timezone.now())).only("pk", "subscriber_id", "paper_ids")
+        if db_connection.vendor == "postgresql":
+            qs = qs.select_for_update(skip_locked=True)
+        return sum(mark_sent(d, now=now, note=ASSUMED_AFTER_CRASH) for d in qs)
+
+
 def claim(*, worker: str, now: dt.datetime, limit: int) -> list[int]:
     """Atomically claim up to ``limit`` due deliveries for ``worker``; returns their ids."""
     wall = timezone.now()
-    taken = Q(status__in=[S.CLAIMED, S.SENDING]) & (
-        Q(claimed_at__lt=wall - dt.timedelta(seconds=setting("DIGEST_CLAIM_LEASE_SECONDS")))
-        | Q(claimed_by__in=dead_claimers())
-    )
+    taken = _orphaned([S.CLAIMED, S.SENDING], wall)
     due = Q(status__in=[S.PENDING, S.FAILED_TEMP], next_attempt_at__lte=now) | taken
     with transaction.atomic():  # BEGIN IMMEDIATE on SQLite (settings): one claimer at a time
         qs = Delivery.objects.filter(due).order_by("pk")
@@ -86,34 +110,50 @@ def claim(*, worker: str, now: dt.datetime, limit: int) -> list[int]:
     return ids
 
 
-# The two writes every message makes, in plain SQL: the ORM's per-query overhead was a third of
-# a digest's CPU cost. Both statements are the same on SQLite and PostgreSQL.
-def mark_sending(delivery_id: int, *, worker: str, message_id: str) -> bool:
-    """Commit ``sending`` (attempts + 1) if ``worker`` still holds the claim; False when it lost it."""
+# The three writes every message makes, in plain SQL: the ORM's per-query overhead was a third of
+# a digest's CPU cost. The statements are the same on SQLite and PostgreSQL.
+def mark_sending(delivery_id: int, *, worker: str, message_id: str, status: str = S.SENDING) -> bool:
+    """Commit ``status`` (attempts + 1) if ``worker`` still holds the claim; False when it lost it."""
     with db_connection.cursor() as cur:
         cur.execute(
             f"UPDATE {Delivery._meta.db_table} SET status = %s, attempts = attempts + 1, message_id = %s "
             "WHERE id = %s AND claimed_by = %s",
-            [S.SENDING, message_id, delivery_id, worker],
+            [status, message_id, delivery_id, worker],
         )
         return cur.rowcount == 1
 
 
-def mark_sent(d: Delivery, *, now: dt.datetime) -> None:
-    """In one transaction: the delivery is ``sent`` and its papers join the subscriber's history."""
+def mark_handed_off(delivery_id: int, *, worker: str) -> bool:
+    """Commit ``handed_off`` (the terminator goes out next) if ``worker`` still holds the claim."""
+    with db_connection.cursor() as cur:
+        cur.execute(
+            f"UPDATE {Delivery._meta.db_table} SET status = %s WHERE id = %s AND claimed_by = %s AND status = %s",
+            [S.HANDED_OFF, delivery_id, worker, S.SENDING],
+        )
+        return cur.rowcount == 1
+
+
+def mark_sent(d: Delivery, *, now: dt.datetime, note: str = "") -> bool:
+    """In one transaction: the delivery is ``sent`` and its papers join the subscriber's history.
+
+    ``note`` is kept in ``last_error`` (why a delivery was assumed sent). False if it already was sent.
+    """
     when = db_connection.ops.adapt_datetimefield_value(now)
     with transaction.atomic(), db_connection.cursor() as cur:
         cur.execute(
-            f"UPDATE {Delivery._meta.db_table} SET status = %s, sent_at = %s, claimed_by = '', last_error = '' "
+            f"UPDATE {Delivery._meta.db_table} SET status = %s, sent_at = %s, claimed_by = '', last_error = %s "
             "WHERE id = %s AND status <> %s",
-            [S.SENT, when, d.pk, S.SENT],
+            [S.SENT, when, note, d.pk, S.SENT],
         )
+        if cur.rowcount != 1:
+            return False
         if d.paper_ids:
             cur.executemany(
                 f"INSERT INTO {SentPaper._meta.db_table} (subscriber_id, paper_id, delivery_id, sent_at) "
                 "VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING",
                 [(d.subscriber_id, p, d.pk, when) for p in d.paper_ids],
             )
+    return True
 
 
 def backoff(attempts: int) -> dt.timedelta:
@@ -152,19 +192,27 @@ def classify(exc: Exception) -> _Failure:
 
 
 class Sender:
-    """Sends claimed deliveries over one reused SMTP connection (Django's email backend)."""
+    """Sends claimed deliveries over one reused SMTP connection (Django's email backend).
+
+    With Django's SMTP backend the end of each message's DATA is two-phase (``smtp.py``); other
+    backends (console, locmem, file) have no DATA phase: ``handed_off`` is committed before the call.
+    """
 
     def __init__(self, *, now: dt.datetime, worker: str | None = None):
         self.now = now
         self.worker = worker or new_worker_token()
         self.stats = SendStats()
-        self.connection = get_connection(fail_silently=False)
+        self.connection = handoff_connection()
+        self.two_phase = isinstance(self.connection, HandoffEmailBackend)
         self._open = False
 
     def run(self, *, progress: Callable[[int], None] | None = None) -> SendStats:
         """Claim and send until nothing due is left (or the SMTP server is unreachable)."""
         try:
-            while not self.stats.aborted and (ids := claim(worker=self.worker, now=self.now, limit=setting("DIGEST_SEND_BATCH"))):
+            while not self.stats.aborted:
+                self.stats.assumed_delivered += settle_handed_off(now=self.now)
+                if not (ids := claim(worker=self.worker, now=self.now, limit=setting("DIGEST_SEND_BATCH"))):
+                    break
                 self.send_batch(ids)
                 if progress:
                     progress(len(ids))
@@ -201,28 +249,45 @@ class Sender:
             Delivery.objects.filter(pk=d.pk, claimed_by=self.worker).update(status=S.CANCELLED, claimed_by="")
             self.stats.cancelled += 1
             return
-        ambiguous = d.status == S.SENDING
+        resend = d.status == S.SENDING  # a crashed run's DATA never ended: the server discarded it
         try:
             msg = digest_email(d, sub, papers)
         except Exception as exc:  # a template or data bug: record it, do not loop on it
             log.exception("digest %s for %s could not be rendered", d.period, sub.email)
             self._finish(d, S.FAILED_PERM, error=f"render failed: {exc!r}")
             return
-        # Commit ``sending`` before talking to the server: after a crash, only rows in this
-        # state can have been accepted without being marked sent.
-        if not mark_sending(d.pk, worker=self.worker, message_id=msg.extra_headers["Message-ID"]):
+        # Commit ``sending`` before talking to the server (``handed_off`` without a DATA phase).
+        status = S.SENDING if self.two_phase else S.HANDED_OFF
+        if not mark_sending(d.pk, worker=self.worker, message_id=msg.extra_headers["Message-ID"], status=status):
             self.stats.lost_claims += 1
             return
+        self._transmit(d, msg, resend=resend)
+
+    def _transmit(self, d: Delivery, msg, *, resend: bool) -> None:
+        """Hand ``msg`` to the email backend and record the outcome (sent, retry, refused, assumed)."""
         try:
             if not self._open:
                 self.connection.open()
                 self._open = True
-            self.connection.send_messages([msg])
+            if self.two_phase:
+                self.connection.send_with_handoff(msg, before_end_of_data=lambda: mark_handed_off(d.pk, worker=self.worker))
+            else:
+                self.connection.send_messages([msg])
+        except HandoffAborted:
+            self._close()
+            self.stats.lost_claims += 1
+            return
         except (smtplib.SMTPException, OSError) as exc:
-            self._failed(d, classify(exc))
+            failure = classify(exc)
+            if self.two_phase and failure.code == 0 and self.connection.end_of_data_sent:
+                # The terminator went out and no reply came back: the server has probably accepted it.
+                self._close()
+                self.stats.assumed_delivered += mark_sent(d, now=self.now, note=ASSUMED_NO_REPLY)
+                return
+            self._failed(d, failure)
             return
         self._sent(d)
-        self.stats.ambiguous_resends += ambiguous
+        self.stats.resent_after_crash += resend
 
     def _sent(self, d: Delivery) -> None:
         mark_sent(d, now=self.now)

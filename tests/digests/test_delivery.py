@@ -229,7 +229,7 @@ def test_claims_of_live_workers_are_respected_and_dead_ones_taken_over():
     Delivery.objects.filter(pk=d.pk).update(claimed_by=f"{socket.gethostname()}:999999999:x")
     assert claim(worker="w1", now=FRI, limit=10) == [d.pk]
     d.refresh_from_db()
-    assert (d.status, d.claimed_by) == ("sending", "w1")  # still marked ambiguous
+    assert (d.status, d.claimed_by) == ("sending", "w1")  # kept: its DATA never ended, so it is resent
     Delivery.objects.filter(pk=d.pk).update(claimed_by="elsewhere:1:x", claimed_at=timezone.now() - dt.timedelta(hours=1))
     assert claim(worker="w2", now=FRI, limit=10) == [d.pk]  # lease expired
 

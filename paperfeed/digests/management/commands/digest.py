@@ -58,7 +58,7 @@ class Command(BaseCommand):
         self.stdout.write(
             f"periods: {periods}\nenqueued {stats.enqueued} (empty, not sent: {stats.empty}); sent {stats.sent}; "
             f"retry later {stats.failed_temp}; failed {stats.failed_perm}; cancelled {stats.cancelled}; "
-            f"resent after crash {stats.ambiguous_resends}"
+            f"resent after crash {stats.resent_after_crash}; assumed delivered after crash {stats.assumed_delivered}"
         )
         if stats.aborted:
             raise CommandError(f"stopped early: {stats.aborted}; re-run when fixed (nothing is lost)")
