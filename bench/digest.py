@@ -2,7 +2,7 @@
 10,000 messages to a local aiosmtpd (target ≤ 60 s), each next to a baseline measured in the
 same run (naive per-subscriber composition; one SMTP connection per message), with the ratio.
 
-    .venv/bin/python bench/digest.py [--subscribers 100000] [--messages 10000] [--senders 2]
+    .venv/bin/python bench/digest.py [--subscribers 100000] [--messages 10000] [--senders 2] [--only-deliver]
 
 Candidates are real arXiv abstracts from ../shared/data/arxiv_abstracts when present (synthetic
 text otherwise). Delivery runs against a throw-away SQLite database under a temporary
@@ -250,12 +250,15 @@ def main() -> None:
     parser.add_argument("--senders", type=int, default=2)
     parser.add_argument("--connections", type=int, default=2, help="SMTP connections (threads) per sender")
     parser.add_argument("--skip-deliver", action="store_true")
+    parser.add_argument("--only-deliver", action="store_true", help="only the delivery figure (and its baseline)")
     args = parser.parse_args()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "paperfeed.settings")
-    bench_compose(args.subscribers)
-    bench_profile()
+    if not args.only_deliver:
+        bench_compose(args.subscribers)
+        bench_profile()
     if not args.skip_deliver:
         bench_deliver(args.messages, args.senders, args.connections)
+    if not (args.skip_deliver or args.only_deliver):
         bench_enqueue(args.subscribers)
 
 
