@@ -109,8 +109,9 @@ def _micros(value: dt.datetime | None) -> int:
 class _Handle:
     """One opened index per folder per process, shared by threads; reloads at most once a second."""
 
-    def __init__(self, index: tantivy.Index) -> None:
+    def __init__(self, index: tantivy.Index, path: Path) -> None:
         self.index = index
+        self.path = path
         self.schema = index.schema
         self.lock = threading.Lock()
         self.reloaded = time.monotonic()
@@ -121,8 +122,12 @@ class _Handle:
         if now - self.reloaded >= RELOAD_SECONDS:
             with self.lock:
                 if now - self.reloaded >= RELOAD_SECONDS:
-                    self.index.reload()
                     self.reloaded = now
+                    try:
+                        self.index.reload()
+                    except (ValueError, OSError) as exc:  # folder deleted or replaced: reopen next time
+                        log.warning("tantivy index %s could not be reloaded (%s); reopening", self.path, exc)
+                        _forget(self.path)
         return self.index.searcher()
 
     def reload(self) -> None:
@@ -165,7 +170,7 @@ def _open(path: Path, *, create: bool = False) -> _Handle | None:
             return None
         index.register_tokenizer(TOKENIZER, analyzer())
         index.config_reader(reload_policy="Manual")
-        handle = _handles[key] = _Handle(index)
+        handle = _handles[key] = _Handle(index, path)
         return handle
 
 

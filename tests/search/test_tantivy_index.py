@@ -129,7 +129,7 @@ def test_another_process_sees_commits_within_the_reload_interval(built, monkeypa
     opened = tantivy.Index.open(str(index.path))  # what a web process holds: its own reader
     opened.register_tokenizer(tantivy_index.TOKENIZER, tantivy_index.analyzer())
     opened.config_reader(reload_policy="Manual")
-    other = _Handle(opened)
+    other = _Handle(opened, index.path)
     query = index._query(other, "kolmogorov")
     make_paper(title="Kolmogorov Arnold networks")
     index.sync()
@@ -221,3 +221,15 @@ def test_worker_embed_job_syncs_the_keyword_index(settings, tmp_path):
     counts = _embed(threading.Event())
     assert counts["keyword"] == {"indexed": 1, "removed": 0} and counts["embedded"] == 1
     assert sorted(_ids(TantivyKeywordIndex().search("speculative"))) == sorted([first.id, second.id])
+
+
+def test_a_deleted_folder_is_not_an_error(built, monkeypatch):
+    import shutil
+
+    index, _papers = built
+    monkeypatch.setattr(tantivy_index, "RELOAD_SECONDS", 0.0)
+    shutil.rmtree(index.path)
+    index.search("graph")  # the open index keeps its files until reloaded; must not raise
+    assert index.search("graph") == []
+    assert index.sync() == {"rebuilt": 3}
+    assert len(index.search("graph")) == 2
