@@ -233,3 +233,21 @@ def test_a_deleted_folder_is_not_an_error(built, monkeypatch):
     assert index.search("graph") == []
     assert index.sync() == {"rebuilt": 3}
     assert len(index.search("graph")) == 2
+
+
+def test_eval_command_runs_either_backend(tmp_path, settings, capsys):
+    from django.core.management import call_command
+
+    from tests.search.test_eval import make_beir
+
+    settings.DATA_DIR = tmp_path
+    root = make_beir(tmp_path / "tiny")
+    for flag, expected in ((["--keyword", "tantivy"], "tantivy"), ([], "fts5")):
+        call_command("eval", "beir", str(root), *flag)
+        out = capsys.readouterr().out
+        assert f"keyword backend {expected}" in out
+        keyword_line = next(line for line in out.splitlines() if line.startswith("keyword only"))
+        assert float(keyword_line.split()[-2]) == pytest.approx(1.0)
+    settings.KEYWORD_BACKEND = "paperfeed.search.tantivy_index.TantivyKeywordIndex"
+    call_command("eval", "beir", str(root))
+    assert "keyword backend tantivy" in capsys.readouterr().out
