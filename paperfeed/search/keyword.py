@@ -272,8 +272,13 @@ def install_fts(schema_editor_or_cursor) -> None:
 
 
 def get_keyword_index(using: str = "default") -> KeywordIndex:
-    """Return the keyword backend chosen by ``settings.KEYWORD_BACKEND`` (default: FTS5)."""
+    """Return the keyword backend chosen by ``settings.KEYWORD_BACKEND``.
+
+    Default: ``AutoKeywordIndex`` (FTS5, or tantivy past ``KEYWORD_TANTIVY_THRESHOLD`` papers).
+    """
     path = getattr(settings, "KEYWORD_BACKEND", "")
     if path:
         return import_string(path)(using)
-    return Fts5KeywordIndex(using)
+    from .autoindex import AutoKeywordIndex  # imports this module
+
+    return AutoKeywordIndex(using)

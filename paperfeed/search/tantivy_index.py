@@ -191,6 +191,15 @@ class TantivyKeywordIndex:
         self.path = Path(path) if path is not None else Path(settings.DATA_DIR) / FOLDER
         self.is_scratch = False
 
+    def synced(self) -> bool:
+        """Whether a full build or sync has completed (its watermark is written last)."""
+        return self._read_watermark().get("schema") == SCHEMA_VERSION and _open(self.path) is not None
+
+    def num_docs(self) -> int:
+        """Documents in the index (0 when there is none yet)."""
+        handle = _open(self.path)
+        return int(handle.searcher().num_docs) if handle is not None else 0
+
     # --- building ----------------------------------------------------------------------------
 
     @classmethod

@@ -1,0 +1,75 @@
+"""The default SQLite keyword backend: FTS5 below the size threshold, tantivy above once synced."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+
+from paperfeed.search import autoindex
+from paperfeed.search.autoindex import AutoKeywordIndex
+from paperfeed.search.keyword import Fts5KeywordIndex, get_keyword_index
+from paperfeed.search.services import search
+from paperfeed.search.tantivy_index import TantivyKeywordIndex
+from tests.factories import make_paper
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.skipif(connection.vendor != "sqlite", reason="the SQLite default (PostgreSQL has its own backend)"),
+]
+
+
+@pytest.fixture(autouse=True)
+def fresh(settings, tmp_path):
+    settings.DATA_DIR = tmp_path
+    settings.KEYWORD_BACKEND = ""
+    autoindex.forget()
+    yield
+    autoindex.forget()
+
+
+def test_default_backend_is_auto_and_small_catalogues_use_fts5():
+    make_paper(title="Graph networks for molecules")
+    index = get_keyword_index()
+    assert isinstance(index, AutoKeywordIndex)
+    assert isinstance(index.active, Fts5KeywordIndex)
+    assert index.sync()["skipped"].startswith("1 papers")
+    assert [pid for pid, _ in index.search("graph")]  # FTS5 finds it at once, no sync needed
+
+
+def test_past_the_threshold_tantivy_serves_once_it_is_synced(settings):
+    settings.KEYWORD_TANTIVY_THRESHOLD = 2
+    a = make_paper(title="Graph networks for molecules")
+    b = make_paper(title="Quantum tomography of qubits")
+    index = get_keyword_index()
+    assert isinstance(index.active, Fts5KeywordIndex)  # tantivy not built yet: FTS5 keeps serving
+    assert index.sync() == {"rebuilt": 2}
+    autoindex.forget()
+    index = AutoKeywordIndex()
+    assert isinstance(index.active, TantivyKeywordIndex)
+    assert [pid for pid, _ in index.search("qubits")] == [b.id]
+    assert set(index.score("graph qubits", [a.id, b.id])) == {a.id, b.id}
+    # The page goes through the same backend, filters and all.
+    assert [h.paper.id for h in search(query="graph molecules").hits][:1] == [a.id]
+
+
+def test_a_lagging_index_still_serves_and_the_next_sync_catches_up(settings):
+    settings.KEYWORD_TANTIVY_THRESHOLD = 2
+    for n in range(2):
+        make_paper(title=f"Paper number {n}")
+    AutoKeywordIndex().sync()
+    late = make_paper(title="Tardigrades in orbit")
+    autoindex.forget()
+    index = AutoKeywordIndex()
+    assert isinstance(index.active, TantivyKeywordIndex)
+    assert index.search("tardigrades") == []  # not yet: the worker syncs every EMBED_INTERVAL_SECONDS
+    assert index.sync()["indexed"] == 1
+    assert [pid for pid, _ in AutoKeywordIndex().search("tardigrades")] == [late.id]
+
+
+def test_rebuild_rebuilds_tantivy_only_past_the_threshold(settings):
+    make_paper(title="Graph networks")
+    assert AutoKeywordIndex().rebuild() == 1
+    assert TantivyKeywordIndex().num_docs() == 0
+    settings.KEYWORD_TANTIVY_THRESHOLD = 1
+    assert AutoKeywordIndex().rebuild() == 1
+    assert TantivyKeywordIndex().num_docs() == 1
