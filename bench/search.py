@@ -11,7 +11,7 @@ and the remaining real papers reuse perturbed subset vectors. The output says wh
 
 Built indexes are cached under var/bench/search/ (FTS5 database, tantivy folder, usearch graph), so
 reruns only measure. Queries run one at a time through the site's own code (hybrid.retrieve +
-fusion.fuse), with query embedding included in the hybrid figures. The hybrid row uses the keyword
+hybrid.rank), with query embedding included in the hybrid figures. The hybrid row uses the keyword
 backend meant for this size (tantivy); FTS5 + HNSW and FTS5 + numpy exact are the baselines
 measured in the same run.
 """
@@ -54,10 +54,9 @@ else:
 
     django.setup()
 
-from paperfeed.search import fusion  # noqa: E402
 from paperfeed.search.embedcache import cached_embed  # noqa: E402
 from paperfeed.search.embedders import SentenceTransformerEmbedder, document_text, normalise  # noqa: E402
-from paperfeed.search.hybrid import retrieve  # noqa: E402
+from paperfeed.search.hybrid import rank, retrieve  # noqa: E402
 from paperfeed.search.keyword import FTS_DDL, FTS_TABLE, Fts5KeywordIndex, fill_scratch  # noqa: E402
 from paperfeed.search.vectors import HNSW_EXPANSION_SEARCH, ExactIndex, UsearchIndex  # noqa: E402
 
@@ -287,10 +286,13 @@ def main() -> None:
             t[name].append(time.perf_counter() - s)
         return out
 
+    def texts(ids):  # what the site reads from catalog_paper for proximity re-ranking
+        return {i: document_text(real[i % len(real)][1], real[i % len(real)][2]) for i in ids}
+
     def hybrid(kw, vecs):
         def run(q):
             found = retrieve(q, keyword_index=kw, embedder=embedder, vectors=vecs, depth=100)
-            return fusion.fuse(found.keyword_full, found.semantic_full, query=q)
+            return rank(found, q, texts=texts)
         return run
 
     qvs = phase("embed", lambda q: embedder.embed([q])[0])
@@ -315,7 +317,7 @@ def main() -> None:
         ("tantivy", "tantivy BM25 top-100 (keyword only)"),
         ("exact", "numpy exact top-100 (vector only)"),
         ("ann", f"usearch HNSW top-100 (ef={args.ef})"),
-        ("hybrid", f"hybrid: embed + {keyword_name} + HNSW + re-score + fuse"),
+        ("hybrid", f"hybrid: embed + {keyword_name} + HNSW + fuse + proximity"),
         ("hybrid_fts", "baseline hybrid: embed + FTS5 + HNSW + ..."),
         ("hybrid_exact", "baseline hybrid: embed + FTS5 + numpy exact + ..."),
     ]

@@ -16,6 +16,7 @@ from .embedcache import cached_embed
 from .embedders import Embedder, document_text
 from .keyword import Fts5KeywordIndex, KeywordIndex, fill_scratch  # noqa: F401  (fill_scratch re-exported)
 from .metrics import mean_metric, ndcg_at_k, recall_at_k
+from .hybrid import rank
 from .services import Candidates, retrieve
 from .vectors import ExactIndex, make_index
 
@@ -33,6 +34,7 @@ class EvalRun:
     semantic: dict[str, list[tuple[int, float]]]
     seconds: float
     candidates: dict[str, Candidates] | None = None  # with the re-scored union (None: fuse the two lists)
+    texts: list[str] | None = None  # doc texts by position, for proximity re-ranking
 
 
 class _Lookup:
@@ -88,7 +90,8 @@ def collect(dataset: BeirDataset, *, embedder: Embedder, cache_dir: Path, depth:
             close()
     keyword = {q: c.keyword for q, c in candidates.items()}
     semantic = {q: c.semantic for q, c in candidates.items()}
-    return EvalRun(doc_ids, dataset.queries, keyword, semantic, seconds, candidates)
+    texts = [document_text(*dataset.corpus[d]) for d in doc_ids]
+    return EvalRun(doc_ids, dataset.queries, keyword, semantic, seconds, candidates, texts)
 
 
 def fused_runs(run: EvalRun) -> dict[str, dict[str, list[tuple[str, float]]]]:
@@ -101,7 +104,8 @@ def fused_runs(run: EvalRun) -> dict[str, dict[str, list[tuple[str, float]]]]:
         out["keyword"][qid] = [(ids[d], s) for d, s in c.keyword]
         out["semantic"][qid] = [(ids[d], s) for d, s in c.semantic]
         out["rrf"][qid] = [(ids[f.doc], f.score) for f in fusion.rrf(c.keyword, c.semantic)][:DEPTH]
-        fused = fusion.fuse(c.keyword_full, c.semantic_full, query=run.queries[qid])
+        texts = (lambda docs: {d: run.texts[d] for d in docs}) if run.texts else None
+        fused = rank(c, run.queries[qid], texts=texts)
         out["fusion"][qid] = [(ids[f.doc], f.score) for f in fused][:DEPTH]
     return out
 

@@ -6,11 +6,12 @@ Django-model free: it talks to a keyword index and a vector index through their 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Hashable, Mapping
 from typing import Any
 
 import numpy as np
 
+from . import fusion, proximity
 from .embedders import Embedder
 from .keyword import KeywordIndex
 
@@ -73,3 +74,15 @@ def retrieve(query: str, *, keyword_index: KeywordIndex, embedder: Embedder | No
         for doc, vec in vectors.vectors([d for d in kw_scores if d not in sem_scores]).items():
             sem_scores[doc] = float(np.asarray(vec, dtype=np.float32) @ qvec)
     return Candidates(keyword, semantic, _by_score(kw_scores), _by_score(sem_scores))
+
+
+def rank(found: Candidates, query: str, *,
+         texts: Callable[[list[Hashable]], Mapping[Hashable, str]] | None = None) -> list[fusion.Fused]:
+    """Fuse both retrievers' re-scored lists, then re-rank the head by term proximity.
+
+    ``texts(ids)`` returns the title-and-abstract text of those docs (omit it to skip proximity).
+    The site, ``paperfeed eval`` and bench/search.py all rank through here.
+    """
+    fused = fusion.fuse(found.keyword_full, found.semantic_full, query=query)
+    ids = proximity.head_ids(fused, query) if texts is not None else []
+    return proximity.rerank(fused, query, texts(ids)) if ids else fused

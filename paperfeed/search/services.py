@@ -18,9 +18,8 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from paperfeed.catalog.models import CodeLink, Paper
 
-from . import fusion
 from .embedders import Embedder, document_text, get_embedder
-from .hybrid import MIN_SIMILARITY, Candidates, retrieve  # noqa: F401  (re-exported: the eval and PG twin use them)
+from .hybrid import MIN_SIMILARITY, Candidates, rank, retrieve  # noqa: F401  (re-exported: the eval and PG twin use them)
 from .keyword import get_keyword_index, query_terms
 from .models import PaperEmbedding
 from .vectors import get_live_index
@@ -119,6 +118,12 @@ def _browse(filters: SearchFilters, sort: str) -> QuerySet[Paper]:
     return qs.order_by("-listing_date", "-submitted_at", "-id")
 
 
+def _texts(ids: list[int]) -> dict[int, str]:
+    """Title and abstract of the papers ``ids`` (for proximity re-ranking)."""
+    rows = Paper.objects.filter(id__in=ids).values_list("id", "title", "abstract")
+    return {pid: document_text(title, abstract) for pid, title, abstract in rows}
+
+
 def _resort(hits: list[SearchHit], sort: str) -> list[SearchHit]:
     if sort == "date":
         floor = dt.date.min
@@ -158,7 +163,7 @@ def search(*, query: str, filters: SearchFilters | Mapping[str, Any] | None = No
         query, keyword_index=get_keyword_index(), embedder=embedder, vectors=vectors,
         depth=depth, where_sql=where_sql, where_params=tuple(where_params), allowed=allowed,
     )
-    fused = fusion.fuse(found.keyword_full, found.semantic_full, query=query)
+    fused = rank(found, query, texts=_texts)
     if sort != "relevance":
         fused = fused[:depth]
     papers = Paper.objects.in_bulk([f.doc for f in fused] if sort != "relevance" else [f.doc for f in fused[offset : offset + limit]])

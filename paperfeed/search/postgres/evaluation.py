@@ -74,4 +74,5 @@ def collect_pg(dataset: BeirDataset, *, embedder: Embedder, cache_dir: Path, dep
         PgKeywordIndex.forget_stats()
     keyword = {q: c.keyword for q, c in candidates.items()}
     semantic = {q: c.semantic for q, c in candidates.items()}
-    return EvalRun(doc_ids, dataset.queries, keyword, semantic, seconds, candidates)
+    doc_texts = [document_text(*dataset.corpus[d]) for d in doc_ids]
+    return EvalRun(doc_ids, dataset.queries, keyword, semantic, seconds, candidates, doc_texts)
