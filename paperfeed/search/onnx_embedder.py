@@ -162,12 +162,20 @@ def ensure_onnx(model: str, *, quantize: str = "none", cache_dir: Path | None = 
         try:
             if quantize == "int8":
                 fp32, _ = ensure_onnx(model, quantize="none", cache_dir=cache_dir)
-                quantize_int8(fp32, tmp / ONNX_FILE)
+                # quantize_dynamic writes scratch files beside its input: keep them in our tmp folder.
+                shutil.copyfile(fp32, tmp / "fp32.onnx")
+                quantize_int8(tmp / "fp32.onnx", tmp / ONNX_FILE)
+                (tmp / "fp32.onnx").unlink()
             else:
                 export_fp32(model_dir, tmp / ONNX_FILE)
             (tmp / "source.json").write_text(json.dumps({"model": model, "model_dir": model_dir, "quantize": quantize,
                                                          "export_version": EXPORT_VERSION}, indent=1))
-            os.rename(tmp, folder)
+            try:
+                os.rename(tmp, folder)
+            except OSError:
+                if not graph.is_file():  # not "someone else won" (locks can be void on network filesystems)
+                    raise
+                return graph, False
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
     return graph, True
