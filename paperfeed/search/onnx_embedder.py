@@ -160,16 +160,7 @@ def ensure_onnx(model: str, *, quantize: str = "none", cache_dir: Path | None = 
             return graph, False
         tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=cache_dir))
         try:
-            if quantize == "int8":
-                fp32, _ = ensure_onnx(model, quantize="none", cache_dir=cache_dir)
-                # quantize_dynamic writes scratch files beside its input: keep them in our tmp folder.
-                shutil.copyfile(fp32, tmp / "fp32.onnx")
-                quantize_int8(tmp / "fp32.onnx", tmp / ONNX_FILE)
-                (tmp / "fp32.onnx").unlink()
-            else:
-                export_fp32(model_dir, tmp / ONNX_FILE)
-            (tmp / "source.json").write_text(json.dumps({"model": model, "model_dir": model_dir, "quantize": quantize,
-                                                         "export_version": EXPORT_VERSION}, indent=1))
+            _build(model, quantize=quantize, cache_dir=cache_dir, into=tmp)
             try:
                 os.rename(tmp, folder)
             except OSError:
@@ -179,6 +170,21 @@ def ensure_onnx(model: str, *, quantize: str = "none", cache_dir: Path | None = 
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
     return graph, True
+
+
+def _build(model: str, *, quantize: str, cache_dir: Path, into: Path) -> None:
+    """Write ``model.onnx`` (and ``source.json``) for ``model`` / ``quantize`` into the folder ``into``."""
+    model_dir = _model_path(model)
+    if quantize == "int8":
+        fp32, _ = ensure_onnx(model, quantize="none", cache_dir=cache_dir)
+        # quantize_dynamic writes scratch files beside its input: keep them in our own folder.
+        shutil.copyfile(fp32, into / "fp32.onnx")
+        quantize_int8(into / "fp32.onnx", into / ONNX_FILE)
+        (into / "fp32.onnx").unlink()
+    else:
+        export_fp32(model_dir, into / ONNX_FILE)
+    source = {"model": model, "model_dir": model_dir, "quantize": quantize, "export_version": EXPORT_VERSION}
+    (into / "source.json").write_text(json.dumps(source, indent=1))
 
 
 class OnnxEmbedder:
