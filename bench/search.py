@@ -194,6 +194,17 @@ def open_tantivy(path: Path, real, n: int):
     return index
 
 
+def onnx_embedder(model: str, cache: Path):
+    """The ONNX Runtime twin of the model (same vectors), exported once into ``cache``; None without it."""
+    try:
+        from paperfeed.search.onnx_embedder import OnnxEmbedder
+    except ImportError:
+        return None
+    onnx = OnnxEmbedder(model, quantize="none", cache_dir=cache)
+    onnx.embed(["warm up"])
+    return onnx
+
+
 def make_queries(real, count: int) -> list[str]:
     """Mostly topic-like queries (real titles), a quarter short keyword queries."""
     rng = np.random.default_rng(4)
@@ -228,6 +239,8 @@ def main() -> None:
     parser.add_argument("--cpus", default="", help="pin the measured queries to these CPUs, e.g. 0,1")
     parser.add_argument("--standalone", action="store_true", help="run without the project's Django apps")
     parser.add_argument("--ef-sweep", default="", help="also report ANN recall@10 and latency for these ef values, e.g. 64,128,256")
+    parser.add_argument("--query-embedder", choices=["torch", "onnx"], default="torch",
+                        help="embedder of queries in the hybrid rows (both are timed alone; same vectors)")
     parser.add_argument("--work", default=str(REPO / "var" / "bench" / "search"), help="cache folder for built indexes")
     args = parser.parse_args()
     WORK = Path(args.work)
@@ -291,11 +304,15 @@ def main() -> None:
 
     def hybrid(kw, vecs):
         def run(q):
-            found = retrieve(q, keyword_index=kw, embedder=embedder, vectors=vecs, depth=100)
+            found = retrieve(q, keyword_index=kw, embedder=query_embedder, vectors=vecs, depth=100)
             return rank(found, q, texts=texts)
         return run
 
     qvs = phase("embed", lambda q: embedder.embed([q])[0])
+    onnx = onnx_embedder(args.model, WORK / "models")
+    if onnx is not None:
+        phase("embed_onnx", lambda q: onnx.embed([q])[0])
+    query_embedder = onnx if args.query_embedder == "onnx" and onnx is not None else embedder
     phase("fts", lambda q: keyword_index.search(q, limit=100))
     if tantivy_index:
         phase("tantivy", lambda q: tantivy_index.search(q, limit=100))
@@ -312,12 +329,13 @@ def main() -> None:
     print(f"\n{n:,} papers, {len(queries)} queries (3/4 real titles, 1/4 two-word), one at a time; ms:")
     print(f"{'':50} {'p50':>8} {'p95':>8} {'p99':>8}")
     rows = [
-        ("embed", "query embedding (MiniLM, CPU)"),
+        ("embed", "query embedding (MiniLM, torch CPU)"),
+        ("embed_onnx", "query embedding (MiniLM, ONNX fp32 CPU)"),
         ("fts", "SQLite FTS5 BM25 top-100 (keyword only)"),
         ("tantivy", "tantivy BM25 top-100 (keyword only)"),
         ("exact", "numpy exact top-100 (vector only)"),
         ("ann", f"usearch HNSW top-100 (ef={args.ef})"),
-        ("hybrid", f"hybrid: embed + {keyword_name} + HNSW + fuse + proximity"),
+        ("hybrid", f"hybrid: embed ({query_embedder is embedder and 'torch' or 'ONNX'}) + {keyword_name} + HNSW + fuse + prox."),
         ("hybrid_fts", "baseline hybrid: embed + FTS5 + HNSW + ..."),
         ("hybrid_exact", "baseline hybrid: embed + FTS5 + numpy exact + ..."),
     ]
