@@ -51,6 +51,9 @@ serve: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/web.py
+	$(BIN)/python bench/digest.py
+	$(BIN)/python bench/embed.py
+	$(BIN)/python bench/search.py --n 1000000   # builds its indexes once (~20 min), then measures
 
 clean:
 	rm -rf $(VENV) var/test
