@@ -211,11 +211,29 @@ def author_names(value: Any, key: str = "authors") -> list[str]:
         if not isinstance(name, str):
             raise BadRecord(f"{key} entries must be names (strings), not {_type(name)}")
         name = clean_line(name)
-        if len(name) > MAX_AUTHOR_CHARS:
-            raise BadRecord(f"author name too long ({len(name):,} characters)")
-        if name:
-            names.append(name)
+        for part in unglue_names(name) if len(name) > MAX_AUTHOR_CHARS else [name]:
+            if len(part) > MAX_AUTHOR_CHARS:
+                raise BadRecord(f"author name too long ({len(part):,} characters)")
+            if part:
+                names.append(part)
+    if len(names) > MAX_AUTHORS:
+        raise BadRecord(f"too many {key} ({len(names):,}, limit {MAX_AUTHORS:,})")
     return names
+
+
+# "Xiangyu Kongand Xiaoxia Xingand Fan Wang…": LaTeX's \and rendered without spaces, which the
+# arXiv API returns as one (cut-off) name. Split only at a lower-case letter (or initial's dot)
+# glued to "and " before a capital, so real names with "and" in them are left alone.
+_GLUED_AND = re.compile(r"(?<=[a-z.])and (?=[A-Z])")
+
+
+def unglue_names(name: str) -> list[str]:
+    """Split an over-long author "name" made of names glued with "and"; the last, cut-off glue goes too."""
+    parts = _GLUED_AND.split(name)
+    if len(parts) == 1:
+        return parts
+    parts[-1] = re.sub(r"(?<=[a-z])and$", "", parts[-1])  # the list was cut right after a glue
+    return [p.strip() for p in parts]
 
 
 def category_list(value: Any, key: str = "categories") -> list[str]:

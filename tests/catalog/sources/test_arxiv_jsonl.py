@@ -105,6 +105,22 @@ def test_bad_records_say_why(change, reason):
         record_from_arxiv_api({**GOOD, **change})
 
 
+def test_authors_glued_by_a_rendered_latex_and_are_split_not_skipped():
+    # A real upstream record (arxiv_api_records_2025-06a.jsonl.gz:1160, 2506.02197): LaTeX's \\and
+    # rendered without spaces glued 36 names into one, cut at 512 characters.
+    letters = "abcdefghijklmnopqrstuvwxyzabcd"
+    glued = "and ".join(f"Firstname Lastname{c}" for c in letters) + "and Watchara Ruangsangand"
+    assert len(glued) > 500
+    rec = record_from_arxiv_api({**GOOD, "authors": ["Marcos V. Conde", glued]})
+    assert rec.authors[:3] == ["Marcos V. Conde", "Firstname Lastnamea", "Firstname Lastnameb"]
+    assert rec.authors[-1] == "Watchara Ruangsang" and len(rec.authors) == 32
+    # Ordinary names containing "and" are never split, and one over-long name is still refused.
+    assert record_from_arxiv_api({**GOOD, "authors": ["Alexander Andersen", "Rolland Sand"]}).authors == [
+        "Alexander Andersen", "Rolland Sand"]
+    with pytest.raises(BadRecord, match="author name too long"):
+        record_from_arxiv_api({**GOOD, "authors": ["x" * 501]})
+
+
 def test_not_an_object():
     with pytest.raises(BadRecord, match="expected a JSON object"):
         record_from_arxiv_api(["2606.14721"])
