@@ -239,8 +239,8 @@ def main() -> None:
     parser.add_argument("--cpus", default="", help="pin the measured queries to these CPUs, e.g. 0,1")
     parser.add_argument("--standalone", action="store_true", help="run without the project's Django apps")
     parser.add_argument("--ef-sweep", default="", help="also report ANN recall@10 and latency for these ef values, e.g. 64,128,256")
-    parser.add_argument("--query-embedder", choices=["torch", "onnx"], default="torch",
-                        help="embedder of queries in the hybrid rows (both are timed alone; same vectors)")
+    parser.add_argument("--query-embedder", choices=["torch", "onnx"], default="onnx",
+                        help="embedder of queries in the hybrid rows: onnx as the site (QUERY_EMBEDDER); both are timed alone")
     parser.add_argument("--work", default=str(REPO / "var" / "bench" / "search"), help="cache folder for built indexes")
     args = parser.parse_args()
     WORK = Path(args.work)
