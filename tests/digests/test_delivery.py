@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from contextlib import contextmanager
 from urllib.parse import urlsplit
 
 import pytest
@@ -13,21 +12,13 @@ from django.test import Client
 from paperfeed.digests import services
 from paperfeed.digests.models import Delivery, SentPaper, Subscriber, Suppression
 from paperfeed.digests.sender import claim
+from tests.digests.helpers import mail_server
 from tests.factories import make_paper, make_subscriber
-from tests.smtp import smtp_server
 
 pytestmark = pytest.mark.django_db
 THU = dt.datetime(2026, 11, 26, 8, 0, tzinfo=dt.UTC)
 FRI = THU + dt.timedelta(days=1)
 SAT = THU + dt.timedelta(days=2)
-
-
-@contextmanager
-def mail_server(settings, **kw):
-    with smtp_server(**kw) as (handler, port):
-        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
-        yield handler
 
 
 def papers(n: int = 12, **kw):

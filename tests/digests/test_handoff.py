@@ -7,7 +7,6 @@ import datetime as dt
 import os
 import socket
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pytest
@@ -18,20 +17,13 @@ from paperfeed.digests import services
 from paperfeed.digests.models import Delivery, SentPaper
 from paperfeed.digests.sender import ASSUMED_AFTER_CRASH, ASSUMED_NO_REPLY, mark_handed_off
 from paperfeed.digests.smtp import HandoffAborted, HandoffEmailBackend, handoff_connection
+from tests.digests.helpers import mail_server
 from tests.factories import make_paper, make_subscriber
-from tests.smtp import RecordingHandler, smtp_server
+from tests.smtp import RecordingHandler
 
 FRI = dt.datetime(2026, 11, 27, 8, 0, tzinfo=dt.UTC)
 DEAD = f"{socket.gethostname()}:999999999:x"  # a claim token of a process that no longer exists
 LIVE = f"{socket.gethostname()}:{os.getpid()}:x"
-
-
-@contextmanager
-def mail_server(settings, **kw):
-    with smtp_server(**kw) as (handler, port):
-        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
-        yield handler
 
 
 def wait_for(predicate, timeout: float = 5.0) -> bool:
