@@ -129,3 +129,27 @@ def test_parser_stops_when_the_reader_is_gone(tmp_path):
     reader.close()  # the writing process died
     send_records([str(path)], writer, chunk_size=100)  # returns instead of blocking or raising
     assert writer.closed
+
+
+def test_ingest_catches_up_a_tantivy_keyword_index_past_its_threshold(tmp_path, settings):
+    from django.db import connection
+
+    from paperfeed.search import autoindex
+    from paperfeed.search.keyword import get_keyword_index
+    from paperfeed.search.tantivy_index import TantivyKeywordIndex
+
+    if connection.vendor != "sqlite":
+        pytest.skip("the SQLite default keyword backend")
+    settings.DATA_DIR, settings.KEYWORD_BACKEND, settings.KEYWORD_TANTIVY_THRESHOLD = tmp_path, "", 2
+    autoindex.forget()
+    path = tmp_path / "papers.jsonl"
+    path.write_text("".join(json.dumps(record(n, title=f"Tardigrade study {n}")) + "\n" for n in range(1, 4)))
+    code, out, _ = run(str(path))
+    assert code == 0 and "keyword index: rebuilt 3" in out
+    assert TantivyKeywordIndex().num_docs() == 3
+    autoindex.forget()
+    assert len(get_keyword_index().search("tardigrade")) == 3  # served by tantivy, without a worker
+    path.write_text(json.dumps(record(9, title="Tardigrade orbit")) + "\n")
+    code, out, _ = run(str(path))
+    assert "keyword index: indexed 1, removed 0" in out
+    autoindex.forget()

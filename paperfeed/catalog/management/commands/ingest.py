@@ -47,5 +47,20 @@ class Command(BaseCommand):
             f"{report.stats.summary()} ({report.files} files, {seconds:.1f} s, {rate:,.0f} records/s)"
             + (f"; {len(report.failed)} failed" if report.failed else "")
         )
+        if report.stats.total:
+            self._catch_up_keyword_index()
         if report.exit_code:
             sys.exit(report.exit_code)
+
+    def _catch_up_keyword_index(self) -> None:
+        """Bring a keyword index kept outside the database (tantivy, past its threshold) up to date now.
+
+        The worker would do it within EMBED_INTERVAL_SECONDS; an admin running ingest by hand
+        expects to find the papers at once. FTS5 and PostgreSQL need nothing (no ``sync``).
+        """
+        from paperfeed.search.keyword import get_keyword_index
+
+        sync = getattr(get_keyword_index(), "sync", None)
+        result = sync() if sync is not None else {}
+        if result and "skipped" not in result:
+            self.stdout.write("keyword index: " + ", ".join(f"{k} {v:,}" for k, v in result.items()))
