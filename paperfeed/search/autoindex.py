@@ -6,8 +6,11 @@ query in milliseconds and, kept by triggers, finds a paper the moment it is comm
 FTS5's ``bm25()`` (which visits every posting of every query term) becomes the slowest part of a
 search: 94 ms p50 at 1M papers against tantivy's 5 ms (bench/keyword.py, bench/search.py). So
 from the threshold on the worker keeps a tantivy index in step (``sync`` every
-``EMBED_INTERVAL_SECONDS``) and searches use it once its first full build has completed. The FTS5
-triggers keep running either way, so the switch back and forth is instant and loses nothing.
+``EMBED_INTERVAL_SECONDS``) and searches use it once its first full build has completed. The worker then retires
+FTS5 (``keyword.retire_fts``: triggers dropped, table emptied), so ingest runs at catalogue speed
+(6.5k rather than 2.8k papers/s) and the disk holds one keyword index. Should the catalogue fall
+back under the threshold, the next sync rebuilds FTS5; a lost tantivy folder is rebuilt by the
+next sync (until then searches answer by meaning only).
 The size check reads ``max(id)``, an index lookup, rather than ``count(*)``, which scans a
 million rows; both it and the readiness check are cached per process for ``CHECK_SECONDS``, so
 no request pays more than a file read and one indexed query every half minute.
@@ -21,7 +24,7 @@ import time
 from django.conf import settings
 from django.db import connections
 
-from .keyword import Fts5KeywordIndex, KeywordIndex
+from .keyword import Fts5KeywordIndex, KeywordIndex, fts_retired, retire_fts
 from .tantivy_index import TantivyKeywordIndex
 
 DEFAULT_THRESHOLD = 100_000
@@ -52,6 +55,10 @@ class AutoKeywordIndex:
         self.tantivy = TantivyKeywordIndex(using)
         # Chosen once per instance: search() and score() of one query must use the same scale.
         self.active: KeywordIndex = self.tantivy if self._use_tantivy() else self.fts5
+        if self.active is self.fts5 and fts_retired(using):
+            # The worker retired FTS5 after this process last looked: tantivy is ready now.
+            forget()
+            self.active = self.tantivy if self._use_tantivy() else self.fts5
 
     def _state(self) -> tuple[int, bool]:
         now = time.monotonic()
@@ -77,19 +84,32 @@ class AutoKeywordIndex:
         return self.active.score(query, ids)
 
     def rebuild(self) -> int:
-        """Rebuild FTS5, and tantivy too when the catalogue is past the threshold."""
-        count = self.fts5.rebuild()
+        """Rebuild the index that serves: FTS5 below the threshold, tantivy (FTS5 retired) above."""
         if _paper_count(self.using) >= threshold():
             count = self.tantivy.rebuild()
+            retire_fts(self.using)
+        else:
+            count = self.fts5.rebuild()
         forget()
         return count
 
     def sync(self) -> dict:
-        """Catch the tantivy index up when the catalogue is past the threshold (FTS5 needs nothing)."""
+        """Keep the serving index in step: tantivy past the threshold (then retire FTS5), else FTS5.
+
+        FTS5 is kept by triggers and needs nothing, unless it was retired and the catalogue is
+        back under the threshold (or the tantivy index is gone): then it is rebuilt first.
+        """
         papers, _ready = self._state()
         if papers < threshold():
+            if fts_retired(self.using):
+                count = self.fts5.rebuild()
+                forget()
+                return {"fts5 restored": count}
             return {"skipped": f"{papers} papers < KEYWORD_TANTIVY_THRESHOLD {threshold()}: FTS5 only"}
         result = self.tantivy.sync()
+        if self.tantivy.synced() and not fts_retired(self.using):
+            retire_fts(self.using)  # web processes notice at their next search (see __init__)
+            result = {**result, "fts5 retired": 1}
         forget()
         return result
 

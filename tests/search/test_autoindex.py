@@ -7,7 +7,7 @@ from django.db import connection
 
 from paperfeed.search import autoindex
 from paperfeed.search.autoindex import AutoKeywordIndex
-from paperfeed.search.keyword import Fts5KeywordIndex, get_keyword_index
+from paperfeed.search.keyword import FTS_TRIGGERS, Fts5KeywordIndex, fts_retired, get_keyword_index
 from paperfeed.search.services import search
 from paperfeed.search.tantivy_index import TantivyKeywordIndex
 from tests.factories import make_paper
@@ -42,7 +42,7 @@ def test_past_the_threshold_tantivy_serves_once_it_is_synced(settings):
     b = make_paper(title="Quantum tomography of qubits")
     index = get_keyword_index()
     assert isinstance(index.active, Fts5KeywordIndex)  # tantivy not built yet: FTS5 keeps serving
-    assert index.sync() == {"rebuilt": 2}
+    assert index.sync() == {"rebuilt": 2, "fts5 retired": 1}
     autoindex.forget()
     index = AutoKeywordIndex()
     assert isinstance(index.active, TantivyKeywordIndex)
@@ -73,3 +73,55 @@ def test_rebuild_rebuilds_tantivy_only_past_the_threshold(settings):
     settings.KEYWORD_TANTIVY_THRESHOLD = 1
     assert AutoKeywordIndex().rebuild() == 1
     assert TantivyKeywordIndex().num_docs() == 1
+
+
+def _trigger_names() -> set[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+        return {row[0] for row in cursor.fetchall()}
+
+
+def test_once_tantivy_serves_fts5_is_retired_and_comes_back_under_the_threshold(settings):
+    settings.KEYWORD_TANTIVY_THRESHOLD = 2
+    a = make_paper(title="Graph networks for molecules")
+    make_paper(title="Quantum tomography of qubits")
+    assert AutoKeywordIndex().sync() == {"rebuilt": 2, "fts5 retired": 1}
+    assert fts_retired() and not set(FTS_TRIGGERS) & _trigger_names()
+    assert "search_embedding_stale" in _trigger_names()  # stale vectors are still dropped on edits
+    assert Fts5KeywordIndex().search("graph") == []  # emptied: one keyword index on disk, not two
+    late = make_paper(title="Tardigrades in orbit")  # no FTS5 work at insert any more
+    index = AutoKeywordIndex()
+    assert isinstance(index.active, TantivyKeywordIndex)
+    assert index.sync() == {"indexed": 1, "removed": 0}
+    assert [pid for pid, _ in AutoKeywordIndex().search("tardigrades")] == [late.id]
+    # Back under the threshold: the next sync rebuilds FTS5 with its triggers, and it serves again.
+    settings.KEYWORD_TANTIVY_THRESHOLD = 1000
+    autoindex.forget()
+    assert AutoKeywordIndex().sync() == {"fts5 restored": 3}
+    assert not fts_retired() and set(FTS_TRIGGERS) <= _trigger_names()
+    index = AutoKeywordIndex()
+    assert isinstance(index.active, Fts5KeywordIndex)
+    assert [pid for pid, _ in index.search("molecules")] == [a.id]
+
+
+def test_a_process_that_still_chose_fts5_switches_when_it_finds_fts5_retired(settings):
+    settings.KEYWORD_TANTIVY_THRESHOLD = 2
+    make_paper(title="Graph networks")
+    make_paper(title="Quantum qubits")
+    assert isinstance(AutoKeywordIndex().active, Fts5KeywordIndex)  # cached: tantivy not ready
+    AutoKeywordIndex().sync()  # the worker builds tantivy and retires FTS5
+    assert isinstance(AutoKeywordIndex().active, TantivyKeywordIndex)  # despite the 30 s cache
+
+
+def test_migrate_keeps_a_retired_fts5_retired_but_restores_the_embedding_trigger(settings):
+    from paperfeed.search.apps import ensure_fts
+
+    settings.KEYWORD_TANTIVY_THRESHOLD = 1
+    make_paper(title="Graph networks")
+    AutoKeywordIndex().rebuild()
+    assert fts_retired()
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TRIGGER search_embedding_stale")  # as a catalog table rebuild would
+    ensure_fts()
+    assert fts_retired() and not set(FTS_TRIGGERS) & _trigger_names()
+    assert "search_embedding_stale" in _trigger_names()
