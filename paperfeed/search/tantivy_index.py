@@ -193,7 +193,7 @@ class TantivyKeywordIndex:
 
     def synced(self) -> bool:
         """Whether a full build or sync has completed (its watermark is written last)."""
-        return self._read_watermark().get("schema") == SCHEMA_VERSION and _open(self.path) is not None
+        return self._read_watermark().get("schema") == SCHEMA_VERSION and (self.path / "meta.json").is_file()
 
     def num_docs(self) -> int:
         """Documents in the index (0 when there is none yet)."""
@@ -305,7 +305,7 @@ class TantivyKeywordIndex:
         process holds the writer lock (the next cycle catches up).
         """
         mark = self._read_watermark()
-        handle = _open(self.path)
+        handle = _open(self.path) if (self.path / "meta.json").is_file() else None  # none yet: no warning, build it
         if handle is None or mark.get("schema") != SCHEMA_VERSION:
             try:
                 return {"rebuilt": self.rebuild(wait_seconds=0)}
