@@ -80,10 +80,26 @@ class ExactIndex:
         return self._ids[top], scores[top]
 
 
+def _load_onnxruntime_first() -> None:
+    """Import onnxruntime (when installed) before usearch: the other order segfaults.
+
+    With usearch 2.26.6 and onnxruntime 1.32.0 on Linux, ``import usearch.index`` followed by
+    ``import onnxruntime`` crashes the process (a native-library load-order clash); onnxruntime
+    first, or torch first, is fine. Web processes load usearch for the live index and then
+    onnxruntime for the first query (QueryEmbedder), so the order is fixed here.
+    tests/search/test_vectors.py checks it in a subprocess.
+    """
+    try:
+        import onnxruntime  # noqa: F401
+    except ImportError:
+        pass
+
+
 class UsearchIndex:
     """usearch HNSW (cosine, f16 storage) with tuned build and search effort."""
 
     def __init__(self, dim: int, *, expansion_search: int = HNSW_EXPANSION_SEARCH, threads: int = 0) -> None:
+        _load_onnxruntime_first()
         from usearch.index import Index
 
         self.dim = dim

@@ -72,3 +72,14 @@ def test_stale_embedding_dropped_when_text_changes():
     paper.title = "New title"
     paper.save()
     assert not PaperEmbedding.objects.filter(paper=paper).exists()
+
+
+def test_usearch_then_onnxruntime_does_not_crash_the_process():
+    # The native-library order clash documented in vectors._load_onnxruntime_first: run it in a
+    # subprocess, since a regression would be a segfault, not an exception.
+    import subprocess
+    import sys
+
+    code = "from paperfeed.search.vectors import UsearchIndex; UsearchIndex(4); import onnxruntime; print('ok')"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert (done.returncode, done.stdout.strip()) == (0, "ok"), done.stderr[-2000:]
