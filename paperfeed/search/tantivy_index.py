@@ -398,9 +398,12 @@ class TantivyKeywordIndex:
         """The ids that still exist in the catalogue (and pass ``where_sql``)."""
         if not ids:
             return set()
-        sql = f"SELECT id FROM catalog_paper WHERE id IN ({', '.join(str(int(i)) for i in ids)})"
+        id_list = ", ".join(str(int(i)) for i in ids)
+        sql = f"SELECT id FROM catalog_paper WHERE id IN ({id_list})"
         if where_sql:
-            sql += f" AND id IN ({where_sql})"
+            # As a FROM subquery the filter is flattened into primary-key lookups of these ids;
+            # "id IN (where_sql)" made SQLite list every allowed id first (218 ms vs 2 ms at 75k).
+            sql = f"SELECT allowed.id FROM ({where_sql}) AS allowed WHERE allowed.id IN ({id_list})"
         with connections[self.using].cursor() as cursor:
             cursor.execute(sql, list(where_params))
             return {int(row[0]) for row in cursor.fetchall()}
