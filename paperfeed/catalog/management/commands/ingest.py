@@ -62,5 +62,5 @@ class Command(BaseCommand):
 
         sync = getattr(get_keyword_index(), "sync", None)
         result = sync() if sync is not None else {}
-        if result and "skipped" not in result:
+        if "skipped" not in result and any(result.values()):
             self.stdout.write("keyword index: " + ", ".join(f"{k} {v:,}" for k, v in result.items()))
