@@ -91,7 +91,7 @@ def report(sqlite: dict, pg: dict, vectors_note: str) -> None:
     log(f"Hybrid search on {pg['papers']:,} papers ({vectors_note}); {pg['queries']} title queries; "
         f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
     log(f"{'':<34}{'p50 ms':>9}{'p95 ms':>9}{'mean ms':>9}")
-    for name, r in (("SQLite (FTS5 + in-process HNSW)", sqlite), ("PostgreSQL (full-text + pgvector)", pg)):
+    for name, r in (("SQLite (FTS5|tantivy + in-process HNSW)", sqlite), ("PostgreSQL (full-text + pgvector)", pg)):
         lat = r["latency"]
         log(f"{name:<34}{lat['p50']:>9.1f}{lat['p95']:>9.1f}{lat['mean']:>9.1f}")
     log(f"{'  keyword part only':<34}{sqlite['keyword_latency']['p50']:>9.1f}{sqlite['keyword_latency']['p95']:>9.1f}"
