@@ -93,12 +93,21 @@ class AutoKeywordIndex:
         forget()
         return count
 
+    def crossed(self) -> bool:
+        """Whether the catalogue is past the threshold while FTS5 still carries the load (cheap).
+
+        A long ``paperfeed ingest`` asks after every batch, so that it can sync (build tantivy,
+        retire FTS5) as soon as the threshold is crossed instead of paying FTS5 to the end.
+        """
+        return _paper_count(self.using) >= threshold() and not fts_retired(self.using)
+
     def sync(self) -> dict:
         """Keep the serving index in step: tantivy past the threshold (then retire FTS5), else FTS5.
 
         FTS5 is kept by triggers and needs nothing, unless it was retired and the catalogue is
         back under the threshold (or the tantivy index is gone): then it is rebuilt first.
         """
+        forget()  # decide on fresh figures (a long ingest may have just crossed the threshold)
         papers, _ready = self._state()
         if papers < threshold():
             if fts_retired(self.using):

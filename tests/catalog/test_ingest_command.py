@@ -144,12 +144,37 @@ def test_ingest_catches_up_a_tantivy_keyword_index_past_its_threshold(tmp_path, 
     autoindex.forget()
     path = tmp_path / "papers.jsonl"
     path.write_text("".join(json.dumps(record(n, title=f"Tardigrade study {n}")) + "\n" for n in range(1, 4)))
-    code, out, _ = run(str(path))
-    assert code == 0 and "keyword index: rebuilt 3" in out
+    code, out, err = run(str(path))
+    assert code == 0 and "keyword index past its threshold: rebuilt 3, fts5 retired 1" in err
     assert TantivyKeywordIndex().num_docs() == 3
     autoindex.forget()
     assert len(get_keyword_index().search("tardigrade")) == 3  # served by tantivy, without a worker
     path.write_text(json.dumps(record(9, title="Tardigrade orbit")) + "\n")
     code, out, _ = run(str(path))
     assert "keyword index: indexed 1, removed 0" in out
+    autoindex.forget()
+
+
+def test_a_large_ingest_switches_to_tantivy_as_soon_as_it_crosses_the_threshold(tmp_path, settings):
+    from django.db import connection
+
+    from paperfeed.search import autoindex
+    from paperfeed.search.keyword import FTS_TABLE, fts_retired
+    from paperfeed.search.tantivy_index import TantivyKeywordIndex
+
+    if connection.vendor != "sqlite":
+        pytest.skip("the SQLite default keyword backend")
+    settings.DATA_DIR, settings.KEYWORD_BACKEND, settings.KEYWORD_TANTIVY_THRESHOLD = tmp_path, "", 3
+    autoindex.forget()
+    path = tmp_path / "papers.jsonl"
+    path.write_text("".join(json.dumps(record(n, title=f"Tardigrade study {n}")) + "\n" for n in range(1, 8)))
+    code, out, err = run(str(path), "--batch-size", "2")
+    assert code == 0
+    assert "keyword index past its threshold: rebuilt 4, fts5 retired 1" in err  # after the 2nd batch
+    assert "keyword index: indexed 3" in out  # the papers ingested after the switch, at the end
+    assert fts_retired()
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*) FROM {FTS_TABLE}")
+        assert cursor.fetchone()[0] == 0  # batches 3 and 4 went in without FTS5 work
+    assert TantivyKeywordIndex().num_docs() == 7
     autoindex.forget()

@@ -28,6 +28,11 @@ class Command(BaseCommand):
         show = not no_progress and sys.stderr.isatty()
         start = time.perf_counter()
         with tqdm(unit=" papers", disable=not show, file=sys.stderr, smoothing=0.1) as bar:
+            crossed = self._threshold_watch()
+
+            def progress(n: int) -> None:
+                bar.update(n)
+                crossed()
 
             def on_error(message: str) -> None:
                 if show:
@@ -36,7 +41,7 @@ class Command(BaseCommand):
                     self.stderr.write(message)
 
             try:
-                report = ingest_paths(paths, batch_size=batch_size, progress=bar.update, on_error=on_error)
+                report = ingest_paths(paths, batch_size=batch_size, progress=progress, on_error=on_error)
             except KeyboardInterrupt:
                 self.stderr.write("Interrupted: committed batches are kept, the one in flight was rolled back; "
                                   "run the same command again to resume.")
@@ -52,6 +57,24 @@ class Command(BaseCommand):
         if report.exit_code:
             sys.exit(report.exit_code)
 
+    def _threshold_watch(self):
+        """A per-batch callback: once the catalogue crosses KEYWORD_TANTIVY_THRESHOLD, build tantivy
+        and retire FTS5 at once, so the rest of a large ingest skips FTS5's per-row cost."""
+        from paperfeed.search.keyword import get_keyword_index
+
+        index = get_keyword_index()
+        if not hasattr(index, "crossed"):
+            return lambda: None
+        done = [False]
+
+        def watch() -> None:
+            if not done[0] and index.crossed():
+                done[0] = True
+                result = index.sync()
+                self.stderr.write(f"keyword index past its threshold: {_counts(result)}")
+
+        return watch
+
     def _catch_up_keyword_index(self) -> None:
         """Bring a keyword index kept outside the database (tantivy, past its threshold) up to date now.
 
@@ -63,4 +86,9 @@ class Command(BaseCommand):
         sync = getattr(get_keyword_index(), "sync", None)
         result = sync() if sync is not None else {}
         if "skipped" not in result and any(result.values()):
-            self.stdout.write("keyword index: " + ", ".join(f"{k} {v:,}" for k, v in result.items()))
+            self.stdout.write(f"keyword index: {_counts(result)}")
+
+
+def _counts(result: dict) -> str:
+    """``{"indexed": 1200, "removed": 0}`` -> ``indexed 1,200, removed 0`` (text values as they are)."""
+    return ", ".join(f"{k} {v:,}" if isinstance(v, int) else f"{k}: {v}" for k, v in result.items())
