@@ -69,9 +69,10 @@ class Command(BaseCommand):
 
         def watch() -> None:
             if not done[0] and index.crossed():
-                done[0] = True
                 result = index.sync()
-                self.stderr.write(f"keyword index past its threshold: {_counts(result)}")
+                done[0] = "skipped" not in result  # the worker holds the writer: ask again next batch
+                if done[0]:
+                    self.stderr.write(f"keyword index past its threshold: {_counts(result)}")
 
         return watch
 
