@@ -307,4 +307,4 @@ class Worker:
             self.stop.wait(tick)
         for thread in list(self.running.values()):
             thread.join(grace)
-        close_old_connections()
+        connection.close()  # a stopped scheduler holds no database connection (also when run in a thread)
