@@ -1,19 +1,23 @@
 """The default keyword backend on SQLite: FTS5 for small catalogues, tantivy for large ones.
 
 Like the vector side (exact numpy below ``ANN_THRESHOLD``, HNSW above), the keyword index changes
-with the catalogue's size. Below ``KEYWORD_TANTIVY_THRESHOLD`` papers, SQLite FTS5 answers every
-query in milliseconds and, kept by triggers, finds a paper the moment it is committed. Above it,
-FTS5's ``bm25()`` (which visits every posting of every query term) becomes the slowest part of a
-search: 94 ms p50 at 1M papers against tantivy's 5 ms (bench/keyword.py, bench/search.py). So
-from the threshold on the worker keeps a tantivy index in step (``sync`` every
-``EMBED_INTERVAL_SECONDS``) and searches use it once its first full build has completed. The worker then retires
-FTS5 (``keyword.retire_fts``: triggers dropped, table emptied), so ingest runs at catalogue speed
+with the catalogue's size. Below ``KEYWORD_TANTIVY_THRESHOLD`` papers, SQLite FTS5, kept by
+triggers, finds a paper the moment it is committed. Above it, FTS5's ``bm25()`` (which visits
+every posting of every query term) becomes the slowest part of a search: the site's whole search
+takes 75 ms with FTS5 at 75k papers and 24 ms with tantivy; at 1M, FTS5 alone takes 41–66 ms p50
+against tantivy's 5 ms (bench/search_postgres.py, bench/search.py).
+
+So from the threshold on, the worker (and ``paperfeed ingest``) keep a tantivy index in step
+(``sync``), and searches use it once its first full build has completed. Then FTS5 is retired
+(``keyword.retire_fts``: triggers dropped, table emptied), so ingest runs at catalogue speed
 (6.5k rather than 2.8k papers/s) and the disk holds one keyword index. Should the catalogue fall
 back under the threshold, the next sync rebuilds FTS5; a lost tantivy folder is rebuilt by the
 next sync (until then searches answer by meaning only).
+
 The size check reads ``max(id)``, an index lookup, rather than ``count(*)``, which scans a
-million rows; both it and the readiness check are cached per process for ``CHECK_SECONDS``, so
-no request pays more than a file read and one indexed query every half minute.
+million rows; it and the readiness check (a file read) are cached per process for
+``CHECK_SECONDS``. While FTS5 serves, each search also asks SQLite whether FTS5 was retired
+meanwhile (one lookup in ``sqlite_master``), so no process keeps searching an emptied index.
 """
 
 from __future__ import annotations
@@ -105,7 +109,7 @@ class AutoKeywordIndex:
         """Keep the serving index in step: tantivy past the threshold (then retire FTS5), else FTS5.
 
         FTS5 is kept by triggers and needs nothing, unless it was retired and the catalogue is
-        back under the threshold (or the tantivy index is gone): then it is rebuilt first.
+        back under the threshold: then it is rebuilt (with its triggers) first.
         """
         forget()  # decide on fresh figures (a long ingest may have just crossed the threshold)
         papers, _ready = self._state()
