@@ -65,7 +65,8 @@ def collect(dataset: BeirDataset, *, embedder: Embedder, cache_dir: Path, depth:
     retrieve for every query."""
     doc_ids = list(dataset.corpus)
     t0 = time.perf_counter()
-    doc_vecs, hit = cached_embed(embedder, [document_text(*dataset.corpus[d]) for d in doc_ids],
+    corpus_texts = [document_text(*dataset.corpus[d]) for d in doc_ids]  # embedded, and read by proximity
+    doc_vecs, hit = cached_embed(embedder, corpus_texts,
                                  cache_dir=cache_dir, progress=True)
     rate = "" if hit else f", {len(doc_ids) / (time.perf_counter() - t0):.1f} docs/s"
     log(f"Corpus: {len(doc_ids)} docs, embeddings {'from cache' if hit else 'computed'}{rate}")
@@ -90,8 +91,7 @@ def collect(dataset: BeirDataset, *, embedder: Embedder, cache_dir: Path, depth:
             close()
     keyword = {q: c.keyword for q, c in candidates.items()}
     semantic = {q: c.semantic for q, c in candidates.items()}
-    texts = [document_text(*dataset.corpus[d]) for d in doc_ids]
-    return EvalRun(doc_ids, dataset.queries, keyword, semantic, seconds, candidates, texts)
+    return EvalRun(doc_ids, dataset.queries, keyword, semantic, seconds, candidates, corpus_texts)
 
 
 def fused_runs(run: EvalRun) -> dict[str, dict[str, list[tuple[str, float]]]]:

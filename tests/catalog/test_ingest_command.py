@@ -131,20 +131,34 @@ def test_parser_stops_when_the_reader_is_gone(tmp_path):
     assert writer.closed
 
 
-def test_ingest_catches_up_a_tantivy_keyword_index_past_its_threshold(tmp_path, settings):
+@pytest.fixture
+def tantivy_past(tmp_path, settings):
+    """The SQLite default keyword backend in ``tmp_path``; the test sets the threshold it needs."""
     from django.db import connection
 
+    from paperfeed.search import autoindex
+
+    if connection.vendor != "sqlite":
+        pytest.skip("the SQLite default keyword backend")
+    settings.DATA_DIR, settings.KEYWORD_BACKEND = tmp_path, ""
+    autoindex.forget()
+    yield settings
+    autoindex.forget()
+
+
+def tardigrades(path, numbers) -> str:
+    path.write_text("".join(json.dumps(record(n, title=f"Tardigrade study {n}")) + "\n" for n in numbers))
+    return str(path)
+
+
+def test_ingest_catches_up_a_tantivy_keyword_index_past_its_threshold(tmp_path, tantivy_past):
     from paperfeed.search import autoindex
     from paperfeed.search.keyword import get_keyword_index
     from paperfeed.search.tantivy_index import TantivyKeywordIndex
 
-    if connection.vendor != "sqlite":
-        pytest.skip("the SQLite default keyword backend")
-    settings.DATA_DIR, settings.KEYWORD_BACKEND, settings.KEYWORD_TANTIVY_THRESHOLD = tmp_path, "", 2
-    autoindex.forget()
+    tantivy_past.KEYWORD_TANTIVY_THRESHOLD = 2
     path = tmp_path / "papers.jsonl"
-    path.write_text("".join(json.dumps(record(n, title=f"Tardigrade study {n}")) + "\n" for n in range(1, 4)))
-    code, out, err = run(str(path))
+    code, out, err = run(tardigrades(path, range(1, 4)))
     assert code == 0 and "keyword index past its threshold: rebuilt 3, fts5 retired 1" in err
     assert TantivyKeywordIndex().num_docs() == 3
     autoindex.forget()
@@ -152,23 +166,16 @@ def test_ingest_catches_up_a_tantivy_keyword_index_past_its_threshold(tmp_path, 
     path.write_text(json.dumps(record(9, title="Tardigrade orbit")) + "\n")
     code, out, _ = run(str(path))
     assert "keyword index: indexed 1, removed 0" in out
-    autoindex.forget()
 
 
-def test_a_large_ingest_switches_to_tantivy_as_soon_as_it_crosses_the_threshold(tmp_path, settings):
+def test_a_large_ingest_switches_to_tantivy_as_soon_as_it_crosses_the_threshold(tmp_path, tantivy_past):
     from django.db import connection
 
-    from paperfeed.search import autoindex
     from paperfeed.search.keyword import FTS_TABLE, fts_retired
     from paperfeed.search.tantivy_index import TantivyKeywordIndex
 
-    if connection.vendor != "sqlite":
-        pytest.skip("the SQLite default keyword backend")
-    settings.DATA_DIR, settings.KEYWORD_BACKEND, settings.KEYWORD_TANTIVY_THRESHOLD = tmp_path, "", 3
-    autoindex.forget()
-    path = tmp_path / "papers.jsonl"
-    path.write_text("".join(json.dumps(record(n, title=f"Tardigrade study {n}")) + "\n" for n in range(1, 8)))
-    code, out, err = run(str(path), "--batch-size", "2")
+    tantivy_past.KEYWORD_TANTIVY_THRESHOLD = 3
+    code, out, err = run(tardigrades(tmp_path / "papers.jsonl", range(1, 8)), "--batch-size", "2")
     assert code == 0
     assert "keyword index past its threshold: rebuilt 4, fts5 retired 1" in err  # after the 2nd batch
     assert "keyword index: indexed 3" in out  # the papers ingested after the switch, at the end
@@ -177,4 +184,3 @@ def test_a_large_ingest_switches_to_tantivy_as_soon_as_it_crosses_the_threshold(
         cursor.execute(f"SELECT count(*) FROM {FTS_TABLE}")
         assert cursor.fetchone()[0] == 0  # batches 3 and 4 went in without FTS5 work
     assert TantivyKeywordIndex().num_docs() == 7
-    autoindex.forget()

@@ -46,7 +46,8 @@ def collect_pg(dataset: BeirDataset, *, embedder: Embedder, cache_dir: Path, dep
                using: str = "default", log: Callable[[str], None] = print) -> EvalRun:
     """Index the corpus in scratch PostgreSQL tables; retrieve for every query (tables dropped after)."""
     doc_ids = list(dataset.corpus)
-    doc_vecs, hit = cached_embed(embedder, [document_text(*dataset.corpus[d]) for d in doc_ids],
+    corpus_texts = [document_text(*dataset.corpus[d]) for d in doc_ids]  # embedded, and read by proximity
+    doc_vecs, hit = cached_embed(embedder, corpus_texts,
                                  cache_dir=cache_dir, progress=True)
     log(f"Corpus: {len(doc_ids)} docs, embeddings {'from cache' if hit else 'computed'} (PostgreSQL backends)")
     qids = list(dataset.queries)
@@ -74,5 +75,4 @@ def collect_pg(dataset: BeirDataset, *, embedder: Embedder, cache_dir: Path, dep
         PgKeywordIndex.forget_stats()
     keyword = {q: c.keyword for q, c in candidates.items()}
     semantic = {q: c.semantic for q, c in candidates.items()}
-    doc_texts = [document_text(*dataset.corpus[d]) for d in doc_ids]
-    return EvalRun(doc_ids, dataset.queries, keyword, semantic, seconds, candidates, doc_texts)
+    return EvalRun(doc_ids, dataset.queries, keyword, semantic, seconds, candidates, corpus_texts)
