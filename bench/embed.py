@@ -61,8 +61,9 @@ def main() -> None:
     args = parser.parse_args()
     os.environ["PAPERFEED_TORCH_THREADS"] = str(args.threads)
     django.setup()
-    from paperfeed.search.embedders import SentenceTransformerEmbedder, document_text
-    from paperfeed.search.onnx_embedder import OnnxEmbedder
+    from paperfeed.search.embedding.base import document_text
+    from paperfeed.search.embedding.onnx import OnnxEmbedder
+    from paperfeed.search.embedding.torch import SentenceTransformerEmbedder
 
     papers = load_papers(args.texts + args.queries)
     texts = [document_text(t, a) for t, a in papers[:args.texts]]
@@ -75,7 +76,7 @@ def main() -> None:
     for label, embedder in backends.items():  # load / export, and warm up
         start = time.perf_counter()
         embedder.embed(texts[:8], batch_size=args.batch_size)
-        print(f"{label}: ready in {time.perf_counter() - start:.1f}s ({getattr(embedder, 'device', 'cpu')})")
+        print(f"{label}: ready in {time.perf_counter() - start:.1f}s ({embedder.device})")
     load_start = os.getloadavg()
     print(f"{len(texts)} abstracts (batch {args.batch_size}), {len(queries)} queries of <=10 words, "
           f"{args.threads} threads; load average at start: {load_start[0]:.2f} on {os.cpu_count()} CPUs")

@@ -33,14 +33,14 @@ def cpu_seconds() -> tuple[float, float]:
     return me.ru_utime + me.ru_stime, kids.ru_utime + kids.ru_stime
 
 
-def timed(label: str, fn, *, count_of=lambda r: r.stats.total) -> object:
+def timed(label: str, fn, *, count_of=lambda r: r.stats.total, summary_of=lambda r: r.stats.summary()) -> object:
     wall, (main0, kids0) = time.perf_counter(), cpu_seconds()
     result = fn()
     main1, kids1 = cpu_seconds()
     wall, main, kids = time.perf_counter() - wall, main1 - main0, kids1 - kids0
     cpu = main + kids
     n = count_of(result)
-    summary = result.stats.summary() if hasattr(result, "stats") else ""
+    summary = summary_of(result)
     print(f"{label:<42} {n:>7,} rec {wall:6.1f} s wall {n / wall:7,.0f}/s | CPU {cpu:5.1f} s {n / cpu:6,.0f}/CPU-s"
           f" | writer CPU {main:5.1f} s {n / max(main, 1e-9):6,.0f}/s, parser {kids:4.1f} s | {summary}", flush=True)
     return result, n / wall, n / cpu
@@ -113,7 +113,8 @@ def main() -> None:
     shard = sorted(abstracts.glob("*.jsonl.gz"))[-2]
     sample = [r for r in read_records(shard) if not isinstance(r, ParseError)][: args.sample]
     Paper.objects.filter(arxiv_id__in=[r.arxiv_id for r in sample]).delete()
-    _, naive_rate, naive_cpu = timed(f"naive per-row ORM, {len(sample):,} new papers", lambda: naive_ingest(sample), count_of=lambda n: n)
+    _, naive_rate, naive_cpu = timed(f"naive per-row ORM, {len(sample):,} new papers", lambda: naive_ingest(sample),
+                                     count_of=lambda n: n, summary_of=lambda n: "")
     Paper.objects.filter(arxiv_id__in=[r.arxiv_id for r in sample]).delete()
     _, fast_rate, fast_cpu = timed(f"upsert_records, same {len(sample):,} papers",
                                    lambda: ingest_paths([_write_sample(tmp.name, shard, len(sample))], parallel=False))

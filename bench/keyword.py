@@ -29,10 +29,16 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "paperfeed.settings")
 
 from django.conf import settings  # noqa: E402
 
-settings.configure()  # the scratch indexes need no project database or apps
+import django  # noqa: E402
 
-from paperfeed.search.keyword import Fts5KeywordIndex, fill_scratch  # noqa: E402
-from paperfeed.search.tantivy_index import TantivyKeywordIndex  # noqa: E402
+from paperfeed.conf import load  # noqa: E402
+
+# The scratch indexes need no project database; only the catalogue's models must be importable.
+settings.configure(**load(os.environ), INSTALLED_APPS=["paperfeed.catalog"])
+django.setup()
+
+from paperfeed.search.keyword.fts5 import Fts5KeywordIndex, fill_scratch  # noqa: E402
+from paperfeed.search.keyword.tantivy import TantivyKeywordIndex  # noqa: E402
 
 SHARED = Path(os.environ.get("PAPERFEED_SHARED_DATA", REPO.parent / "shared" / "data")) / "arxiv_abstracts"
 

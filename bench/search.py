@@ -44,20 +44,23 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "paperfeed.settings")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
+import django  # noqa: E402
 from django.conf import settings  # noqa: E402
 
+from paperfeed.conf import load  # noqa: E402
+
 if "--standalone" in sys.argv:
-    # No project database or apps needed (e.g. on a bare benchmark machine): only the search core.
-    settings.configure(EMBEDDER="paperfeed.search.embedders.SentenceTransformerEmbedder")
-else:
-    import django
+    # No project database needed (e.g. on a bare benchmark machine): the catalogue models and the search core.
+    settings.configure(**load(os.environ), INSTALLED_APPS=["paperfeed.catalog"])  # the settings table's values
+django.setup()
 
-    django.setup()
-
-from paperfeed.search.embedcache import cached_embed  # noqa: E402
-from paperfeed.search.embedders import SentenceTransformerEmbedder, document_text, normalise  # noqa: E402
+from paperfeed.search.embedding.base import document_text, normalise  # noqa: E402
+from paperfeed.search.embedding.onnx import OnnxEmbedder  # noqa: E402
+from paperfeed.search.embedding.torch import SentenceTransformerEmbedder  # noqa: E402
+from paperfeed.search.evaluation.embedcache import cached_embed  # noqa: E402
 from paperfeed.search.hybrid import rank, retrieve  # noqa: E402
-from paperfeed.search.keyword import FTS_DDL, FTS_TABLE, Fts5KeywordIndex, fill_scratch  # noqa: E402
+from paperfeed.search.keyword.fts5 import FTS_DDL, FTS_TABLE, Fts5KeywordIndex, fill_scratch  # noqa: E402
+from paperfeed.search.keyword.tantivy import TantivyKeywordIndex  # noqa: E402
 from paperfeed.search.vectors import HNSW_EXPANSION_SEARCH, ExactIndex, UsearchIndex  # noqa: E402
 
 WORK = REPO / "var" / "bench" / "search"
@@ -174,11 +177,7 @@ def build_hnsw(path: Path, vectors: np.ndarray, threads: int) -> UsearchIndex:
 
 
 def open_tantivy(path: Path, real, n: int):
-    """The tantivy scratch index of the same corpus (built once, cached), or None without the backend."""
-    try:
-        from paperfeed.search.tantivy_index import TantivyKeywordIndex
-    except ImportError:
-        return None
+    """The tantivy scratch index of the same corpus (built once, cached)."""
     if (path / "meta.json").is_file():
         return TantivyKeywordIndex.scratch(path, None)
     rng = np.random.default_rng(3)  # the same copies as the FTS5 build
@@ -195,11 +194,7 @@ def open_tantivy(path: Path, real, n: int):
 
 
 def onnx_embedder(model: str, cache: Path):
-    """The ONNX Runtime twin of the model (same vectors), exported once into ``cache``; None without it."""
-    try:
-        from paperfeed.search.onnx_embedder import OnnxEmbedder
-    except ImportError:
-        return None
+    """The ONNX Runtime twin of the model (same vectors), exported once into ``cache``."""
     onnx = OnnxEmbedder(model, quantize="none", cache_dir=cache)
     onnx.embed(["warm up"])
     return onnx
@@ -244,7 +239,7 @@ def main() -> None:
     parser.add_argument("--work", default=str(REPO / "var" / "bench" / "search"), help="cache folder for built indexes")
     args = parser.parse_args()
     WORK = Path(args.work)
-    os.environ["PAPERFEED_TORCH_THREADS"] = str(args.threads)
+    settings.TORCH_THREADS = args.threads
     WORK.mkdir(parents=True, exist_ok=True)
     print(f"load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
 

@@ -147,7 +147,7 @@ def build_vectors(ids: list[str], texts: dict[str, str], *, real: int, given: st
     """Create WORK/vectors.npz for ``ids`` (see the module docstring); return the note."""
     import numpy as np
 
-    from paperfeed.search.embedders import get_embedder
+    from paperfeed.search.embedding import get_embedder
 
     target, note_file = WORK / "vectors.npz", WORK / "vectors.txt"
     if target.exists() and note_file.exists():
@@ -221,7 +221,7 @@ def ensure_embeddings(kind: str, args) -> None:
 
     if not (WORK / "vectors.npz").exists():
         rows = list(Paper.objects.order_by("id").values_list("arxiv_id", "title", "abstract"))
-        from paperfeed.search.embedders import document_text
+        from paperfeed.search.embedding.base import document_text
 
         build_vectors([r[0] for r in rows], {r[0]: document_text(r[1], r[2]) for r in rows},
                       real=args.real, given=args.vectors)
@@ -296,7 +296,7 @@ def measure_latency(kind: str, n_queries: int) -> dict:
 
     qfile = WORK / "queries.npz"
     if not qfile.exists():
-        from paperfeed.search.embedders import SentenceTransformerEmbedder
+        from paperfeed.search.embedding.torch import SentenceTransformerEmbedder
 
         titles = sorted(Paper.objects.values_list("title", flat=True))
         picked = random.Random(11).sample(titles, n_queries + 20)
@@ -324,16 +324,16 @@ def measure_latency(kind: str, n_queries: int) -> dict:
 
 
 def scifact(kind: str) -> dict:
-    from paperfeed.search.beir import load_beir
-    from paperfeed.search.embedders import SentenceTransformerEmbedder
-    from paperfeed.search.evaluation import collect, fused_runs, score
+    from paperfeed.search.embedding.torch import SentenceTransformerEmbedder
+    from paperfeed.search.evaluation.beir import load_beir
+    from paperfeed.search.evaluation.runner import collect, fused_runs, score
 
     folder = SHARED / "scifact"
     cache = WORK / "search-cache"
     dataset = load_beir(folder, split="test")
     embedder = SentenceTransformerEmbedder(MODEL)
     if kind == "postgres":
-        from paperfeed.search.postgres.evaluation import collect_pg
+        from paperfeed.search.evaluation.postgres import collect_pg
 
         run = collect_pg(dataset, embedder=embedder, cache_dir=cache, log=log)
     else:

@@ -76,6 +76,12 @@ SETTINGS: tuple[Setting, ...] = (
     *_rows(
         "web",
         ("PAGE_CACHE_SECONDS", float, 2.0, "Seconds an anonymous page is served from cache; 0 turns the page cache off."),
+        ("PAGE_CACHE_VIEWS", list, [
+            "catalog:home", "catalog:date", "catalog:week", "catalog:month", "catalog:paper", "catalog:author",
+            "community:trending", "community:feed_daily_rss", "community:feed_daily_atom",
+            "community:feed_trending_rss", "community:feed_trending_atom", "community:feed_search_rss",
+            "community:feed_search_atom", "community:feed_collection_rss", "api:daily_papers", "api:paper",
+        ], "URL names (namespace:name) of the pages the page cache serves to anonymous readers (comma-separated)."),
         ("HOST", str, "127.0.0.1", "Address `paperfeed serve` binds."),
         ("PORT", int, 8000, "Port `paperfeed serve` binds."),
         ("WEB_WORKERS", int, 2, "gunicorn worker processes of `paperfeed serve`."),

@@ -62,6 +62,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, so a cached page's view still runs inside every middleware above (PAGE_CACHE_VIEWS).
+    "paperfeed.web.pagecache.PageCacheMiddleware",
 ]
 
 ROOT_URLCONF = "paperfeed.urls"

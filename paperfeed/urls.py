@@ -3,10 +3,14 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from paperfeed.community import profile_views
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("paperfeed.api.urls")),
-    path("accounts/", include("paperfeed.community.account_urls")),
+    # The profile lists votes, collections and submissions: a community page under /accounts/.
+    path("accounts/profile/", profile_views.profile, name="profile"),
+    path("accounts/", include("paperfeed.accounts.urls")),
     path("", include("paperfeed.community.urls")),
     path("", include("paperfeed.search.urls")),
     path("", include("paperfeed.digests.urls")),

@@ -14,6 +14,15 @@ REPO = Path(__file__).resolve().parent.parent
 SHARED_DATA = Path(os.environ.get("PAPERFEED_SHARED_DATA", REPO.parent / "shared" / "data"))
 
 
+@pytest.fixture(autouse=True)
+def _no_page_cache(settings):
+    """The page cache is off in every test, so no test sees a page another one cached.
+
+    The page-cache tests (tests/web/) turn it on with ``settings.PAGE_CACHE_SECONDS``.
+    """
+    settings.PAGE_CACHE_SECONDS = 0
+
+
 @pytest.fixture
 def shared_data() -> Path:
     """The ../shared/data folder; skips the test cleanly when it is absent."""

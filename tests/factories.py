@@ -100,3 +100,74 @@ def make_vote(*, user, paper, at: dt.datetime | None = None):
     recount_votes([paper.pk])
     paper.refresh_from_db(fields=["vote_count"])
     return vote
+
+
+def make_submission(*, user=None, arxiv_id: str | None = None, **overrides):
+    """Create and return a queued Submission of ``arxiv_id`` (a fresh one unless given) by ``user``."""
+    from paperfeed.community.models import Submission
+
+    arxiv_id = arxiv_id or f"2606.{next(_seq):05d}"
+    fields = {"raw": arxiv_id, "status": Submission.Status.QUEUED}
+    fields.update(overrides)
+    return Submission.objects.create(user=user or make_user(), arxiv_id=arxiv_id, **fields)
+
+
+def make_collection(*, owner=None, papers=(), **overrides):
+    """Create and return a Collection of ``owner`` (a new user unless given) holding ``papers``."""
+    from paperfeed.community import collections
+
+    overrides.setdefault("name", f"Collection {next(_seq)}")
+    collection = collections.create_collection(owner=owner or make_user(), **overrides)
+    for paper in papers:
+        collections.add_paper(collection, paper)
+    return collection
+
+
+# --- digests (outbox) -------------------------------------------------------------------------
+def make_delivery(*, subscriber=None, **overrides):
+    """Create and return a pending Delivery of the daily digest of 2026-11-27 (due 08:00 UTC) unless overridden."""
+    from paperfeed.digests.models import Delivery
+
+    fields = {
+        "period": "daily:2026-11-27",
+        "next_attempt_at": dt.datetime(2026, 11, 27, 8, tzinfo=dt.UTC),
+        "paper_ids": [],
+    }
+    fields.update(overrides)
+    return Delivery.objects.create(subscriber=subscriber or make_subscriber(), **fields)
+
+
+def make_suppression(email: str, *, reason: str = "bounce", **overrides):
+    """Create and return a Suppression of ``email`` (a bounce unless ``reason`` says otherwise)."""
+    from paperfeed.digests.models import Suppression
+
+    return Suppression.objects.create(email=email, reason=reason, **overrides)
+
+
+# --- catalog: harvest state and stars ------------------------------------------------------------
+def make_harvest_state(key: str = "arxiv:cs:arXiv", **overrides):
+    """Create and return a HarvestState row (no watermark unless given)."""
+    from paperfeed.catalog.models import HarvestState
+
+    return HarvestState.objects.create(key=key, **overrides)
+
+
+def make_repo(full_name: str = "example/code", **overrides):
+    """Create and return a tracked GitHub repository (RepoState), never checked unless overridden."""
+    from paperfeed.catalog.models import RepoState
+
+    return RepoState.objects.create(full_name=full_name, **overrides)
+
+
+def make_star_snapshot(repo, *, stars: int, taken_at: dt.datetime):
+    """Record ``repo``'s star count at ``taken_at`` (a StarSnapshot)."""
+    from paperfeed.catalog.models import StarSnapshot
+
+    return StarSnapshot.objects.create(repo=repo, stars=stars, taken_at=taken_at)
+
+
+def make_job_run(name: str = "harvest", *, started_at: dt.datetime, ok: bool | None = True, **overrides):
+    """Create and return a JobRun of job ``name`` (``ok=None``: still running, or killed)."""
+    from paperfeed.jobs.models import JobRun
+
+    return JobRun.objects.create(name=name, started_at=started_at, ok=ok, **overrides)

@@ -6,6 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import ValidationError
 
+from . import papers, search
 from .docs import OfflineSwagger
 
 api = NinjaAPI(
@@ -32,8 +33,5 @@ def invalid_parameters(request: HttpRequest, exc: ValidationError) -> HttpRespon
 
 # Routers are added in an order that keeps literal paths (/papers/search) ahead of
 # parameterised ones (/papers/{id}).
-from . import search as _search  # noqa: E402
-from . import papers as _papers  # noqa: E402
-
-api.add_router("/papers", _search.router)
-api.add_router("", _papers.router)
+api.add_router("/papers", search.router)
+api.add_router("", papers.router)

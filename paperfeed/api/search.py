@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, JsonResponse
-from ninja import Router
+from django.http import HttpRequest
+from ninja import Router, Status
 
 from paperfeed.search.forms import parse_params
-from paperfeed.search.services import SearchHit, search
+from paperfeed.search.services import search
+
+from .schemas import ErrorOut, SearchHitOut, search_hit
 
 router = Router(tags=["search"])
 
@@ -14,33 +16,19 @@ MAX_QUERY = 250
 MAX_LIMIT = 120
 
 
-def _error(message: str) -> JsonResponse:
-    return JsonResponse({"error": message}, status=400)
+def _error(message: str) -> Status:
+    return Status(400, ErrorOut(error=message))
 
 
-def hit_json(hit: SearchHit) -> dict:
-    """One result as Hugging Face's /api/papers/search item: ``{paper: {...}, ...}``."""
-    p = hit.paper
-    published = p.submitted_at.isoformat().replace("+00:00", "Z") if p.submitted_at else None
-    return {
-        "paper": {
-            "id": p.arxiv_id,
-            "title": p.title,
-            "summary": p.abstract,
-            "authors": [{"name": name} for name in p.authors],
-            "publishedAt": published,
-            "upvotes": p.upvotes,
-            "categories": p.categories,
-        },
-        "title": p.title,
-        "publishedAt": published,
-        "score": round(hit.score, 6),
-    }
-
-
-@router.get("/search", summary="Hybrid search (keyword + semantic)", response={200: list[dict], 400: dict})
+# exclude_unset: a hit's null publishedAt stays in the JSON, an error's unset detail does not.
+@router.get(
+    "/search",
+    summary="Hybrid search (keyword + semantic)",
+    response={200: list[SearchHitOut], 400: ErrorOut},
+    exclude_unset=True,
+)
 def search_papers(request: HttpRequest, q: str = "", limit: str = "20", sort: str = "relevance",
-                  category: str = "", offset: str = "0"):
+                  category: str = "", offset: str = "0") -> Status:
     """Search papers; ``q`` up to 250 characters, ``limit`` 1–120. Bad parameters give 400 JSON."""
     if len(q) > MAX_QUERY:
         return _error(f"q must be at most {MAX_QUERY} characters (got {len(q)}).")
@@ -56,4 +44,4 @@ def search_papers(request: HttpRequest, q: str = "", limit: str = "20", sort: st
     if params.errors:
         return _error(" ".join(params.errors))
     results = search(query=params.query, filters=params.filters, sort=params.sort, limit=n, offset=start)
-    return [hit_json(h) for h in results.hits]
+    return Status(200, [search_hit(h) for h in results.hits])

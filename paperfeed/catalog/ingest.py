@@ -86,7 +86,7 @@ def upsert_records(
     for each skipped record. ``source`` names where the records came from; Hugging Face ("hf")
     records only fill fields the catalogue does not know yet.
     """
-    size = batch_size or getattr(settings, "INGEST_BATCH_SIZE", 2000)
+    size = batch_size or settings.INGEST_BATCH_SIZE
     stats = IngestStats()
     writer = _BatchWriter(fill_only=source in SECONDARY_SOURCES)
     with _bulk_wal():

@@ -1,4 +1,4 @@
-"""The catalogue: papers, their authors, versions and code links."""
+"""The catalogue: papers, their authors, versions and code links; harvest state and code-repository stars."""
 
 from __future__ import annotations
 
@@ -129,3 +129,59 @@ class CodeLink(models.Model):
 
     def __str__(self) -> str:
         return self.url
+
+
+class HarvestState(models.Model):
+    """Where an OAI-PMH harvest stands: the watermark, and the resumption token of an unfinished list.
+
+    ``watermark`` is the last day fully harvested; ``from_date``/``until_date``/``resumption_token``
+    describe the list in progress and are saved in the same transaction as each page's records.
+    """
+
+    key = models.CharField(max_length=128, primary_key=True, help_text="source:set:prefix")
+    watermark = models.DateField(null=True, blank=True)
+    from_date = models.DateField(null=True, blank=True)
+    until_date = models.DateField(null=True, blank=True)
+    resumption_token = models.TextField(blank=True, default="")
+    pages = models.PositiveIntegerField(default=0, help_text="Pages committed in the list in progress.")
+    records = models.PositiveIntegerField(default=0, help_text="Records committed in the list in progress.")
+    complete_list_size = models.IntegerField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        db_table = "jobs_harveststate"  # moved from the jobs app; the table kept its name
+
+    def __str__(self) -> str:
+        return f"{self.key}: watermark {self.watermark}"
+
+
+class RepoState(models.Model):
+    """A GitHub repository we track: latest stars and the ETag for conditional requests."""
+
+    full_name = models.CharField(max_length=255, unique=True, help_text="owner/name, lower case")
+    stars = models.IntegerField(null=True, blank=True)
+    etag = models.CharField(max_length=255, blank=True, default="")
+    checked_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    missing = models.BooleanField(default=False, help_text="GitHub answered 404/451.")
+
+    class Meta:
+        db_table = "jobs_repostate"  # moved from the jobs app; the table kept its name
+
+    def __str__(self) -> str:
+        return f"{self.full_name} ({self.stars} stars)"
+
+
+class StarSnapshot(models.Model):
+    """A repository's star count at one moment: the history trending uses for velocity."""
+
+    repo = models.ForeignKey(RepoState, on_delete=models.CASCADE, related_name="snapshots")
+    stars = models.IntegerField()
+    taken_at = models.DateTimeField()
+
+    class Meta:
+        db_table = "jobs_starsnapshot"  # moved from the jobs app; the table kept its name
+        ordering = ["-taken_at"]
+        indexes = [models.Index(fields=["repo", "taken_at"], name="starsnap_repo_time_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.repo.full_name}: {self.stars} at {self.taken_at:%Y-%m-%d %H:%M}"

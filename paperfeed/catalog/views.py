@@ -6,7 +6,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from . import services
-from .pagecache import anonymous_page_cache
 
 
 def _page_number(request: HttpRequest) -> int:
@@ -39,7 +38,6 @@ def _parse(kind: services.PeriodKind, text: str) -> services.Period:
         raise Http404(str(exc)) from None
 
 
-@anonymous_page_cache
 def home(request: HttpRequest) -> HttpResponse:
     """The latest day that has papers."""
     day = services.latest_listing_date()
@@ -48,25 +46,21 @@ def home(request: HttpRequest) -> HttpResponse:
     return _render_listing(request, services.period_of(kind="day", day=day), is_home=True)
 
 
-@anonymous_page_cache
 def day_page(request: HttpRequest, day: str) -> HttpResponse:
     """Papers listed on one day."""
     return _render_listing(request, _parse("day", day))
 
 
-@anonymous_page_cache
 def week_page(request: HttpRequest, week: str) -> HttpResponse:
     """Papers listed in one ISO week."""
     return _render_listing(request, _parse("week", week))
 
 
-@anonymous_page_cache
 def month_page(request: HttpRequest, month: str) -> HttpResponse:
     """Papers listed in one month."""
     return _render_listing(request, _parse("month", month))
 
 
-@anonymous_page_cache
 def paper_detail(request: HttpRequest, arxiv_id: str) -> HttpResponse:
     """One paper's page; a versioned id (``2406.07550v2``) redirects to the paper."""
     canonical = services.canonical_arxiv_id(arxiv_id)
@@ -78,7 +72,6 @@ def paper_detail(request: HttpRequest, arxiv_id: str) -> HttpResponse:
     return render(request, "catalog/paper.html", {"paper": paper})
 
 
-@anonymous_page_cache
 def author_detail(request: HttpRequest, key: str) -> HttpResponse:
     """An author's papers, newest first."""
     result = services.author_page(key=key, page=_page_number(request))

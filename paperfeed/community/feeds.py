@@ -8,6 +8,7 @@ reader as text, never as markup.
 from __future__ import annotations
 
 import datetime as dt
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
@@ -127,8 +128,6 @@ class SearchFeed(_PaperFeed):
         return f"{settings.SITE_NAME}: search “{query}”"
 
     def link(self, query: str) -> str:
-        from urllib.parse import urlencode
-
         return "/search?" + urlencode({"q": query})
 
     def description(self, query: str) -> str:

@@ -1,49 +1,10 @@
-"""Forms for accounts, submissions and collections."""
+"""Forms for submissions and collections."""
 
 from __future__ import annotations
 
 from django import forms
-from django.contrib.auth import get_user_model
-from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
 
 MAX_IMPORT_BYTES = 256 * 1024
-
-
-class SignupForm(UserCreationForm):
-    """Username, email (required, unique) and password twice."""
-
-    email = forms.EmailField(required=True, help_text="We send a confirmation link to this address.")
-
-    class Meta(UserCreationForm.Meta):
-        model = get_user_model()
-        fields = ("username", "email")
-
-    def clean_email(self) -> str:
-        email = self.cleaned_data["email"].strip().lower()
-        if get_user_model().objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError(
-                "An account with this email already exists: log in, reset your password, "
-                "or ask for the confirmation link again if you have not confirmed it yet."
-            )
-        return email
-
-
-class LoginForm(AuthenticationForm):
-    """Django's login form, telling unconfirmed accounts what to do instead of "wrong password"."""
-
-    def clean(self):
-        try:
-            return super().clean()
-        except forms.ValidationError:
-            user = get_user_model().objects.filter(username=self.cleaned_data.get("username")).first()
-            password = self.cleaned_data.get("password") or ""
-            if user is not None and not user.is_active and user.check_password(password):
-                raise forms.ValidationError(
-                    "This account is not confirmed yet: follow the link in the email we sent you "
-                    "(or ask for it again below).",
-                    code="inactive",
-                ) from None
-            raise
 
 
 class SubmitForm(forms.Form):

@@ -11,19 +11,6 @@ from django.utils.text import slugify
 from paperfeed.catalog.models import Paper
 
 
-class Profile(models.Model):
-    """Per-account community state; a banned account's votes stop counting."""
-
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
-    banned = models.BooleanField(default=False, db_index=True)
-    banned_at = models.DateTimeField(null=True, blank=True)
-    ban_reason = models.TextField(blank=True, default="")
-    email_confirmed_at = models.DateTimeField(null=True, blank=True)
-
-    def __str__(self) -> str:
-        return f"profile of {self.user}"
-
-
 class Vote(models.Model):
     """One upvote: one per user and paper; its timestamp feeds trending."""
 

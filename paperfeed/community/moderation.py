@@ -7,9 +7,10 @@ from collections.abc import Iterable
 from django.db import transaction
 from django.utils import timezone
 
+from paperfeed.accounts.models import Profile
 from paperfeed.catalog.models import Paper
 
-from .models import ModerationLog, Profile, Submission, Vote
+from .models import ModerationLog, Submission, Vote
 from .services import bump_trending, recount_votes
 
 

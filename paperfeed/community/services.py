@@ -1,7 +1,7 @@
 """Community services: votes, bans, vote history and the trending list.
 
 Submissions live in :mod:`paperfeed.community.submissions` and collections in
-:mod:`paperfeed.community.collections`; the functions other apps call are re-exported here.
+:mod:`paperfeed.community.collections`.
 """
 
 from __future__ import annotations
@@ -17,10 +17,13 @@ from django.db.models import Count, IntegerField, Max, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from paperfeed.accounts.models import Profile
 from paperfeed.catalog.models import Paper
+from paperfeed.catalog.stars import star_deltas
+from paperfeed.search.services import search
 
 from . import ranking, tallies
-from .models import Profile, Vote
+from .models import Vote
 
 TRENDING_CACHE_SECONDS = 10
 _VERSION_KEY = "community:trending:version"
@@ -126,7 +129,7 @@ def bump_trending() -> None:
 
 
 def _half_life() -> float:
-    return float(getattr(settings, "TRENDING_HALF_LIFE_HOURS", 24))
+    return settings.TRENDING_HALF_LIFE_HOURS
 
 
 def _signals(window: str, as_of: dt.datetime, shift: dt.timedelta) -> list[ranking.PaperSignal]:
@@ -140,8 +143,6 @@ def _signals(window: str, as_of: dt.datetime, shift: dt.timedelta) -> list[ranki
     )
     imported_rows = {pid: (n, day) for pid, n, day in imported.values_list("id", "imported_upvotes", "listing_date")}
     ids = list(dict.fromkeys([*imported_rows, *tallied]))
-    from paperfeed.jobs.stars import star_deltas
-
     stars = star_deltas(ids, now=as_of, hours=24) if ids else {}
     return ranking.coerce_signals(
         paper_ids=ids, imported=imported_rows, stars=stars, tallies=tallied, imported_shift=shift
@@ -154,7 +155,7 @@ def _rank(window: str, as_of: dt.datetime, shift: dt.timedelta = dt.timedelta(0)
         now=as_of,
         window=window,
         half_life_hours=_half_life(),
-        min_votes=int(getattr(settings, "TRENDING_MIN_VOTES", 2)),
+        min_votes=settings.TRENDING_MIN_VOTES,
     )
 
 
@@ -245,41 +246,8 @@ def daily_feed_papers(*, limit: int = 100) -> tuple[dt.date | None, list[Paper]]
 
 
 def search_feed_papers(*, query: str, limit: int = 50) -> list[Paper]:
-    """Papers matching ``query``: the search service when present, a title match otherwise."""
+    """Visible papers matching ``query``, best first, from the search service."""
     query = query.strip()
     if not query:
         return []
-    try:
-        from paperfeed.search.services import search
-    except ImportError:
-        search = None
-    if search is not None:
-        return _papers_from_hits(search(query=query, limit=limit))[:limit]
-    return list(Paper.objects.filter(hidden=False, title__icontains=query).order_by("-listing_date", "id")[:limit])
-
-
-def _papers_from_hits(result) -> list[Paper]:
-    """Accept the search service's result as papers, hits with ``.paper``/``paper_id``, or a page of them."""
-    for attr in ("results", "hits", "items"):
-        if hasattr(result, attr):
-            result = getattr(result, attr)
-            break
-    papers, ids = [], []
-    for hit in result or []:
-        if isinstance(hit, (tuple, list)) and hit:
-            hit = hit[0]
-        if isinstance(hit, dict):
-            hit = hit.get("paper") or hit.get("paper_id") or hit.get("id")
-        paper = hit if isinstance(hit, Paper) else getattr(hit, "paper", None)
-        if isinstance(paper, Paper):
-            papers.append(paper)
-        else:
-            ids.append(getattr(hit, "paper_id", hit))
-    if ids:
-        found = {p.pk: p for p in Paper.objects.filter(pk__in=[i for i in ids if isinstance(i, int)])}
-        found.update({p.arxiv_id: p for p in Paper.objects.filter(arxiv_id__in=[i for i in ids if isinstance(i, str)])})
-        papers.extend(found[i] for i in ids if i in found)
-    return [p for p in papers if not p.hidden]
-
-
-from .submissions import pending_submission_ids, resolve_submissions  # noqa: E402,F401  (public API)
+    return [hit.paper for hit in search(query=query, limit=limit).hits]

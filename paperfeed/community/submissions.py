@@ -7,22 +7,30 @@ rejected), ``SUBMISSIONS_PER_USER_PER_DAY`` (per account, rolling 24 h). A paper
 Listing: a submitted paper that is in the catalogue is put on the daily page of the day it is
 submitted (or, when queued, the day it is resolved) by setting ``Paper.listing_date`` to that day
 when it had none or an earlier one; the previous date is kept in ``Submission.previous_listing_date``.
+
+Fetching: the worker runs :func:`fetch_pending_submissions`, which asks arXiv for the queued ids
+and then resolves the submissions whose paper arrived.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
+from paperfeed.accounts.models import Profile
+from paperfeed.catalog.fetch.arxiv_api import fetch_arxiv
 from paperfeed.catalog.models import Paper
 
 from .arxiv_ids import id_month, normalise_arxiv_id
-from .models import Profile, Submission
+from .models import Submission
 
 Status = Submission.Status
+NOT_FOUND_RETRY = dt.timedelta(hours=1)
 
 
 class SubmissionError(Exception):
@@ -30,11 +38,13 @@ class SubmissionError(Exception):
 
 
 def max_age_days() -> int:
-    return int(getattr(settings, "SUBMISSION_MAX_AGE_DAYS", 14))
+    """Days after its first arXiv version that a paper may still be submitted."""
+    return settings.SUBMISSION_MAX_AGE_DAYS
 
 
 def per_day_limit() -> int:
-    return int(getattr(settings, "SUBMISSIONS_PER_USER_PER_DAY", 10))
+    """Submissions one account may make in a rolling 24 hours."""
+    return settings.SUBMISSIONS_PER_USER_PER_DAY
 
 
 def submit_paper(*, user, text: str, now: dt.datetime | None = None) -> Submission:
@@ -150,3 +160,27 @@ def resolve_submissions(*, now: dt.datetime | None = None) -> int:
             sub.save()
         resolved += 1
     return resolved
+
+
+def _not_found_key(arxiv_id: str) -> str:
+    return f"paperfeed:submissions:not-found:{arxiv_id}"
+
+
+def _asked_recently(arxiv_id: str, now: dt.datetime) -> bool:
+    """Whether arXiv answered "not found" for this id less than NOT_FOUND_RETRY before ``now``."""
+    asked = cache.get(_not_found_key(arxiv_id))
+    return asked is not None and now - asked < NOT_FOUND_RETRY
+
+
+def fetch_pending_submissions(*, now: dt.datetime | None = None) -> dict[str, Any]:
+    """Fetch from arXiv the queued papers the catalogue lacks, then resolve the submissions; returns counts."""
+    now = now or timezone.now()
+    pending_ids = pending_submission_ids()
+    # An id arXiv does not know (yet) is asked again after NOT_FOUND_RETRY, not every few minutes.
+    ids = [i for i in pending_ids if not _asked_recently(i, now)]
+    counts = fetch_arxiv(ids) if ids else {"requested": 0}
+    counts["pending"], counts["deferred"] = len(pending_ids), len(pending_ids) - len(ids)
+    for arxiv_id in counts.get("not_found", []):
+        cache.set(_not_found_key(arxiv_id), now, NOT_FOUND_RETRY.total_seconds())
+    counts["resolved"] = resolve_submissions(now=now)
+    return counts

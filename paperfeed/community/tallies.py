@@ -13,9 +13,11 @@ import math
 
 from django.db import connection
 
-from . import ranking
-from .models import Profile, Vote
+from paperfeed.accounts.models import Profile
 from paperfeed.catalog.models import Paper
+
+from . import ranking
+from .models import Vote
 
 
 def _seconds_since(column: str) -> str:

@@ -2,8 +2,6 @@
 
 from django.urls import path
 
-from paperfeed.catalog.pagecache import anonymous_page_cache as cached
-
 from . import feeds, views
 
 app_name = "community"
@@ -22,11 +20,11 @@ urlpatterns = [
     path("collections/<int:pk>/import", views.collection_import, name="collection_import"),
     path("collections/<int:pk>/export.bib", views.collection_bibtex, name="collection_bibtex"),
     path("collections/<int:pk>/export.json", views.collection_json, name="collection_json"),
-    path("feeds/daily.rss", cached(feeds.DailyFeed()), name="feed_daily_rss"),
-    path("feeds/daily.atom", cached(feeds.DailyAtomFeed()), name="feed_daily_atom"),
-    path("feeds/trending.rss", cached(feeds.TrendingFeed()), name="feed_trending_rss"),
-    path("feeds/trending.atom", cached(feeds.TrendingAtomFeed()), name="feed_trending_atom"),
-    path("feeds/search.rss", cached(feeds.SearchFeed()), name="feed_search_rss"),
-    path("feeds/search.atom", cached(feeds.SearchAtomFeed()), name="feed_search_atom"),
-    path("feeds/collections/<int:pk>.rss", cached(feeds.CollectionFeed()), name="feed_collection_rss"),
+    path("feeds/daily.rss", feeds.DailyFeed(), name="feed_daily_rss"),
+    path("feeds/daily.atom", feeds.DailyAtomFeed(), name="feed_daily_atom"),
+    path("feeds/trending.rss", feeds.TrendingFeed(), name="feed_trending_rss"),
+    path("feeds/trending.atom", feeds.TrendingAtomFeed(), name="feed_trending_atom"),
+    path("feeds/search.rss", feeds.SearchFeed(), name="feed_search_rss"),
+    path("feeds/search.atom", feeds.SearchAtomFeed(), name="feed_search_atom"),
+    path("feeds/collections/<int:pk>.rss", feeds.CollectionFeed(), name="feed_collection_rss"),
 ]

@@ -11,7 +11,6 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from paperfeed.catalog.models import Paper
-from paperfeed.catalog.pagecache import anonymous_page_cache
 
 from . import collections as coll
 from . import ranking, services
@@ -57,7 +56,6 @@ def vote(request: HttpRequest, arxiv_id: str) -> HttpResponse:
 
 
 @require_GET
-@anonymous_page_cache
 def trending(request: HttpRequest) -> HttpResponse:
     """The trending list for a window (day / week / month), with each entry's reason and trend."""
     window = request.GET.get("window", "week")

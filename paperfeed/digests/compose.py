@@ -5,7 +5,7 @@ papers — happens once per period in :class:`CandidatePool`; per subscriber, :f
 does a handful of vector operations over a few hundred candidates, and topic vectors are cached
 in the pool (topics repeat across subscribers), so 100,000 subscribers compose in seconds.
 
-Topic matching is tf-idf over title + abstract (unigrams and bigrams, light plural stemming).
+Topic matching is tf-idf over title + abstract (unigrams and bigrams of the search analyser's stems).
 A topic "matches" a paper when the paper contains most of the topic's idf weight
 (``coverage``); among matches, tf-idf cosine orders them. Papers matching a topic rank above
 the rest; within each group the period's trending score decides.
@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import functools
-import re
 from collections.abc import Collection, Iterable, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
+
+from paperfeed.search.text import STOPWORDS, stem, words
 
 if TYPE_CHECKING:  # scipy and scikit-learn take seconds to import: only composition pays for them
     from scipy import sparse
@@ -31,8 +31,6 @@ PROFILE_RELATIVE = 0.6  # …when also within this fraction of the period's best
 TOPIC_WEIGHT = 2.0  # a topic match outranks any trending difference (trending is scaled to [0, 1])
 PROFILE_WEIGHT = 2.0  # profile similarity (scaled to [0, 1]) counts twice trending; see docs/digests.md
 MIN_SIZE, MAX_SIZE = 5, 50
-
-_TOKEN = re.compile(r"(?u)\b\w[\w\-]*\w\b|\b\w\b")
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -80,27 +78,10 @@ class Digest:
         return [i.paper_id for i in self.items]
 
 
-def stem(token: str) -> str:
-    """Very light English stemming so 'compilers' matches 'compiler' (plural suffixes only)."""
-    if len(token) > 4 and token.endswith("ies"):
-        return token[:-3] + "y"
-    if len(token) > 3 and token.endswith("s") and not token.endswith(("ss", "us", "is")):
-        return token[:-1]
-    return token
-
-
-@functools.cache
-def _stop_words() -> frozenset[str]:
-    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
-
-    return frozenset(ENGLISH_STOP_WORDS)
-
-
 def analyze(text: str) -> list[str]:
-    """Tokens of ``text``: lower-cased words without stop words, stemmed, plus adjacent bigrams."""
-    stop = _stop_words()
-    words = [stem(w) for w in _TOKEN.findall(text.lower()) if w not in stop]
-    return words + [f"{a} {b}" for a, b in zip(words, words[1:])]
+    """Tokens of ``text``: the search analyser's stems of its non-stop words, plus adjacent bigrams."""
+    stems = [stem(w) for w in words(text) if w not in STOPWORDS]
+    return stems + [f"{a} {b}" for a, b in zip(stems, stems[1:])]
 
 
 class CandidatePool:

@@ -16,7 +16,6 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from .conf import setting
 from .models import Delivery, Subscriber
 from .tokens import make_token
 
@@ -94,7 +93,7 @@ def render_email(
 def confirmation_email(subscriber: Subscriber) -> EmailMultiAlternatives:
     """The double opt-in mail with a signed, expiring confirmation link."""
     url = token_url("digests:confirm", make_token("confirm", subscriber))
-    days = setting("DIGEST_TOKEN_MAX_AGE_DAYS")
+    days = settings.DIGEST_TOKEN_MAX_AGE_DAYS
     return render_email("confirm", {"confirm_url": url, "days": days, "subscriber": subscriber}, to=subscriber.email)
 
 
@@ -106,7 +105,7 @@ def already_subscribed_email(subscriber: Subscriber) -> EmailMultiAlternatives:
 def unsubscribe_headers(unsubscribe_url: str) -> dict[str, str]:
     """RFC 2369 List-Unsubscribe (https, plus mailto when configured) and RFC 8058 one-click."""
     value = f"<{unsubscribe_url}>"
-    mailto = setting("DIGEST_UNSUBSCRIBE_MAILTO")
+    mailto = settings.DIGEST_UNSUBSCRIBE_MAILTO
     if mailto:
         token = unsubscribe_url.rstrip("/").rpartition("/")[2]
         value += f", <mailto:{mailto}?subject=unsubscribe%20{token}>"

@@ -16,15 +16,16 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable
 
+from django.conf import settings
 from django.db import connection as db_connection
 from django.db import transaction
 from django.utils import timezone
-from django.utils.module_loading import import_string
 
 from paperfeed.catalog.models import Paper
+from paperfeed.community.models import CollectionItem, Vote
+from paperfeed.community.services import trending_papers
 
 from .compose import Candidate, CandidatePool, Digest, Prefs, compose, profile_vector
-from .conf import setting
 from .models import Delivery, SentPaper, Subscriber
 
 CHUNK = 2000
@@ -65,7 +66,7 @@ def period_key(frequency: str, now: dt.datetime) -> str:
 def due_frequencies(now: dt.datetime, only: str | None = None) -> list[str]:
     """Frequencies with digests due at ``now``: daily on weekdays and weekly, from DIGEST_HOUR_UTC on."""
     now = now.astimezone(dt.UTC)
-    if now.hour < setting("DIGEST_HOUR_UTC"):
+    if now.hour < settings.DIGEST_HOUR_UTC:
         return []
     out = []
     if now.weekday() < 5:
@@ -77,9 +78,8 @@ def due_frequencies(now: dt.datetime, only: str | None = None) -> list[str]:
 # --- enqueue (composition) ------------------------------------------------------------------
 def build_pool(frequency: str, now: dt.datetime) -> CandidatePool:
     """The period's trending papers as a composition pool (vectorised once)."""
-    trending_papers = import_string(setting("DIGEST_CANDIDATES_FUNCTION"))
     windows = ("week", "month") if frequency == Subscriber.Frequency.WEEKLY else ("day", "week")
-    limit = setting("DIGEST_CANDIDATES")
+    limit = settings.DIGEST_CANDIDATES
     # At the real "now", ask for the list the trending page shows (which falls back to the
     # catalogue's latest activity when nothing trended recently); an explicit past or future
     # time asks for that moment exactly (tests, backfills).
@@ -208,8 +208,6 @@ def liked_texts(user_ids: set[int]) -> dict[int, list[str]]:
     """Title + abstract of the papers each user voted for or collected (the per-user model's input)."""
     if not user_ids:
         return {}
-    from paperfeed.community.models import CollectionItem, Vote
-
     pairs: set[tuple[int, int]] = set(
         Vote.objects.filter(user_id__in=user_ids).values_list("user_id", "paper_id")
     )

@@ -23,6 +23,7 @@ import smtplib
 import socket
 from collections.abc import Callable
 
+from django.conf import settings
 from django.db import connection as db_connection
 from django.db import transaction
 from django.db.models import Q
@@ -30,7 +31,6 @@ from django.utils import timezone
 
 from paperfeed.catalog.models import Paper
 
-from .conf import setting
 from .emails import digest_email
 from .models import Delivery, SentPaper, Subscriber, Suppression
 from .outbox import SendStats
@@ -73,7 +73,7 @@ def dead_claimers() -> list[str]:
 
 def _orphaned(statuses: list[str], wall: dt.datetime) -> Q:
     """Rows in ``statuses`` whose claimer died (this host) or whose lease expired."""
-    lease = dt.timedelta(seconds=setting("DIGEST_CLAIM_LEASE_SECONDS"))
+    lease = dt.timedelta(seconds=settings.DIGEST_CLAIM_LEASE_SECONDS)
     return Q(status__in=statuses) & (Q(claimed_at__lt=wall - lease) | Q(claimed_by__in=dead_claimers()))
 
 
@@ -158,8 +158,8 @@ def mark_sent(d: Delivery, *, now: dt.datetime, note: str = "") -> bool:
 
 def backoff(attempts: int) -> dt.timedelta:
     """Delay before retry number ``attempts`` (1, 2, …): base × 2^(attempts-1), capped."""
-    base = setting("DIGEST_RETRY_BASE_SECONDS")
-    return dt.timedelta(seconds=min(setting("DIGEST_RETRY_MAX_SECONDS"), base * 2 ** max(0, attempts - 1)))
+    base = settings.DIGEST_RETRY_BASE_SECONDS
+    return dt.timedelta(seconds=min(settings.DIGEST_RETRY_MAX_SECONDS, base * 2 ** max(0, attempts - 1)))
 
 
 def suppress(email: str, *, reason: str, detail: str = "") -> None:
@@ -211,7 +211,7 @@ class Sender:
         try:
             while not self.stats.aborted:
                 self.stats.assumed_delivered += settle_handed_off(now=self.now)
-                if not (ids := claim(worker=self.worker, now=self.now, limit=setting("DIGEST_SEND_BATCH"))):
+                if not (ids := claim(worker=self.worker, now=self.now, limit=settings.DIGEST_SEND_BATCH)):
                     break
                 self.send_batch(ids)
                 if progress:
@@ -307,7 +307,7 @@ class Sender:
                 suppress(d.subscriber.email, reason=Suppression.Reason.SMTP_5XX, detail=error)
             else:
                 self.stats.aborted = f"SMTP server refused our sender address ({error})"
-        elif attempts >= setting("DIGEST_MAX_ATTEMPTS"):
+        elif attempts >= settings.DIGEST_MAX_ATTEMPTS:
             self._finish(d, S.FAILED_PERM, error=f"gave up after {attempts} attempts; last: {error}")
         else:
             Delivery.objects.filter(pk=d.pk).update(

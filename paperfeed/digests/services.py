@@ -10,13 +10,13 @@ import logging
 import threading
 from collections.abc import Callable
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, close_old_connections, transaction
 from django.db import connection as db_connection
 from django.utils import timezone
 
-from .conf import setting
 from .emails import already_subscribed_email, confirmation_email
 from .models import Subscriber, Suppression
 from .outbox import SendStats, due_frequencies, enqueue, period_key
@@ -131,7 +131,7 @@ def send_due(
         added, empty = enqueue(frequency=frequency, now=now)
         stats.enqueued += added
         stats.empty += empty
-    n = max(1, connections or setting("DIGEST_SMTP_CONNECTIONS"))
+    n = max(1, connections or settings.DIGEST_SMTP_CONNECTIONS)
     if n == 1:
         stats.merge(Sender(now=now).run(progress=progress))
         return stats

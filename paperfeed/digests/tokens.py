@@ -13,7 +13,6 @@ import hmac
 from django.conf import settings
 from django.core import signing
 
-from .conf import setting
 from .models import Delivery, Subscriber
 
 PURPOSES = ("confirm", "manage", "unsubscribe", "view")
@@ -37,7 +36,7 @@ def read_token(purpose: str, token: str) -> tuple[Subscriber, int | None] | None
     """The (subscriber, delivery id) a valid token names, or None when forged, expired or revoked."""
     max_age = None
     if purpose == "confirm":
-        max_age = setting("DIGEST_TOKEN_MAX_AGE_DAYS") * 86400
+        max_age = settings.DIGEST_TOKEN_MAX_AGE_DAYS * 86400
     try:
         payload = signing.loads(token, salt=_salt(purpose), max_age=max_age)
         subscriber = Subscriber.objects.get(pk=int(payload["s"]))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -14,7 +15,6 @@ from django_ratelimit.core import is_ratelimited
 from paperfeed.catalog.models import Paper
 
 from . import services
-from .conf import setting
 from .emails import digest_context, links
 from .forms import PreferencesForm, SubscribeForm
 from .models import Delivery, Subscriber
@@ -22,9 +22,7 @@ from .tokens import read_token
 
 
 def _rate(group, request) -> str:
-    from django.conf import settings
-
-    return getattr(settings, "RATELIMIT_SUBSCRIBE", "5/m")
+    return settings.RATELIMIT_SUBSCRIBE
 
 
 def _address_key(group, request) -> str:
@@ -47,7 +45,7 @@ def subscribe(request: HttpRequest) -> HttpResponse:
         request,
         group="digests.subscribe.address",
         key=_address_key,
-        rate=setting("DIGEST_SUBSCRIBE_PER_ADDRESS"),
+        rate=settings.DIGEST_SUBSCRIBE_PER_ADDRESS,
         method="POST",
         increment=True,
     ):

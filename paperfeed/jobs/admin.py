@@ -1,10 +1,11 @@
-"""Admin for job bookkeeping: runs (read-only), leases, harvest state, repositories and stars."""
+"""Admin for job bookkeeping (runs, read-only; leases) and the catalogue data the jobs keep: harvest state, stars."""
 
 from __future__ import annotations
 
 from django.contrib import admin
 
-from paperfeed.jobs.models import HarvestState, JobLease, JobRun, RepoState, StarSnapshot
+from paperfeed.catalog.models import HarvestState, RepoState, StarSnapshot
+from paperfeed.jobs.models import JobLease, JobRun
 
 
 @admin.register(JobRun)

@@ -8,8 +8,8 @@ from typing import Any
 from django.conf import settings
 from django.db import connection
 
-from paperfeed.jobs import conf
-from paperfeed.jobs.models import HarvestState, JobLease, JobRun
+from paperfeed.catalog.models import HarvestState
+from paperfeed.jobs.models import JobLease, JobRun
 from paperfeed.jobs.runs import harvest_health, last_runs
 
 JOB_NAMES = ["harvest", "stars", "submissions", "embed", "digests", "prune"]
@@ -26,7 +26,7 @@ def health(*, now: dt.datetime) -> dict[str, Any]:
         checks["database"] = {"ok": False, "error": str(exc)[:200]}
         return {"status": "unhealthy", "checks": checks}
     checks["harvest"] = harvest_health(
-        now=now, enabled=conf.harvest_enabled(), stale_hours=int(getattr(settings, "HARVEST_STALE_HOURS", 36)))
+        now=now, enabled=settings.HARVEST_ENABLED, stale_hours=settings.HARVEST_STALE_HOURS)
     ok = all(check["ok"] for check in checks.values())
     return {"status": "ok" if ok else "unhealthy", "checks": checks, "time": now.isoformat()}
 

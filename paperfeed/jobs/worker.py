@@ -14,7 +14,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
-import importlib
 import logging
 import os
 import socket
@@ -23,15 +22,20 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from django.conf import settings
 from django.db import close_old_connections, connection, connections, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from paperfeed.catalog.sources.http import FetchError
+from paperfeed.catalog.fetch.http import FetchError
+from paperfeed.catalog.harvest import run_harvest
 from paperfeed.catalog.sources.oaipmh import OaiError
-from paperfeed.jobs import conf
+from paperfeed.catalog.stars import refresh_stars
+from paperfeed.community.submissions import fetch_pending_submissions
+from paperfeed.digests.services import send_due
 from paperfeed.jobs.models import JobLease
-from paperfeed.jobs.runs import record_run
+from paperfeed.jobs.runs import prune_runs, record_run
+from paperfeed.search.services import embed_pending, sync_keyword_index
 
 log = logging.getLogger(__name__)
 RETRY_AFTER_FAILURE = dt.timedelta(minutes=10)
@@ -48,36 +52,22 @@ class Job:
     lease: dt.timedelta = dt.timedelta(hours=1)
 
 
-def _optional(module: str, name: str) -> Callable | None:
-    """A function another app may not have written yet (guarded, so the worker runs regardless)."""
-    try:
-        return getattr(importlib.import_module(module), name, None)
-    except ImportError:
-        return None
+def stars_enabled() -> bool:
+    """Whether scheduled star fetching is on: STARS_ENABLED when set, else HARVEST_ENABLED."""
+    raw = settings.STARS_ENABLED.strip().lower()
+    return settings.HARVEST_ENABLED if raw == "" else raw in {"1", "true", "yes", "on"}
 
 
 def _harvest(stop: threading.Event) -> dict[str, Any]:
-    from paperfeed.jobs.harvest import run_harvest
-
     return run_harvest(stop=stop)
 
 
 def _stars(stop: threading.Event) -> dict[str, Any]:
-    from paperfeed.jobs.stars import refresh_stars
-
     return refresh_stars(stop=stop)
 
 
 def _submissions(stop: threading.Event) -> dict[str, Any]:
-    from paperfeed.jobs.fetch import fetch_pending_submissions
-
     return fetch_pending_submissions()
-
-
-def _keyword_sync() -> Callable[[], dict] | None:
-    """The keyword index's ``sync()`` when its backend keeps a copy to catch up (tantivy), else None."""
-    get_keyword_index = _optional("paperfeed.search.keyword", "get_keyword_index")
-    return getattr(get_keyword_index(), "sync", None) if get_keyword_index else None
 
 
 def _at_most_every(seconds: float, fn: Callable[[], Any]) -> Callable[[int], None]:
@@ -94,50 +84,33 @@ def _at_most_every(seconds: float, fn: Callable[[], Any]) -> Callable[[int], Non
 
 def _embed(stop: threading.Event) -> dict[str, Any]:
     counts: dict[str, Any] = {}
-    sync = _keyword_sync()
-    if sync is not None:
-        counts["keyword"] = sync()
-    embed_pending = _optional("paperfeed.search.services", "embed_pending")
-    if embed_pending is None:
-        return {**counts, "skipped": "search not available"}
+    keyword = sync_keyword_index()
+    if keyword:
+        counts["keyword"] = keyword
     # A long embedding run must not hold back keyword freshness: catch up between batches.
-    progress = _at_most_every(conf.get_float("EMBED_INTERVAL_SECONDS"), sync) if sync is not None else None
+    progress = _at_most_every(settings.EMBED_INTERVAL_SECONDS, sync_keyword_index)
     counts["embedded"] = embed_pending(progress=progress)
     return counts
 
 
 def _digests(stop: threading.Event) -> dict[str, Any]:
-    send_due = _optional("paperfeed.digests.services", "send_due")
-    if send_due is None:
-        return {"skipped": "digests not available"}
-    stats = send_due(now=timezone.now())
-    if dataclasses.is_dataclass(stats):
-        return {k: v for k, v in dataclasses.asdict(stats).items() if isinstance(v, int | float | str | list)}
-    return {"result": stats if isinstance(stats, int | dict) else str(stats)}
+    return dataclasses.asdict(send_due(now=timezone.now()))
 
 
 def _prune(stop: threading.Event) -> dict[str, Any]:
-    from paperfeed.jobs.runs import prune_runs
-
-    return {"deleted": prune_runs(now=timezone.now(), keep_days=int(conf.get_float("JOBRUN_KEEP_DAYS")))}
-
-
-def _minutes(name: str) -> Callable[[], dt.timedelta]:
-    return lambda: dt.timedelta(minutes=conf.get_float(name))
+    return {"deleted": prune_runs(now=timezone.now(), keep_days=settings.JOBRUN_KEEP_DAYS)}
 
 
 def default_jobs() -> list[Job]:
-    """The jobs ``paperfeed worker`` schedules."""
+    """The jobs ``paperfeed worker`` schedules (intervals and switches read from settings each tick)."""
     return [
-        Job("harvest", _harvest, _minutes("HARVEST_INTERVAL_MINUTES"), conf.harvest_enabled, dt.timedelta(hours=3)),
-        Job("stars", _stars, lambda: dt.timedelta(hours=conf.get_float("STARS_INTERVAL_HOURS")),
-            conf.stars_enabled, dt.timedelta(hours=3)),
-        Job("submissions", _submissions, _minutes("SUBMISSIONS_INTERVAL_MINUTES"),
-            lambda: _optional("paperfeed.community.services", "pending_submission_ids") is not None),
-        Job("embed", _embed, lambda: dt.timedelta(seconds=conf.get_float("EMBED_INTERVAL_SECONDS")),
-            lambda: _optional("paperfeed.search.services", "embed_pending") is not None),
-        Job("digests", _digests, _minutes("DIGEST_INTERVAL_MINUTES"),
-            lambda: _optional("paperfeed.digests.services", "send_due") is not None),
+        Job("harvest", _harvest, lambda: dt.timedelta(minutes=settings.HARVEST_INTERVAL_MINUTES),
+            lambda: settings.HARVEST_ENABLED, dt.timedelta(hours=3)),
+        Job("stars", _stars, lambda: dt.timedelta(hours=settings.STARS_INTERVAL_HOURS), stars_enabled,
+            dt.timedelta(hours=3)),
+        Job("submissions", _submissions, lambda: dt.timedelta(minutes=settings.SUBMISSIONS_INTERVAL_MINUTES)),
+        Job("embed", _embed, lambda: dt.timedelta(seconds=settings.EMBED_INTERVAL_SECONDS)),
+        Job("digests", _digests, lambda: dt.timedelta(minutes=settings.DIGEST_INTERVAL_MINUTES)),
         Job("prune", _prune, lambda: dt.timedelta(days=1)),
     ]
 
@@ -294,7 +267,7 @@ class Worker:
 
     def run_forever(self, *, tick: float | None = None, grace: float = 60.0) -> None:
         """Loop until ``stop`` is set (SIGTERM/SIGINT in the command), then let running jobs finish."""
-        tick = tick if tick is not None else conf.get_float("WORKER_TICK_SECONDS")
+        tick = tick if tick is not None else settings.WORKER_TICK_SECONDS
         log.info("worker %s started: %s", self.owner, ", ".join(j.name for j in self.jobs if j.enabled()))
         while not self.stop.is_set():
             close_old_connections()  # as Django does around each request: drop broken or stale connections

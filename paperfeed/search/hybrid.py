@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Hashable, Mapping
-from typing import Any
+from typing import Protocol
 
 import numpy as np
 
 from . import fusion, proximity
-from .embedders import Embedder
-from .keyword import KeywordIndex
+from .embedding.base import Embedder
+from .keyword.base import KeywordIndex
 
 CANDIDATES = 100
 MIN_SIMILARITY = 0.2  # semantic-only hits below this cosine are noise, not results
@@ -33,34 +33,38 @@ class Candidates:
     keyword_full: list[tuple[int, float]]
     semantic_full: list[tuple[int, float]]
 
-    def __iter__(self):
-        """Unpack as ``keyword, semantic = retrieve(...)`` (the original two-list contract)."""
-        return iter((self.keyword, self.semantic))
+
+class NearestVectors(Protocol):
+    """What retrieval needs of a vector index (``VectorIndex``, the live indexes, pgvector)."""
+
+    def search(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Return (ids, cosine scores) of the ``k`` nearest rows, best first."""
+        ...
+
+    def vectors(self, ids: list[int]) -> dict[int, np.ndarray]:
+        """Return the stored vectors of those ``ids`` that are in the index."""
+        ...
 
 
 def _by_score(scores: dict[int, float]) -> list[tuple[int, float]]:
     return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
 
 
-def retrieve(query: str, *, keyword_index: KeywordIndex, embedder: Embedder | None, vectors: Any | None = None,
-             vector_search: Callable[[np.ndarray, int], tuple[np.ndarray, np.ndarray]] | None = None,
-             depth: int = CANDIDATES, where_sql: str = "", where_params: tuple = (),
+def retrieve(query: str, *, keyword_index: KeywordIndex, embedder: Embedder | None,
+             vectors: NearestVectors | None = None, depth: int = CANDIDATES, where_sql: str = "", where_params: tuple = (),
              allowed: Callable[[list[int]], set[int]] | None = None,
              min_similarity: float = MIN_SIMILARITY) -> Candidates:
     """Return both retrievers' candidates for one query, and the union re-scored by both.
 
-    Shared by the site and ``paperfeed eval`` so both measure the same code. ``vectors`` offers
-    ``search(qvec, k)`` and, optionally, ``vectors(ids)`` (else pass a bare ``vector_search``);
-    a keyword index without ``score(query, ids)`` or vectors without ``vectors(ids)`` simply skip
-    that side of the re-scoring. ``allowed`` drops semantic candidates outside the filters (the
-    vector index itself is unfiltered).
+    Shared by the site and ``paperfeed eval`` so both measure the same code. Without an embedder
+    or vectors the search is keyword-only. ``allowed`` drops semantic candidates outside the
+    filters (the vector index itself is unfiltered).
     """
     keyword = keyword_index.search(query, limit=depth, where_sql=where_sql, where_params=where_params)
-    search_fn = vectors.search if vectors is not None else vector_search
-    if embedder is None or search_fn is None:
+    if embedder is None or vectors is None:
         return Candidates(keyword, [], keyword, [])
     qvec = embedder.embed([query[:2000]])[0]
-    ids, scores = search_fn(qvec, depth * 5 if allowed else depth)
+    ids, scores = vectors.search(qvec, depth * 5 if allowed else depth)
     keyword_ids = {d for d, _ in keyword}
     semantic = [(int(i), float(s)) for i, s in zip(ids, scores) if s >= min_similarity or int(i) in keyword_ids]
     if allowed is not None and semantic:
@@ -68,11 +72,9 @@ def retrieve(query: str, *, keyword_index: KeywordIndex, embedder: Embedder | No
         semantic = [(d, s) for d, s in semantic if d in ok]
     semantic = semantic[:depth]
     kw_scores, sem_scores = dict(keyword), dict(semantic)
-    if hasattr(keyword_index, "score"):
-        kw_scores.update(keyword_index.score(query, [d for d in sem_scores if d not in kw_scores]))
-    if hasattr(vectors, "vectors"):
-        for doc, vec in vectors.vectors([d for d in kw_scores if d not in sem_scores]).items():
-            sem_scores[doc] = float(np.asarray(vec, dtype=np.float32) @ qvec)
+    kw_scores.update(keyword_index.score(query, [d for d in sem_scores if d not in kw_scores]))
+    for doc, vec in vectors.vectors([d for d in kw_scores if d not in sem_scores]).items():
+        sem_scores[doc] = float(np.asarray(vec, dtype=np.float32) @ qvec)
     return Candidates(keyword, semantic, _by_score(kw_scores), _by_score(sem_scores))
 
 

@@ -11,38 +11,28 @@ window of three words). Tuned on SciFact *train* (weight 0.2; see docs/search.md
 from __future__ import annotations
 
 import dataclasses
-import functools
-import re
 from collections.abc import Hashable, Mapping, Sequence
 
-from .bm25 import stem
 from .fusion import Fused
-from .keyword import STOPWORDS
+from .text import STOPWORDS, stem, words
 
 WEIGHT = 0.2  # SciFact train: 0 → 0.7442, 0.1 → 0.7447, 0.2 → 0.7459, 0.3 → 0.7429 nDCG@10
 DEPTH = 30  # only the head is re-ranked: below rank 20 nothing changed on SciFact
 WINDOW = 3  # "neural network" matches "neural network", "neural graph network"
 
-_WORD = re.compile(r"[^\W_]+", re.UNICODE)  # the keyword index's notion of a word
-
-
-@functools.lru_cache(maxsize=65_536)
-def _stem(word: str) -> str:
-    return stem(word)
-
 
 def query_pairs(query: str) -> frozenset[tuple[str, str]]:
     """Adjacent pairs of the query's stemmed non-stopwords, in order."""
-    words = [_stem(w) for w in _WORD.findall((query or "").lower()[:2000]) if w not in STOPWORDS]
-    return frozenset(zip(words, words[1:]))
+    stems = [stem(w) for w in words((query or "").lower()[:2000]) if w not in STOPWORDS]
+    return frozenset(zip(stems, stems[1:]))
 
 
 def text_pairs(text: str, window: int = WINDOW) -> set[tuple[str, str]]:
     """Ordered stemmed word pairs at most ``window - 1`` words apart in ``text``."""
-    words = [_stem(w) for w in _WORD.findall((text or "").lower())]
+    stems = [stem(w) for w in words(text)]
     pairs: set[tuple[str, str]] = set()
     for gap in range(1, window):
-        pairs.update(zip(words, words[gap:]))
+        pairs.update(zip(stems, stems[gap:]))
     return pairs
 
 

@@ -18,10 +18,13 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from paperfeed.catalog.models import CodeLink, Paper
 
-from .embedders import Embedder, document_text, get_embedder, get_query_embedder
-from .hybrid import MIN_SIMILARITY, Candidates, rank, retrieve  # noqa: F401  (re-exported: the eval and PG twin use them)
-from .keyword import get_keyword_index, query_terms
+from .embedding import get_embedder, get_query_embedder
+from .embedding.base import Embedder, document_text
+from .hybrid import NearestVectors, rank, retrieve
+from .keyword import get_keyword_index
 from .models import PaperEmbedding
+from .precomputed import load_precomputed
+from .text import MAX_QUERY_CHARS, query_terms
 from .vectors import get_live_index
 
 log = logging.getLogger(__name__)
@@ -29,7 +32,6 @@ log = logging.getLogger(__name__)
 SORTS = ("relevance", "date", "votes")
 CANDIDATES = 100  # per retriever; deeper pages widen it up to MAX_CANDIDATES
 MAX_CANDIDATES = 1000
-MAX_QUERY_CHARS = 10_000
 
 
 @dataclasses.dataclass(frozen=True)
@@ -98,7 +100,7 @@ class SearchResults:
         return self.offset + len(self.hits) < self.total
 
 
-def _semantic_backend() -> tuple[Embedder | None, Any | None]:
+def _semantic_backend() -> tuple[Embedder | None, NearestVectors | None]:
     try:
         embedder = get_query_embedder()
         live = get_live_index(embedder.name)
@@ -192,8 +194,6 @@ _bundled_checked: set[str] = set()
 
 def _load_bundled_once(model: str) -> None:
     if model not in _bundled_checked:
-        from .precomputed import load_precomputed
-
         load_precomputed(model)
         _bundled_checked.add(model)
 
@@ -227,3 +227,12 @@ def embed_pending(*, limit: int | None = None, batch_size: int = 64,
         if progress:
             progress(len(batch))
     return done
+
+
+def sync_keyword_index() -> dict[str, int | str]:
+    """Bring the keyword index up to date with the catalogue; return what was done.
+
+    ``{}`` when the index needs no upkeep (FTS5 and PostgreSQL follow the catalogue by triggers);
+    ``{"skipped": why}`` when it could not run now (another process holds the writer).
+    """
+    return get_keyword_index().sync()

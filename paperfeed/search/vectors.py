@@ -17,13 +17,11 @@ from django.conf import settings
 from django.db import connections
 from django.utils.module_loading import import_string
 
-DEFAULT_ANN_THRESHOLD = 50_000
 HNSW_CONNECTIVITY = 16
 HNSW_EXPANSION_ADD = 128
 # bench/search.py at 1M (clusters of 13 near-duplicates, the hard case): recall@10 0.899 at ef 160,
 # 0.926 at 384, 0.959 at 768 (p50 ~5 ms with cold caches), 0.966 at 1024.
 HNSW_EXPANSION_SEARCH = 768
-REFRESH_SECONDS = 5.0
 
 
 class VectorIndex(Protocol):
@@ -80,26 +78,17 @@ class ExactIndex:
         return self._ids[top], scores[top]
 
 
-def _load_onnxruntime_first() -> None:
-    """Import onnxruntime (when installed) before usearch: the other order segfaults.
-
-    With usearch 2.26.6 and onnxruntime 1.32.0 on Linux, ``import usearch.index`` followed by
-    ``import onnxruntime`` crashes the process (a native-library load-order clash); onnxruntime
-    first, or torch first, is fine. Web processes load usearch for the live index and then
-    onnxruntime for the first query (QueryEmbedder), so the order is fixed here.
-    tests/search/test_vectors.py checks it in a subprocess.
-    """
-    try:
-        import onnxruntime  # noqa: F401
-    except ImportError:
-        pass
-
-
 class UsearchIndex:
     """usearch HNSW (cosine, f16 storage) with tuned build and search effort."""
 
     def __init__(self, dim: int, *, expansion_search: int = HNSW_EXPANSION_SEARCH, threads: int = 0) -> None:
-        _load_onnxruntime_first()
+        # Both imported here, onnxruntime first: with usearch 2.26.6 and onnxruntime 1.32.0 on
+        # Linux, ``import usearch.index`` followed by ``import onnxruntime`` crashes the process (a
+        # native-library load-order clash); onnxruntime first, or torch first, is fine. Web
+        # processes build this index and then load onnxruntime for their first query
+        # (QueryEmbedder), so the order is fixed here; a catalogue below ANN_THRESHOLD loads
+        # neither. tests/search/test_vectors.py checks it in a subprocess.
+        import onnxruntime  # noqa: F401
         from usearch.index import Index
 
         self.dim = dim
@@ -135,12 +124,10 @@ class UsearchIndex:
 
 
 def make_index(dim: int, size: int) -> VectorIndex:
-    """Return the backend for ``size`` rows: ``settings.VECTOR_BACKEND``, else exact or HNSW by threshold."""
-    path = getattr(settings, "VECTOR_BACKEND", "")
-    if path:
-        return import_string(path)(dim)
-    threshold = int(getattr(settings, "ANN_THRESHOLD", DEFAULT_ANN_THRESHOLD))
-    return UsearchIndex(dim) if size >= threshold else ExactIndex(dim)
+    """Return the backend for ``size`` rows: ``settings.VECTOR_BACKEND``, else exact or HNSW by ``ANN_THRESHOLD``."""
+    if settings.VECTOR_BACKEND:
+        return import_string(settings.VECTOR_BACKEND)(dim)
+    return UsearchIndex(dim) if size >= settings.ANN_THRESHOLD else ExactIndex(dim)
 
 
 def _decode(blobs: list[bytes], dim: int) -> np.ndarray:
@@ -151,7 +138,7 @@ def _decode(blobs: list[bytes], dim: int) -> np.ndarray:
 class LiveVectorIndex:
     """An in-process index over the stored embeddings of one model, refreshed by polling.
 
-    Every ``REFRESH_SECONDS`` at most, a ``count(*), max(id)`` query tells whether rows were added
+    Every ``SEARCH_REFRESH_SECONDS`` at most, a ``count(*), max(id)`` query tells whether rows were added
     (appended incrementally) or removed (full rebuild). Search never blocks on a refresh for longer
     than one incremental load.
     """
@@ -191,8 +178,7 @@ class LiveVectorIndex:
     def refresh(self, *, force: bool = False) -> None:
         """Bring the index up to date with the database if the counter says it changed."""
         now = time.monotonic()
-        every = float(getattr(settings, "SEARCH_REFRESH_SECONDS", REFRESH_SECONDS))
-        if not force and self._index is not None and now - self._checked < every:
+        if not force and self._index is not None and now - self._checked < settings.SEARCH_REFRESH_SECONDS:
             return
         with self._lock:
             self._checked = now
@@ -232,8 +218,8 @@ def get_live_index(model: str, using: str = "default") -> LiveVectorIndex:
         key = (model, using)
         if key not in _live:
             # settings.LIVE_VECTOR_INDEX names another live index class (pgvector on PostgreSQL).
-            path = getattr(settings, "LIVE_VECTOR_INDEX", "")
-            _live[key] = (import_string(path) if path else LiveVectorIndex)(model, using=using)
+            cls = import_string(settings.LIVE_VECTOR_INDEX) if settings.LIVE_VECTOR_INDEX else LiveVectorIndex
+            _live[key] = cls(model, using=using)
         return _live[key]
 
 

@@ -3,11 +3,19 @@
 import gzip
 import io
 import json
+import multiprocessing
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 
+from paperfeed.catalog.ingest_files import ingest_paths
 from paperfeed.catalog.models import CodeLink, Paper
+from paperfeed.catalog.signals import papers_ingested
+from paperfeed.catalog.sources.detect import send_records
+from paperfeed.search.keyword import auto, get_keyword_index
+from paperfeed.search.keyword.fts5 import FTS_TABLE, fts_retired
+from paperfeed.search.keyword.tantivy import TantivyKeywordIndex
 
 pytestmark = pytest.mark.django_db
 
@@ -99,8 +107,6 @@ def test_shared_data_subset_end_to_end(shared_data, tmp_path):
 
 
 def test_parallel_parsing_gives_the_same_result(tmp_path):
-    from paperfeed.catalog.ingest_files import ingest_paths
-
     for n in range(3):
         lines = [json.dumps(record(n * 1000 + i)) for i in range(1, 700)] + ["{bad"]
         (tmp_path / f"part{n}.jsonl").write_text("\n".join(lines) + "\n")
@@ -119,10 +125,6 @@ def test_parallel_parsing_gives_the_same_result(tmp_path):
 
 
 def test_parser_stops_when_the_reader_is_gone(tmp_path):
-    import multiprocessing
-
-    from paperfeed.catalog.sources.detect import send_records
-
     path = tmp_path / "a.jsonl"
     path.write_text("".join(json.dumps(record(i)) + "\n" for i in range(1, 3000)))
     reader, writer = multiprocessing.Pipe(duplex=False)
@@ -134,16 +136,12 @@ def test_parser_stops_when_the_reader_is_gone(tmp_path):
 @pytest.fixture
 def tantivy_past(tmp_path, settings):
     """The SQLite default keyword backend in ``tmp_path``; the test sets the threshold it needs."""
-    from django.db import connection
-
-    from paperfeed.search import autoindex
-
     if connection.vendor != "sqlite":
         pytest.skip("the SQLite default keyword backend")
     settings.DATA_DIR, settings.KEYWORD_BACKEND = tmp_path, ""
-    autoindex.forget()
+    auto.forget()
     yield settings
-    autoindex.forget()
+    auto.forget()
 
 
 def tardigrades(path, numbers) -> str:
@@ -152,16 +150,12 @@ def tardigrades(path, numbers) -> str:
 
 
 def test_ingest_catches_up_a_tantivy_keyword_index_past_its_threshold(tmp_path, tantivy_past):
-    from paperfeed.search import autoindex
-    from paperfeed.search.keyword import get_keyword_index
-    from paperfeed.search.tantivy_index import TantivyKeywordIndex
-
     tantivy_past.KEYWORD_TANTIVY_THRESHOLD = 2
     path = tmp_path / "papers.jsonl"
     code, out, err = run(tardigrades(path, range(1, 4)))
     assert code == 0 and "keyword index past its threshold: rebuilt 3, fts5 retired 1" in err
     assert TantivyKeywordIndex().num_docs() == 3
-    autoindex.forget()
+    auto.forget()
     assert len(get_keyword_index().search("tardigrade")) == 3  # served by tantivy, without a worker
     path.write_text(json.dumps(record(9, title="Tardigrade orbit")) + "\n")
     code, out, _ = run(str(path))
@@ -169,11 +163,6 @@ def test_ingest_catches_up_a_tantivy_keyword_index_past_its_threshold(tmp_path, 
 
 
 def test_a_large_ingest_switches_to_tantivy_as_soon_as_it_crosses_the_threshold(tmp_path, tantivy_past):
-    from django.db import connection
-
-    from paperfeed.search.keyword import FTS_TABLE, fts_retired
-    from paperfeed.search.tantivy_index import TantivyKeywordIndex
-
     tantivy_past.KEYWORD_TANTIVY_THRESHOLD = 3
     code, out, err = run(tardigrades(tmp_path / "papers.jsonl", range(1, 8)), "--batch-size", "2")
     assert code == 0
@@ -184,3 +173,23 @@ def test_a_large_ingest_switches_to_tantivy_as_soon_as_it_crosses_the_threshold(
         cursor.execute(f"SELECT count(*) FROM {FTS_TABLE}")
         assert cursor.fetchone()[0] == 0  # batches 3 and 4 went in without FTS5 work
     assert TantivyKeywordIndex().num_docs() == 7
+
+
+def test_ingest_announces_each_batch_and_the_run(tmp_path):
+    heard: list[tuple[int, bool]] = []
+
+    def receiver(sender, *, count, final, **kwargs):
+        heard.append((count, final))
+        return f"heard {count}" if final else None
+
+    papers_ingested.connect(receiver)
+    try:
+        path = tmp_path / "papers.jsonl"
+        path.write_text("".join(json.dumps(record(n)) + "\n" for n in range(1, 6)))
+        code, out, _ = run(str(path), "--batch-size", "2")
+        again = run(str(path))
+    finally:
+        papers_ingested.disconnect(receiver)
+    assert code == 0 and "heard 5" in out  # a receiver's report line is printed
+    assert heard == [(2, False), (2, False), (1, False), (5, True), (5, False), (0, True)]  # unchanged: none written
+    assert "heard 0" in again[1]

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from paperfeed.community import collections as coll
-from paperfeed.community.models import ModerationLog, Submission, Vote
-from tests.factories import make_paper, make_user, make_vote
+from paperfeed.community.models import ModerationLog, Vote
+from tests.factories import make_paper, make_submission, make_user, make_vote
 
 pytestmark = pytest.mark.django_db
 EVIL = 'Evil <img src=x onerror="alert(1)"> title'
@@ -62,7 +62,7 @@ def test_see_who_voted_and_remove_votes(admin_client):
 
 
 def test_reject_submission_is_logged(admin_client):
-    sub = Submission.objects.create(user=make_user(), raw="2606.1", arxiv_id="2606.00001", status="queued")
+    sub = make_submission(raw="2606.1", arxiv_id="2606.00001")
     _action(admin_client, "/admin/community/submission/", "reject", [sub.pk])
     sub.refresh_from_db()
     assert sub.status == "rejected" and ModerationLog.objects.get().action == "reject_submission"

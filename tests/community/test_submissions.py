@@ -1,17 +1,25 @@
-"""Submissions: id/URL forms, listing on today's page, queue, duplicates, age and daily limits."""
+"""Submissions: id/URL forms, listing on today's page, queue, duplicates, age and daily limits, fetching queued ones."""
 
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 
-from paperfeed.community import services
 from paperfeed.community.arxiv_ids import id_month, parse_arxiv_id, split_ids
 from paperfeed.community.models import Submission
-from paperfeed.community.submissions import SubmissionError, submit_paper
+from paperfeed.community.submissions import (
+    SubmissionError,
+    fetch_pending_submissions,
+    pending_submission_ids,
+    resolve_submissions,
+    submit_paper,
+)
 from tests.factories import make_paper, make_user
+from tests.jobs.replay import Reply, ReplayServer
 
+ARXIV_API_FIXTURES = Path(__file__).resolve().parent.parent / "catalog" / "sources" / "fixtures" / "arxiv_api"
 NOW = dt.datetime(2026, 6, 20, 9, 0, tzinfo=dt.UTC)
 Status = Submission.Status
 
@@ -73,28 +81,28 @@ def test_paper_without_listing_date_gets_today(client):
 def test_unknown_paper_is_queued_then_resolved_by_the_worker_hooks():
     sub = submit_paper(user=make_user(), text="arXiv:2606.33333", now=NOW)
     assert sub.status == Status.QUEUED and "not in the catalogue yet" in sub.detail.lower()
-    assert services.pending_submission_ids() == ["2606.33333"]
-    assert services.resolve_submissions(now=NOW) == 0
+    assert pending_submission_ids() == ["2606.33333"]
+    assert resolve_submissions(now=NOW) == 0
     make_paper(arxiv_id="2606.33333", listing_date=dt.date(2026, 6, 18))
-    assert services.resolve_submissions(now=NOW) == 1
+    assert resolve_submissions(now=NOW) == 1
     sub.refresh_from_db()
     assert sub.status == Status.LISTED and sub.paper.arxiv_id == "2606.33333"
-    assert services.pending_submission_ids() == []
+    assert pending_submission_ids() == []
 
 
 def test_queued_submission_never_found_expires():
     sub = submit_paper(user=make_user(), text="2606.34343", now=NOW)
-    assert services.resolve_submissions(now=NOW + dt.timedelta(days=3)) == 0
-    assert services.resolve_submissions(now=NOW + dt.timedelta(days=15)) == 1
+    assert resolve_submissions(now=NOW + dt.timedelta(days=3)) == 0
+    assert resolve_submissions(now=NOW + dt.timedelta(days=15)) == 1
     sub.refresh_from_db()
-    assert sub.status == Status.REJECTED and services.pending_submission_ids() == []
+    assert sub.status == Status.REJECTED and pending_submission_ids() == []
 
 
 def test_duplicates_point_to_the_first_submission():
     first = submit_paper(user=make_user(), text="2606.44444", now=NOW)
     dup = submit_paper(user=make_user(), text="https://arxiv.org/pdf/2606.44444v1", now=NOW)
     assert dup.status == Status.DUPLICATE and dup.duplicate_of == first
-    assert services.pending_submission_ids() == ["2606.44444"]
+    assert pending_submission_ids() == ["2606.44444"]
 
 
 def test_too_old_papers_are_rejected():
@@ -148,3 +156,34 @@ def test_submit_page(client):
 
 def test_submit_needs_login(client):
     assert client.get("/submit")["Location"].startswith("/accounts/login/")
+
+
+@pytest.fixture
+def arxiv_api(settings):
+    """The arXiv API replayed on loopback: it knows 2606.00020 and 2606.00021."""
+    with ReplayServer() as server:
+        server.add("/api/query", Reply(200, (ARXIV_API_FIXTURES / "batch.xml").read_bytes()))
+        settings.ARXIV_API_URL = server.url + "/api/query"
+        settings.ARXIV_REQUEST_INTERVAL = 0
+        yield server
+
+
+def test_pending_submissions_are_fetched_then_resolved(arxiv_api):
+    user = make_user()
+    submit_paper(user=user, text="https://arxiv.org/abs/2606.00021v1", now=NOW)
+    submit_paper(user=user, text="2606.99999", now=NOW)
+    assert set(Submission.objects.values_list("status", flat=True)) == {Status.QUEUED}
+
+    counts = fetch_pending_submissions(now=NOW)
+    assert counts["fetched"] == 1 and counts["resolved"] == 1
+    assert Submission.objects.get(arxiv_id="2606.00021").status != Status.QUEUED
+    assert Submission.objects.get(arxiv_id="2606.99999").status == Status.QUEUED
+
+    # The unknown id is not asked again within the hour…
+    arxiv_api.requests.clear()
+    counts = fetch_pending_submissions(now=NOW + dt.timedelta(minutes=59))
+    assert arxiv_api.requests == [] and (counts["pending"], counts["deferred"]) == (1, 1)
+
+    # …and is asked again after it.
+    counts = fetch_pending_submissions(now=NOW + dt.timedelta(minutes=61))
+    assert arxiv_api.requests[0].query["id_list"] == "2606.99999" and counts["deferred"] == 0

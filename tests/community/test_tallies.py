@@ -8,8 +8,7 @@ import random
 import pytest
 
 from paperfeed.community import moderation, ranking, tallies
-from paperfeed.community.models import Vote
-from tests.factories import make_paper, make_user
+from tests.factories import make_paper, make_user, make_vote
 
 pytestmark = pytest.mark.django_db
 NOW = dt.datetime(2026, 6, 15, 12, 0, 0, 123456, tzinfo=dt.UTC)
@@ -24,7 +23,7 @@ def votes():
     for user in users:
         for paper in rng.sample(papers, rng.randint(0, 4)):
             at = NOW - dt.timedelta(seconds=rng.uniform(-3600, 40 * 86400))  # some in the future
-            Vote.objects.create(user=user, paper=paper, created_at=at)
+            make_vote(user=user, paper=paper, at=at)
             stamps[paper.pk].append(at)
     return papers, users, stamps
 

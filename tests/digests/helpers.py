@@ -1,19 +1,22 @@
-"""Test helpers for digests: a deterministic candidate source, and Django mail pointed at a real SMTP server."""
+"""Test helpers for digests: trending papers to compose from, and Django mail pointed at a real SMTP server."""
 
 from __future__ import annotations
 
+import datetime as dt
 from contextlib import contextmanager
 
 from paperfeed.catalog.models import Paper
+from tests.factories import make_paper
 from tests.smtp import smtp_server
 
-SOURCE = "tests.digests.helpers.trending_by_upvotes"
+# The tests send digests on Thursday 26 and Friday 27 November 2026; papers listed on the Thursday
+# trend then (inside the week window), ranked by their imported upvotes.
+LISTED = dt.date(2026, 11, 26)
 
 
-def trending_by_upvotes(*, window: str = "week", now=None, limit: int = 50, offset: int = 0):
-    """(paper, score, reason) by imported upvotes, best first — what digests expect of trending_papers."""
-    qs = Paper.objects.filter(hidden=False).order_by("-imported_upvotes", "pk")
-    return [(p, float(p.imported_upvotes), f"{p.imported_upvotes} votes") for p in qs[offset : offset + limit]]
+def make_trending_paper(*, upvotes: int, **overrides) -> Paper:
+    """A paper listed on LISTED with ``upvotes`` imported upvotes (trending needs at least 2)."""
+    return make_paper(listing_date=LISTED, imported_upvotes=upvotes, **overrides)
 
 
 @contextmanager

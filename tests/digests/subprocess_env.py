@@ -26,7 +26,6 @@ def sender_env(data_dir: Path, port: int, *, database_url: str | None = None) ->
         PAPERFEED_EMAIL_PORT=str(port),
         PAPERFEED_SITE_URL="https://papers.example.org",
         PAPERFEED_FROM_EMAIL="papers@example.org",
-        PAPERFEED_DIGEST_CANDIDATES_FUNCTION="tests.digests.helpers.trending_by_upvotes",
         PAPERFEED_DIGEST_SEND_BATCH="20",
         OMP_NUM_THREADS="1",
     )

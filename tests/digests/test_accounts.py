@@ -5,21 +5,21 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.template import Context, RequestContext, Template
 from django.test import Client, RequestFactory
 
-from paperfeed.community.models import Collection, CollectionItem, Vote
 from paperfeed.digests import services
 from paperfeed.digests.models import Delivery, Subscriber
-from tests.factories import make_paper, make_subscriber
+from paperfeed.digests.tokens import make_token
+from tests.digests.helpers import make_trending_paper
+from tests.factories import make_collection, make_subscriber, make_user, make_vote
 
 pytestmark = pytest.mark.django_db
 FRI = dt.datetime(2026, 11, 27, 8, 0, tzinfo=dt.UTC)
 
 
 def user(email: str = "reader@example.org"):
-    return get_user_model().objects.create_user(username=email.split("@")[0], email=email, password="pw-Long-enough-1")
+    return make_user(username=email.split("@")[0], email=email)
 
 
 def test_account_page_offers_subscription_then_shows_preferences(smtp):
@@ -43,8 +43,6 @@ def test_account_page_offers_subscription_then_shows_preferences(smtp):
 
 def test_preferences_form_rejects_bad_values():
     sub = make_subscriber()
-    from paperfeed.digests.tokens import make_token
-
     client = Client()
     url = f"/digests/preferences/{make_token('manage', sub)}"
     assert "use_my_votes" not in client.get(url).content.decode()  # no account: no votes option
@@ -57,13 +55,12 @@ def test_preferences_form_rejects_bad_values():
 
 def test_votes_and_collections_personalise_the_digest(smtp):
     u = user("voter@example.org")
-    graph = [make_paper(title=f"Graph neural networks for molecules {i}", abstract="graph neural network molecules chemistry",
-                        imported_upvotes=1) for i in range(3)]
-    others = [make_paper(title=f"Large language model reasoning {i}", abstract="language model reasoning benchmarks",
-                         imported_upvotes=50 - i) for i in range(8)]
-    Vote.objects.create(user=u, paper=graph[0])
-    coll = Collection.objects.create(owner=u, name="chemistry")
-    CollectionItem.objects.create(collection=coll, paper=graph[1])
+    graph = [make_trending_paper(title=f"Graph neural networks for molecules {i}",
+                                 abstract="graph neural network molecules chemistry", upvotes=2) for i in range(3)]
+    others = [make_trending_paper(title=f"Large language model reasoning {i}", abstract="language model reasoning benchmarks",
+                                  upvotes=50 - i) for i in range(8)]
+    make_vote(user=u, paper=graph[0])
+    make_collection(owner=u, name="chemistry", papers=[graph[1]])
     make_subscriber(email="voter@example.org", user=u, use_my_votes=True, size=5)
     make_subscriber(email="plain@example.org", size=5)
     services.send_due(now=FRI)

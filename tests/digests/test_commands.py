@@ -8,6 +8,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from paperfeed.digests.models import Delivery, Subscriber, Suppression
+from tests.digests.helpers import make_trending_paper
 from tests.factories import make_paper, make_subscriber
 
 pytestmark = pytest.mark.django_db
@@ -21,7 +22,7 @@ def run(*args) -> str:
 
 def test_send_status_and_suppress(smtp):
     for i in range(6):
-        make_paper(title=f"Paper {i}", imported_upvotes=10 - i)
+        make_trending_paper(title=f"Paper {i}", upvotes=10 - i)
     make_subscriber(email="cli@example.org")
     out = run("send", "--now", "2026-11-27T08:00Z", "--no-progress")
     assert "periods: daily:2026-11-27, weekly:2026-W48" in out and "sent 1;" in out

@@ -75,6 +75,12 @@ def test_topic_matching_reranks_and_explains():
     assert digest.items[2].reason.startswith("trending")
 
 
+def test_topics_match_through_the_search_analysers_stems():
+    # "scaled" and "scaling", "model" and "models" share a Porter stem, as in keyword search.
+    digest = compose(POOL, Prefs(size=5, topics=("scaled language model",)), set(), NOW)
+    assert ids(digest)[0] == 1 and digest.items[0].reason == "matches your topic 'scaled language model'"
+
+
 def test_topic_without_any_match_keeps_trending_order():
     digest = compose(POOL, Prefs(size=5, topics=("protein folding",)), set(), NOW)
     assert ids(digest) == [1, 2, 3, 4, 5]

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
+import socket
 from urllib.parse import urlsplit
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from paperfeed.digests import services
 from paperfeed.digests.models import Delivery, SentPaper, Subscriber, Suppression
 from paperfeed.digests.sender import claim
-from tests.digests.helpers import mail_server
-from tests.factories import make_paper, make_subscriber
+from tests.digests.helpers import mail_server, make_trending_paper
+from tests.factories import make_delivery, make_subscriber, make_suppression
 
 pytestmark = pytest.mark.django_db
 THU = dt.datetime(2026, 11, 26, 8, 0, tzinfo=dt.UTC)
@@ -22,7 +25,7 @@ SAT = THU + dt.timedelta(days=2)
 
 
 def papers(n: int = 12, **kw):
-    return [make_paper(title=f"Trending paper {i}", imported_upvotes=100 - i, **kw) for i in range(n)]
+    return [make_trending_paper(title=f"Trending paper {i}", upvotes=100 - i, **kw) for i in range(n)]
 
 
 def parts(msg) -> dict[str, str]:
@@ -61,7 +64,7 @@ def test_subscribe_confirm_digest_unsubscribe(smtp):
     assert mailto.startswith("mailto:unsubscribe@example.org?subject=unsubscribe%20")
     body = parts(digest)
     assert set(body) == {"text/plain", "text/html"}
-    assert "Trending paper 0" in body["text/plain"] and "trending: 100 votes" in body["text/plain"]
+    assert "Trending paper 0" in body["text/plain"] and "trending: 100 imported upvotes (listed 26 Nov)" in body["text/plain"]
     assert 'style="' in body["text/html"] and "prefers-color-scheme: dark" in body["text/html"]
     assert body["text/html"].count("Trending paper") == 10  # default size
     assert path_of(https) in body["text/html"] and path_of(https) in body["text/plain"]
@@ -88,7 +91,7 @@ def test_subscribe_confirm_digest_unsubscribe(smtp):
 
 def test_same_response_whether_or_not_the_address_is_known(smtp):
     make_subscriber(email="known@example.org")
-    Suppression.objects.create(email="bounced@example.org", reason="bounce")
+    make_suppression("bounced@example.org")
     client = Client()
     answers = {client.post("/subscribe", {"email": e}).content for e in ("known@example.org", "new@example.org", "bounced@example.org")}
     assert len(answers) == 1
@@ -118,8 +121,8 @@ def test_expired_or_forged_confirmation_link(smtp, settings):
 
 def test_preferences_change_the_next_digest_and_nothing_repeats(smtp):
     papers(8)
-    make_paper(title="A tensor compiler for sparse kernels", abstract="compilers", categories=["cs.PL"], imported_upvotes=1)
-    make_paper(title="Quantum codes", categories=["quant-ph"], imported_upvotes=90)
+    make_trending_paper(title="A tensor compiler for sparse kernels", abstract="compilers", categories=["cs.PL"], upvotes=2)
+    make_trending_paper(title="Quantum codes", categories=["quant-ph"], upvotes=90)
     sub = make_subscriber(email="pref@example.org", size=5)
     services.send_due(now=THU)
     first = parts(smtp.to("pref@example.org")[0])["text/plain"]
@@ -209,12 +212,7 @@ def test_unreachable_server_aborts_and_loses_nothing(settings):
 def test_claims_of_live_workers_are_respected_and_dead_ones_taken_over():
     papers(6)
     sub = make_subscriber()
-    d = Delivery.objects.create(subscriber=sub, period="daily:2026-11-27", next_attempt_at=FRI, paper_ids=[])
-    import os
-    import socket
-
-    from django.utils import timezone
-
+    d = make_delivery(subscriber=sub)
     Delivery.objects.filter(pk=d.pk).update(status="sending", claimed_by=f"{socket.gethostname()}:{os.getpid()}:x", claimed_at=timezone.now())
     assert claim(worker="w1", now=FRI, limit=10) == []  # this process is alive: its claim holds
     Delivery.objects.filter(pk=d.pk).update(claimed_by=f"{socket.gethostname()}:999999999:x")
@@ -228,7 +226,7 @@ def test_claims_of_live_workers_are_respected_and_dead_ones_taken_over():
 def test_unsubscribed_before_sending_is_cancelled(smtp):
     papers(6)
     sub = make_subscriber(email="late@example.org")
-    Delivery.objects.create(subscriber=sub, period="daily:2026-11-27", next_attempt_at=FRI, paper_ids=[])
+    make_delivery(subscriber=sub)
     services.unsubscribe(sub)
     assert services.send_due(now=FRI).cancelled == 1
     assert not smtp.to("late@example.org")

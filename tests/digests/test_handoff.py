@@ -17,8 +17,8 @@ from paperfeed.digests import services
 from paperfeed.digests.models import Delivery, SentPaper
 from paperfeed.digests.sender import ASSUMED_AFTER_CRASH, ASSUMED_NO_REPLY, mark_handed_off
 from paperfeed.digests.smtp import HandoffAborted, HandoffEmailBackend, handoff_connection
-from tests.digests.helpers import mail_server
-from tests.factories import make_paper, make_subscriber
+from tests.digests.helpers import mail_server, make_trending_paper
+from tests.factories import make_delivery, make_subscriber
 from tests.smtp import RecordingHandler
 
 FRI = dt.datetime(2026, 11, 27, 8, 0, tzinfo=dt.UTC)
@@ -80,8 +80,7 @@ def test_end_of_data_waits_for_the_hook_and_an_aborted_data_is_discarded(setting
 
 @pytest.mark.django_db
 def test_mark_handed_off_needs_the_claim_and_the_sending_state():
-    d = Delivery.objects.create(subscriber=make_subscriber(), period="daily:2026-11-27", next_attempt_at=FRI,
-                                status="sending", claimed_by="w1")
+    d = make_delivery(status="sending", claimed_by="w1")
     assert not mark_handed_off(d.pk, worker="w2")
     assert mark_handed_off(d.pk, worker="w1")
     assert not mark_handed_off(d.pk, worker="w1")  # already handed off
@@ -91,10 +90,10 @@ def test_mark_handed_off_needs_the_claim_and_the_sending_state():
 
 def crashed_delivery(status: str, claimed_by: str = DEAD, **kw) -> Delivery:
     """A delivery left behind in ``status`` by a sender (dead unless ``claimed_by`` says otherwise)."""
-    papers = [make_paper(title=f"Paper {i}", imported_upvotes=10 - i) for i in range(3)]
+    papers = [make_trending_paper(title=f"Paper {i}", upvotes=10 - i) for i in range(3)]
     sub = make_subscriber(email=f"{status}@example.org")
-    return Delivery.objects.create(
-        subscriber=sub, period="daily:2026-11-27", next_attempt_at=FRI, status=status, attempts=1,
+    return make_delivery(
+        subscriber=sub, status=status, attempts=1,
         claimed_by=claimed_by, claimed_at=timezone.now(), paper_ids=[p.pk for p in papers],
         reasons=["trending"] * 3, message_id="<m@example.org>", **kw,
     )
@@ -151,7 +150,7 @@ def test_connection_lost_after_the_end_of_data_is_assumed_delivered_not_retried(
 
     from tests.smtp import free_port
 
-    make_paper(title="Paper", imported_upvotes=5)
+    make_trending_paper(title="Paper", upvotes=5)
     make_subscriber(email="hangup@example.org")
     handler = HangUpAfterData()
     controller = Controller(handler, hostname="127.0.0.1", port=free_port())
@@ -172,7 +171,7 @@ def test_connection_lost_after_the_end_of_data_is_assumed_delivered_not_retried(
 @pytest.mark.django_db
 def test_backends_without_a_data_phase_hand_off_before_sending(settings, mailoutbox):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    make_paper(title="Paper", imported_upvotes=5)
+    make_trending_paper(title="Paper", upvotes=5)
     make_subscriber(email="locmem@example.org")
     assert not isinstance(handoff_connection(), HandoffEmailBackend)
     assert services.send_due(now=FRI, period="daily").sent == 1

@@ -11,6 +11,7 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from paperfeed.jobs.models import JobRun
+from tests.factories import make_job_run, make_user
 from tests.jobs.replay import Reply, ReplayServer
 
 pytestmark = pytest.mark.django_db
@@ -38,15 +39,14 @@ def arxiv(settings):
         settings.ARXIV_REQUEST_INTERVAL = 0
         settings.ARXIV_RETRY_BACKOFF_SECONDS = 0.01
         settings.ARXIV_MAX_RETRIES = 1
-        settings.HARVEST_ENABLED = "1"
+        settings.HARVEST_ENABLED = True
         settings.HARVEST_STALE_HOURS = 36
         yield endpoint
 
 
 @pytest.fixture
 def staff_client(client):
-    user = get_user_model().objects.create_user("ops", "ops@example.org", "a-long-password-1", is_staff=True)
-    client.force_login(user)
+    client.force_login(make_user(username="ops", is_staff=True))
     return client
 
 
@@ -103,8 +103,8 @@ def test_first_harvest_failing_for_too_long_is_unhealthy(arxiv, client):
 
 
 def test_disabled_harvest_is_healthy(arxiv, client, settings):
-    settings.HARVEST_ENABLED = "0"
-    JobRun.objects.create(name="harvest", started_at=timezone.now() - dt.timedelta(days=9), ok=False, error="x")
+    settings.HARVEST_ENABLED = False
+    make_job_run("harvest", started_at=timezone.now() - dt.timedelta(days=9), ok=False, error="x")
     status, body = healthz(client)
     assert status == 200 and body["checks"]["harvest"]["state"] == "disabled"
 
@@ -112,8 +112,7 @@ def test_disabled_harvest_is_healthy(arxiv, client, settings):
 def test_status_page_is_staff_only(client):
     response = client.get("/status")
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
-    user = get_user_model().objects.create_user("reader", "r@example.org", "a-long-password-1")
-    client.force_login(user)
+    client.force_login(make_user())
     assert client.get("/status").status_code == 302
 
 
@@ -121,13 +120,13 @@ def test_job_runs_in_admin(staff_client):
     user = get_user_model().objects.get(username="ops")
     user.is_superuser = True
     user.save()
-    JobRun.objects.create(name="stars", started_at=timezone.now(), ok=False, error="RateLimited: wait")
+    make_job_run("stars", started_at=timezone.now(), ok=False, error="RateLimited: wait")
     response = staff_client.get("/admin/jobs/jobrun/")
     assert response.status_code == 200 and b"RateLimited: wait" in response.content
 
 
 def test_killed_run_shows_as_interrupted(staff_client):
-    JobRun.objects.create(name="harvest", started_at=timezone.now() - dt.timedelta(hours=1), ok=None)
+    make_job_run("harvest", started_at=timezone.now() - dt.timedelta(hours=1), ok=None)
     data = staff_client.get("/status?format=json").json()
     job = next(j for j in data["jobs"] if j["name"] == "harvest")
     assert job["interrupted"] is True

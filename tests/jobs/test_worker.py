@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import socket
+import subprocess
+import sys
 import threading
 
 import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection
 
 from paperfeed.jobs.models import JobLease, JobRun
-from paperfeed.jobs.worker import Job, Worker, claim, default_jobs, release
+from paperfeed.jobs.runs import prune_runs
+from paperfeed.jobs.worker import Job, JobBusy, Worker, claim, default_jobs, hold_lease, release
+from tests.factories import make_job_run
 
 T0 = dt.datetime(2026, 6, 20, 12, tzinfo=dt.UTC)
 HOUR = dt.timedelta(hours=1)
@@ -66,24 +74,24 @@ def test_worker_records_runs_and_schedules_next():
     assert not JobRun.objects.filter(name="off").exists()
 
 
-def test_default_jobs_are_guarded():
-    names = [job.name for job in default_jobs()]
-    assert names == ["harvest", "stars", "submissions", "embed", "digests", "prune"]
-    from paperfeed.jobs.worker import _optional
-
-    assert _optional("paperfeed.no_such_module", "x") is None
-    assert _optional("paperfeed.jobs.stars", "no_such_function") is None
+def test_default_jobs():
+    jobs = default_jobs()
+    assert [job.name for job in jobs] == ["harvest", "stars", "submissions", "embed", "digests", "prune"]
+    assert all(job.enabled() for job in jobs if job.name not in {"harvest", "stars"})
 
 
 def test_harvest_switch(settings):
     jobs = {job.name: job for job in default_jobs()}
-    settings.HARVEST_ENABLED = "0"
+    settings.HARVEST_ENABLED = False
+    settings.STARS_ENABLED = ""
     assert not jobs["harvest"].enabled() and not jobs["stars"].enabled()
     settings.STARS_ENABLED = "1"
     assert jobs["stars"].enabled()
-    settings.HARVEST_ENABLED = "1"
-    settings.HARVEST_INTERVAL_MINUTES = "30"
+    settings.HARVEST_ENABLED = True
+    settings.STARS_ENABLED = "0"
+    settings.HARVEST_INTERVAL_MINUTES = 30.0
     assert jobs["harvest"].enabled() and jobs["harvest"].interval() == dt.timedelta(minutes=30)
+    assert not jobs["stars"].enabled()
 
 
 @pytest.mark.django_db(transaction=True)
@@ -92,8 +100,6 @@ def test_concurrent_claims_only_one_wins():
     wins: list[str] = []
 
     def contender(name: str) -> None:
-        from django.db import connection
-
         try:
             barrier.wait()
             if claim("stars", owner=name, now=T0, lease=HOUR):
@@ -155,17 +161,9 @@ def test_default_submission_and_digest_jobs_run(settings):
 
 @pytest.mark.django_db
 def test_commands_share_the_lease_and_dead_holders_are_replaced():
-    import socket
-    import subprocess
-    import sys
-
-    from django.core.management import CommandError, call_command
-
-    from paperfeed.jobs.worker import JobBusy, hold_lease
-
     now = dt.datetime.now(dt.UTC)
     # A live worker (this very process) holds the harvest: a cron-run harvest refuses to overlap.
-    me = f"{socket.gethostname()}:{__import__('os').getpid()}:worker"
+    me = f"{socket.gethostname()}:{os.getpid()}:worker"
     assert claim("harvest", owner=me, now=now, lease=HOUR)
     with pytest.raises(JobBusy, match="running elsewhere"):
         with hold_lease("harvest"):
@@ -186,10 +184,8 @@ def test_commands_share_the_lease_and_dead_holders_are_replaced():
 
 @pytest.mark.django_db
 def test_prune_keeps_recent_runs_and_each_jobs_last_outcomes():
-    from paperfeed.jobs.runs import prune_runs
-
     def run(name, days_ago, ok):
-        return JobRun.objects.create(name=name, started_at=T0 - dt.timedelta(days=days_ago), ok=ok)
+        return make_job_run(name, started_at=T0 - dt.timedelta(days=days_ago), ok=ok)
 
     last_ok, last_bad = run("harvest", 60, True), run("harvest", 50, False)
     old = [run("harvest", 70, True), run("embed", 40, True), run("embed", 35, True)]

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import pytest
 
+from paperfeed.search.keyword.fts5 import forget_stats
+from paperfeed.search.vectors import reset_live_indexes
+
 
 @pytest.fixture(autouse=True)
 def hashing_embedder(settings):
     """Unit tests use the deterministic hashing embedder, never the real model."""
-    from paperfeed.search import keyword
-    from paperfeed.search.vectors import reset_live_indexes
-
-    settings.EMBEDDER = "paperfeed.search.embedders.HashingEmbedder"
+    settings.EMBEDDER = "paperfeed.search.embedding.hashing.HashingEmbedder"
     settings.EMBEDDING_MODEL = "hashing-256"
     settings.SEARCH_REFRESH_SECONDS = 0
     reset_live_indexes()
-    keyword._stats.clear()
+    forget_stats()
     yield
     reset_live_indexes()
-    keyword._stats.clear()
+    forget_stats()

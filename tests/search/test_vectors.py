@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from paperfeed.search.embedders import HashingEmbedder, normalise
+from paperfeed.search.embedding.base import normalise
+from paperfeed.search.embedding.hashing import HashingEmbedder
 from paperfeed.search.models import PaperEmbedding
 from paperfeed.search.vectors import ExactIndex, LiveVectorIndex, UsearchIndex, make_index
 from tests.factories import make_paper

@@ -1,7 +1,6 @@
-"""The arXiv API (Atom 1.0 over ``/api/query``): fetch papers by id, in batches.
+"""The arXiv API (Atom 1.0 over ``/api/query``): its answers as PaperRecords.
 
-``parse_feed`` is pure; ``fetch_records`` asks the API for up to ``batch_size`` ids per request
-through the polite client (arXiv asks for one request every three seconds).
+Pure: ``parse_feed`` reads one answer. The requests are ``paperfeed.catalog.fetch.arxiv_api``.
 Spec: https://info.arxiv.org/help/api/user-manual.html
 """
 
@@ -16,7 +15,6 @@ from lxml import etree
 
 from paperfeed.catalog.records import PaperRecord
 from paperfeed.catalog.sources.arxiv_ids import BadArxivId, parse_arxiv_id
-from paperfeed.catalog.sources.http import FetchError, PoliteClient
 
 ATOM = "http://www.w3.org/2005/Atom"
 ARXIV = "http://arxiv.org/schemas/atom"
@@ -125,35 +123,3 @@ def batched(ids: Iterable[str], size: int) -> Iterable[list[str]]:
             batch = []
     if batch:
         yield batch
-
-
-def fetch_records(
-    ids: Iterable[str], *, client: PoliteClient, base_url: str, batch_size: int = MAX_BATCH
-) -> AtomResult:
-    """Fetch papers by versionless id, ``batch_size`` per request (at most 100).
-
-    Ids the API does not know are reported in ``errors`` as "not found"; a batch whose answer is
-    not a feed raises FetchError.
-    """
-    batch_size = max(1, min(batch_size, MAX_BATCH))
-    result = AtomResult([], [])
-    for batch in batched(dict.fromkeys(ids), batch_size):
-        params = {"id_list": ",".join(batch), "max_results": str(len(batch)), "start": "0"}
-        response = client.get(base_url, params=params)
-        if response.status_code != 200:
-            raise FetchError(f"{base_url}: HTTP {response.status_code}", status=response.status_code, url=base_url)
-        try:
-            page = parse_feed(response.content)
-        except ValueError as exc:
-            raise FetchError(f"{base_url}: {exc}", url=base_url) from exc
-        asked = set(batch)
-        records = [r for r in page.records if r.arxiv_id in asked]  # never store what we did not ask for
-        found = {r.arxiv_id for r in records}
-        result.records.extend(records)
-        result.errors.extend(page.errors)
-        result.errors.extend(f"{i}: not found" for i in batch if i not in found and not _mentioned(i, page.errors))
-    return result
-
-
-def _mentioned(arxiv_id: str, errors: list[str]) -> bool:
-    return any(arxiv_id in e for e in errors)

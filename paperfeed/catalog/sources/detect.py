@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from paperfeed.catalog.merge import PreparedRecord
 from paperfeed.catalog.records import PaperRecord
 
 from .arxiv_jsonl import load_manifest, record_from_arxiv_api
@@ -91,8 +92,6 @@ def send_records(files: list[str], conn: Any, chunk_size: int = 500) -> None:
     per file through the pipe end ``conn`` (run in a child process; see ``ingest_files``). Records
     go as ``PreparedRecord`` (merged into nothing and hashed here, sparing the writing process).
     Returns quietly when the reader has gone (its process died): the pipe breaks."""
-    from paperfeed.catalog.merge import PreparedRecord  # pure, like this module
-
     try:
         for path in files:
             error = None

@@ -1,7 +1,7 @@
 """arXiv over OAI-PMH 2.0: ListRecords pages in the ``arXiv`` and ``arXivRaw`` formats.
 
-Parsing is pure (bytes in, records out, lxml only); ``fetch_page`` is the one function that talks
-to the network. The harvest loop with its stored watermark lives in ``paperfeed.jobs.harvest``.
+Pure: bytes in, records out (lxml only). The requests are ``paperfeed.catalog.fetch.oaipmh``; the
+harvest loop with its stored watermark is ``paperfeed.catalog.harvest``.
 Spec: http://www.openarchives.org/OAI/openarchivesprotocol.html and arXiv's OAI help pages.
 """
 
@@ -11,13 +11,11 @@ import dataclasses
 import datetime as dt
 import email.utils
 import re
-from collections.abc import Mapping
 
 from lxml import etree
 
 from paperfeed.catalog.records import PaperRecord
 from paperfeed.catalog.sources.arxiv_ids import BadArxivId, parse_arxiv_id
-from paperfeed.catalog.sources.http import FetchError, PoliteClient
 
 OAI = "http://www.openarchives.org/OAI/2.0/"
 ARXIV = "http://arxiv.org/OAI/arXiv/"
@@ -334,7 +332,7 @@ def parse_identifiers(body: bytes) -> tuple[list[Header], str | None]:
     return headers, _with_token(element, [], []).token
 
 
-# --- fetching ---------------------------------------------------------------------------------
+# --- requests -----------------------------------------------------------------------------------
 
 
 def list_records_params(
@@ -351,54 +349,3 @@ def list_records_params(
     if set_spec:
         params["set"] = set_spec
     return params
-
-
-def fetch_page(client: PoliteClient, base_url: str, params: Mapping[str, str], *, attempts: int = 3) -> OaiPage:
-    """GET one ListRecords page and parse it; a truncated or garbled body is fetched again.
-
-    Raises FetchError when the server keeps failing or the body stays malformed.
-    """
-    last: Exception | None = None
-    for attempt in range(attempts):
-        response = client.get(base_url, params=params)
-        if response.status_code != 200:
-            raise FetchError(f"{base_url}: HTTP {response.status_code}", status=response.status_code, url=base_url)
-        try:
-            return parse_page(response.content)
-        except MalformedResponse as exc:
-            last = exc
-            client.retries += 1
-            client.sleep(client.backoff * (2**attempt))
-    raise FetchError(f"{base_url}: malformed response after {attempts} attempts: {last}", url=base_url)
-
-
-def _get(client: PoliteClient, base_url: str, params: Mapping[str, str]) -> bytes:
-    response = client.get(base_url, params=params)
-    if response.status_code != 200:
-        raise FetchError(f"{base_url}: HTTP {response.status_code}", status=response.status_code, url=base_url)
-    return response.content
-
-
-def describe_repository(client: PoliteClient, base_url: str) -> dict:
-    """Identify, ListMetadataFormats and every page of ListSets: what an operator checks first."""
-    info = parse_identify(_get(client, base_url, {"verb": "Identify"}))
-    formats = parse_metadata_formats(_get(client, base_url, {"verb": "ListMetadataFormats"}))
-    sets, token = parse_sets(_get(client, base_url, {"verb": "ListSets"}))
-    while token:
-        more, token = parse_sets(_get(client, base_url, {"verb": "ListSets", "resumptionToken": token}))
-        sets.extend(more)
-    return {"info": info, "formats": formats, "sets": sets}
-
-
-def count_identifiers(client: PoliteClient, base_url: str, params: Mapping[str, str]) -> dict[str, int]:
-    """Page through ListIdentifiers for a harvest's range: how many records, how many deleted."""
-    query = {**params, "verb": "ListIdentifiers"}
-    counts = {"records": 0, "deleted": 0, "pages": 0}
-    while True:
-        headers, token = parse_identifiers(_get(client, base_url, query))
-        counts["pages"] += 1
-        counts["records"] += len(headers)
-        counts["deleted"] += sum(1 for h in headers if h.deleted)
-        if not token:
-            return counts
-        query = {"verb": "ListIdentifiers", "resumptionToken": token}

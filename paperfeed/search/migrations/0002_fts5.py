@@ -1,4 +1,4 @@
-"""SQLite FTS5 keyword index over catalog_paper, kept in step by triggers (see search/keyword.py)."""
+"""SQLite FTS5 keyword index over catalog_paper, kept in step by triggers (see search/keyword/fts5.py)."""
 
 from django.db import migrations
 
@@ -6,7 +6,7 @@ from django.db import migrations
 def forwards(apps, schema_editor):
     if schema_editor.connection.vendor != "sqlite":
         return  # PostgreSQL uses its own keyword backend
-    from paperfeed.search.keyword import FTS_DDL, FTS_FILL
+    from paperfeed.search.keyword.fts5 import FTS_DDL, FTS_FILL
 
     for stmt in FTS_DDL:
         schema_editor.execute(stmt)
@@ -16,7 +16,7 @@ def forwards(apps, schema_editor):
 def backwards(apps, schema_editor):
     if schema_editor.connection.vendor != "sqlite":
         return
-    from paperfeed.search.keyword import FTS_DROP
+    from paperfeed.search.keyword.fts5 import FTS_DROP
 
     for stmt in FTS_DROP:
         schema_editor.execute(stmt)

@@ -6,7 +6,7 @@ from django.db import migrations
 def forwards(apps, schema_editor):
     if schema_editor.connection.vendor != "sqlite":
         return
-    from paperfeed.search.keyword import FTS_TABLE, VOCAB_TABLE
+    from paperfeed.search.keyword.fts5 import FTS_TABLE, VOCAB_TABLE
 
     schema_editor.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS {VOCAB_TABLE} USING fts5vocab({FTS_TABLE}, 'row')")
 
@@ -14,7 +14,7 @@ def forwards(apps, schema_editor):
 def backwards(apps, schema_editor):
     if schema_editor.connection.vendor != "sqlite":
         return
-    from paperfeed.search.keyword import VOCAB_TABLE
+    from paperfeed.search.keyword.fts5 import VOCAB_TABLE
 
     schema_editor.execute(f"DROP TABLE IF EXISTS {VOCAB_TABLE}")
 

@@ -1,6 +1,6 @@
 """PostgreSQL search backends behind the search app's interfaces.
 
-* ``PgKeywordIndex`` (a ``KeywordIndex``): BM25 over the weighted tsvector in ``search_pg_document``.
+* ``PgKeywordIndex`` (a ``KeywordIndex``, keyword/base.py): BM25 over the weighted tsvector in ``search_pg_document``.
   Candidates come from the GIN index (any query term matches); each term's weighted, saturating
   frequency comes from ``ts_rank`` (title counts three times, as in the FTS5 backend), and is scored
   with BM25's IDF and length normalisation (k1 = 1.2, b = 0.75), so scores behave like the SQLite
@@ -24,9 +24,11 @@ import numpy as np
 from django.conf import settings
 from django.db import connections, transaction
 
-from paperfeed.search.keyword import query_terms
+from paperfeed.search.keyword.base import KeywordIndex
+from paperfeed.search.text import query_terms
+from paperfeed.search.vectors import LiveVectorIndex
 
-from .ddl import DOC_TABLE, HNSW_DIMS, TS_CONFIG, VEC_TABLE, install
+from .ddl import DOC_FILL, DOC_TABLE, HNSW_DIMS, TS_CONFIG, VEC_TABLE, install
 
 # BM25 parameters, tuned on SciFact *train* (809 queries; docs/deployment.md): ts_rank's term
 # frequency already saturates, so a softer length normalisation and a larger scale fit best.
@@ -50,7 +52,7 @@ def _vector_literal(vector: np.ndarray) -> str:
     return "[" + ",".join(f"{float(x):.6g}" for x in np.asarray(vector, dtype=np.float32).reshape(-1)) + "]"
 
 
-class PgKeywordIndex:
+class PgKeywordIndex(KeywordIndex):
     """BM25-scored PostgreSQL full-text search over ``table`` (default: the site's papers)."""
 
     _stats: dict[tuple[str, str], tuple[float, int, float, dict[str, float]]] = {}
@@ -167,8 +169,6 @@ class PgKeywordIndex:
         with transaction.atomic(using=self.using), connections[self.using].cursor() as cursor:
             install(cursor, fill=False)
             cursor.execute(f"TRUNCATE {DOC_TABLE}")
-            from .ddl import DOC_FILL
-
             cursor.execute(DOC_FILL)
             cursor.execute(f"SELECT count(*) FROM {DOC_TABLE}")
             count = int(cursor.fetchone()[0])
@@ -213,8 +213,6 @@ class PgVectorLiveIndex:
             cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [VEC_TABLE])
             present = bool(cursor.fetchone()[0])
         if not present:
-            from paperfeed.search.vectors import LiveVectorIndex
-
             self._fallback = LiveVectorIndex(self.model, using=self.using)
         self._probed = True
 
@@ -225,9 +223,8 @@ class PgVectorLiveIndex:
             self._fallback.refresh(force=force)
             self.dim = self._fallback.dim
             return
-        every = float(getattr(settings, "SEARCH_REFRESH_SECONDS", 5.0))
         now = time.monotonic()
-        if not force and self.dim and now - self._checked < every:
+        if not force and self.dim and now - self._checked < settings.SEARCH_REFRESH_SECONDS:
             return
         with connections[self.using].cursor() as cursor:
             cursor.execute(f"SELECT dim FROM {VEC_TABLE} WHERE model = %s LIMIT 1", [self.model])

@@ -19,7 +19,7 @@ def similar_papers(paper, limit: int = 6) -> str:
     try:
         papers = find_similar(paper, limit=int(limit))
     except Exception:  # a search failure must never break the paper page
-        log.exception("similar papers failed for %s", getattr(paper, "pk", None))
+        log.exception("similar papers failed for %s", paper.pk)
         return ""
     if not papers:
         return ""

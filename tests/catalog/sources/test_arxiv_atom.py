@@ -1,4 +1,4 @@
-"""arXiv API (Atom) parsing and batched fetching against a local replay server."""
+"""arXiv API (Atom) parsing (pure)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from paperfeed.catalog.sources.arxiv_atom import batched, fetch_records, parse_feed
-from paperfeed.catalog.sources.http import FetchError, PoliteClient
-from tests.jobs.replay import Reply, ReplayServer
+from paperfeed.catalog.sources.arxiv_atom import batched, parse_feed
 
 FIXTURES = Path(__file__).parent / "fixtures" / "arxiv_api"
 
@@ -45,27 +43,3 @@ def test_parse_error_feed_and_garbage():
 def test_batched():
     assert list(batched(["a", "b", "c"], 2)) == [["a", "b"], ["c"]]
     assert list(batched([], 2)) == []
-
-
-def test_fetch_records_batches_ids_politely():
-    ids = [f"2606.{n:05d}" for n in range(20, 25)]
-    sleeps: list[float] = []
-    clock = iter(range(0, 1000)).__next__
-    with ReplayServer() as server:
-        server.add("/api/query", Reply(200, (FIXTURES / "batch.xml").read_bytes()))
-        with PoliteClient(interval=3, sleep=sleeps.append, clock=lambda: float(clock())) as client:
-            result = fetch_records(ids + ids[:1], client=client, base_url=server.url + "/api/query", batch_size=2)
-    # 5 distinct ids in batches of 2: three requests, each after the interval.
-    assert [r.query["id_list"] for r in server.requests] == [
-        "2606.00020,2606.00021", "2606.00022,2606.00023", "2606.00024"]
-    assert server.requests[0].query["max_results"] == "2"
-    assert len(sleeps) == 2
-    assert "2606.00022: not found" in result.errors
-
-
-def test_fetch_records_reports_server_failure():
-    with ReplayServer() as server:
-        server.add("/api/query", Reply(400, "bad"))
-        with PoliteClient(interval=0, sleep=lambda s: None) as client:
-            with pytest.raises(FetchError, match="HTTP 400"):
-                fetch_records(["2606.00020"], client=client, base_url=server.url + "/api/query")

@@ -1,12 +1,10 @@
-"""GitHub repository URLs and one conditional request against a local replay server."""
+"""GitHub repository URLs and reading GitHub's repository answers (pure)."""
 
 from __future__ import annotations
 
 import pytest
 
-from paperfeed.catalog.sources.github import get_repo, repo_full_name
-from paperfeed.catalog.sources.http import FetchError, PoliteClient
-from tests.jobs.replay import Reply, ReplayServer
+from paperfeed.catalog.sources.github import read_repo_answer, repo_full_name
 
 
 @pytest.mark.parametrize(
@@ -26,22 +24,14 @@ def test_repo_full_name(url, expected):
     assert repo_full_name(url) == expected
 
 
-def test_get_repo_answers():
-    with ReplayServer() as server, PoliteClient(interval=0, sleep=lambda s: None) as client:
-        server.add("/repos/a/ok", Reply(200, '{"stargazers_count": 42}', {"ETag": 'W/"abc"', "X-RateLimit-Remaining": "59"}))
-        server.add("/repos/a/same", Reply(304, "", {"X-RateLimit-Remaining": "59"}))
-        server.add("/repos/a/gone", Reply(404, '{"message": "Not Found"}'))
-        server.add("/repos/a/limited", Reply(403, "{}", {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "1700000000"}))
-        server.add("/repos/a/weird", Reply(200, "not json"))
-        ok = get_repo(client, server.url, "a/ok", token="t0k")
-        assert (ok.status, ok.stars, ok.etag, ok.remaining) == ("ok", 42, 'W/"abc"', 59)
-        assert server.requests[-1].headers["authorization"] == "Bearer t0k"
-        same = get_repo(client, server.url, "a/same", etag='W/"abc"')
-        assert same.status == "not_modified" and same.etag == 'W/"abc"'
-        assert server.requests[-1].headers["if-none-match"] == 'W/"abc"'
-        assert "authorization" not in server.requests[-1].headers
-        assert get_repo(client, server.url, "a/gone").status == "missing"
-        limited = get_repo(client, server.url, "a/limited")
-        assert (limited.status, limited.reset_at) == ("rate_limited", 1700000000.0)
-        with pytest.raises(FetchError, match="unexpected answer"):
-            get_repo(client, server.url, "a/weird")
+def test_read_repo_answer():
+    ok = read_repo_answer(200, {"ETag": 'W/"abc"', "X-RateLimit-Remaining": "59"}, b'{"stargazers_count": 42}')
+    assert (ok.status, ok.stars, ok.etag, ok.remaining) == ("ok", 42, 'W/"abc"', 59)
+    assert read_repo_answer(304, {}, b"", etag='W/"abc"').etag == 'W/"abc"'
+    assert read_repo_answer(451, {}, b"").status == "missing"
+    limited = read_repo_answer(429, {"Retry-After": "30"}, b"{}")
+    assert (limited.status, limited.retry_after) == ("rate_limited", 30.0)
+    with pytest.raises(ValueError, match="HTTP 403"):
+        read_repo_answer(403, {"X-RateLimit-Remaining": "12"}, b"{}")  # forbidden, not a rate limit
+    with pytest.raises(ValueError, match="unexpected answer"):
+        read_repo_answer(200, {}, b'{"name": "x"}')

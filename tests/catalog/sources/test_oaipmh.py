@@ -1,4 +1,4 @@
-"""OAI-PMH parsing (pure) and page fetching against a local replay server."""
+"""OAI-PMH parsing (pure): record pages, protocol errors, and the other verbs' answers."""
 
 from __future__ import annotations
 
@@ -7,18 +7,20 @@ from pathlib import Path
 
 import pytest
 
-from paperfeed.catalog.sources.http import FetchError, PoliteClient
 from paperfeed.catalog.sources.oaipmh import (
     BadResumptionToken,
     MalformedResponse,
     OaiError,
     clean_abstract,
-    fetch_page,
     list_records_params,
+    parse_identifiers,
+    parse_identify,
+    parse_metadata_formats,
     parse_page,
+    parse_sets,
     split_authors,
 )
-from tests.jobs.replay import Reply, ReplayServer, add_nock
+from tests.jobs.replay import load_nock
 
 FIXTURES = Path(__file__).parent / "fixtures" / "oaipmh"
 RECORDED = "arxiv_abstracts/oai_pmh_recorded"
@@ -109,44 +111,6 @@ def test_helpers():
         list_records_params(prefix="oai_dc", from_date=None, until_date=None, set_spec=None)
 
 
-def _client() -> PoliteClient:
-    return PoliteClient(interval=0, backoff=0.01, sleep=lambda s: None)
-
-
-def test_fetch_page_retries_a_truncated_body():
-    with ReplayServer() as server, _client() as client:
-        body = fixture("list_page1.xml")
-        server.add("/oai", Reply(200, body[:-300]), Reply(200, body, truncate=500), Reply(200, body))
-        page = fetch_page(client, server.url + "/oai", {"verb": "ListRecords"})
-    assert page.token == "tok-1|2"
-    assert len(server.requests) == 3
-
-
-def test_fetch_page_gives_up_on_persistent_garbage():
-    with ReplayServer() as server, _client() as client:
-        server.add("/oai", Reply(200, "<html>maintenance</html>"))
-        with pytest.raises(FetchError, match="malformed"):
-            fetch_page(client, server.url + "/oai", {"verb": "ListRecords"}, attempts=2)
-
-
-def test_recorded_arxiv_exchange_with_503_retry_after(shared_data):
-    """The real 2018 exchange: a 503 with Retry-After: 10, then a 200 with two records."""
-    sleeps: list[float] = []
-    with ReplayServer() as server:
-        add_nock(server, shared_data / RECORDED / "oaipmh-listrecords---should-list-identifiers-from-arxiv.json")
-        with PoliteClient(interval=0, sleep=sleeps.append) as client:
-            params = list_records_params(
-                prefix="arXiv", from_date=dt.date(2015, 1, 1), until_date=dt.date(2015, 1, 3), set_spec=None)
-            page = fetch_page(client, server.url + "/oai2", params)
-    assert sleeps == [10.0]
-    assert [r.arxiv_id for r in page.records] == ["1412.8544", "hep-th/9504118"]
-    ks = page.records[0]
-    assert ks.authors == ["Sander Uijlen", "Bas Westerbaan"]
-    assert ks.doi == "10.4204/EPTCS.172.11" and ks.journal_ref == "EPTCS 172, 2014, pp. 154-164"
-    assert page.records[1].abstract.count('"strength"') == 1
-    assert page.token is None
-
-
 def test_recorded_non_listrecords_exchanges_are_rejected_cleanly(shared_data):
     """Identify / ListSets / ListIdentifiers answers are valid OAI-PMH but not record pages."""
     folder = shared_data / RECORDED
@@ -154,23 +118,17 @@ def test_recorded_non_listrecords_exchanges_are_rejected_cleanly(shared_data):
     assert len(names) == 7
     for name in ("oaipmh-identify---should-identify-arxiv.json", "oaipmh-listsets---should-list-arxiv-sets.json",
                  "oaipmh-listidentifiers---should-list-identifiers-from-arxiv.json"):
-        from tests.jobs.replay import load_nock
-
         ((_, _, reply),) = load_nock(folder / name)
         with pytest.raises(MalformedResponse, match="without ListRecords"):
             parse_page(reply.payload())
 
 
 def _recorded_body(shared_data, name: str) -> bytes:
-    from tests.jobs.replay import load_nock
-
     ((_, _, reply),) = load_nock(shared_data / RECORDED / name)
     return reply.payload()
 
 
 def test_recorded_identify_formats_sets_identifiers(shared_data):
-    from paperfeed.catalog.sources.oaipmh import parse_identifiers, parse_identify, parse_metadata_formats, parse_sets
-
     info = parse_identify(_recorded_body(shared_data, "oaipmh-identify---should-identify-arxiv.json"))
     assert (info.name, info.granularity, info.deleted_record) == ("arXiv", "YYYY-MM-DD", "persistent")
     assert info.earliest_datestamp == "2007-05-23"

@@ -30,7 +30,7 @@ DUMP_ARGS = ["dumpdata", "--natural-foreign", "--natural-primary", "--exclude", 
 def _env(data_dir: Path, database_url: str | None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL" and not k.startswith(("PAPERFEED_", "DJANGO_"))}
     env.update(PYTHONPATH=str(REPO), DJANGO_SETTINGS_MODULE="paperfeed.settings", PAPERFEED_DATA_DIR=str(data_dir),
-               PAPERFEED_EMBEDDER="paperfeed.search.embedders.HashingEmbedder", PAPERFEED_EMBEDDING_MODEL="hashing-256")
+               PAPERFEED_EMBEDDER="paperfeed.search.embedding.hashing.HashingEmbedder", PAPERFEED_EMBEDDING_MODEL="hashing-256")
     if database_url:
         env["DATABASE_URL"] = database_url
     return env

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 from django.db import connection
 
-from paperfeed.search.embedders import HashingEmbedder, normalise
+from paperfeed.search.embedding.base import normalise
+from paperfeed.search.embedding.hashing import HashingEmbedder
 from paperfeed.search.models import PaperEmbedding
 from paperfeed.search.postgres.backends import PgVectorIndex, PgVectorLiveIndex
 from paperfeed.search.postgres.ddl import VEC_TABLE

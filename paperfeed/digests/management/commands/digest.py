@@ -8,8 +8,11 @@ import sys
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Count
+from django.utils import timezone
 
 from paperfeed.digests.models import Delivery, Subscriber
+from paperfeed.digests.outbox import enqueue
+from paperfeed.digests.sender import Sender
 from paperfeed.digests.services import send_due, suppress
 
 
@@ -64,11 +67,6 @@ class Command(BaseCommand):
             raise CommandError(f"stopped early: {stats.aborted}; re-run when fixed (nothing is lost)")
 
     def do_demo(self, *, email: str, topic=None, **_) -> None:
-        from django.utils import timezone
-
-        from paperfeed.digests.outbox import enqueue
-        from paperfeed.digests.sender import Sender
-
         now = timezone.now()
         sub, _ = Subscriber.objects.get_or_create(
             email__iexact=email, defaults={"email": email, "status": Subscriber.Status.ACTIVE, "confirmed_at": now}

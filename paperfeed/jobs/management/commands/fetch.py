@@ -6,8 +6,9 @@ import datetime as dt
 
 from django.core.management.base import BaseCommand, CommandError
 
-from paperfeed.catalog.sources.http import FetchError
-from paperfeed.jobs.fetch import fetch_arxiv, fetch_pending_submissions
+from paperfeed.catalog.fetch.arxiv_api import fetch_arxiv
+from paperfeed.catalog.fetch.http import FetchError
+from paperfeed.community.submissions import fetch_pending_submissions
 from paperfeed.jobs.runs import record_run
 from paperfeed.jobs.worker import JobBusy, hold_lease
 

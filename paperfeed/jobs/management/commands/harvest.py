@@ -7,10 +7,10 @@ import datetime as dt
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from paperfeed.catalog.sources.http import FetchError
-from paperfeed.catalog.sources.oaipmh import PREFIXES, MalformedResponse, OaiError, describe_repository
-from paperfeed.jobs import conf
-from paperfeed.jobs.harvest import arxiv_client, preview_harvest, run_harvest
+from paperfeed.catalog.fetch.http import FetchError, arxiv_client
+from paperfeed.catalog.fetch.oaipmh import describe_repository
+from paperfeed.catalog.harvest import harvest_sets, preview_harvest, run_harvest
+from paperfeed.catalog.sources.oaipmh import PREFIXES, MalformedResponse, OaiError
 from paperfeed.jobs.runs import record_run
 from paperfeed.jobs.worker import JobBusy, hold_lease
 
@@ -77,8 +77,8 @@ class Command(BaseCommand):
                           f"deleted records: {info.deleted_record}")
         self.stdout.write(f"  formats: {', '.join(about['formats'])}")
         self.stdout.write(f"  {len(about['sets'])} sets: {', '.join(spec for spec, _ in about['sets'])}")
-        prefix = opts["prefix"] or conf.get("HARVEST_PREFIX")
-        wanted = [s for s in (opts["sets"] or conf.harvest_sets()) if s]
+        prefix = opts["prefix"] or settings.HARVEST_PREFIX
+        wanted = [s for s in (opts["sets"] or harvest_sets()) if s]
         problems = [f"format {prefix!r} not offered"] if prefix not in about["formats"] else []
         problems += [f"set {s!r} not offered" for s in wanted if s not in {spec for spec, _ in about["sets"]}]
         if problems:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
-from paperfeed.catalog.sources.http import FetchError
+from paperfeed.catalog.fetch.http import FetchError
+from paperfeed.catalog.stars import refresh_stars
 from paperfeed.jobs.runs import record_run
-from paperfeed.jobs.stars import refresh_stars
 from paperfeed.jobs.worker import JobBusy, hold_lease
 
 

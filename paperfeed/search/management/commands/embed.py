@@ -8,10 +8,10 @@ from django.core.management.base import BaseCommand
 from tqdm import tqdm
 
 from paperfeed.catalog.models import Paper
-from paperfeed.search.embedders import get_embedder
+from paperfeed.search.embedding import get_embedder
 from paperfeed.search.models import PaperEmbedding
-from paperfeed.search.services import embed_pending
 from paperfeed.search.precomputed import load_precomputed
+from paperfeed.search.services import embed_pending
 
 
 class Command(BaseCommand):
@@ -40,5 +40,4 @@ class Command(BaseCommand):
         with tqdm(total=pending, unit="paper", disable=None) as bar:
             done = embed_pending(limit=limit, batch_size=batch_size, progress=bar.update)
         seconds = time.perf_counter() - start
-        device = getattr(embedder, "device", "cpu")
-        self.stdout.write(f"Embedded {done} papers in {seconds:.1f}s: {done / max(seconds, 1e-9):.1f} abstracts/s on {device}.")
+        self.stdout.write(f"Embedded {done} papers in {seconds:.1f}s: {done / max(seconds, 1e-9):.1f} abstracts/s on {embedder.device}.")

@@ -7,14 +7,11 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from paperfeed.search.beir import BeirError, load_beir
-from paperfeed.search.embedders import get_embedder
-from paperfeed.search.evaluation import KEYWORD_BACKENDS, collect, fused_runs, score, write_trec
-
-
-def configured_keyword_backend() -> str:
-    """"tantivy" when the site's KEYWORD_BACKEND is the tantivy index, else "fts5"."""
-    return "tantivy" if "tantivy" in str(getattr(settings, "KEYWORD_BACKEND", "")).lower() else "fts5"
+from paperfeed.search.embedding import get_embedder
+from paperfeed.search.evaluation.beir import BeirError, load_beir
+from paperfeed.search.evaluation.runner import (
+    KEYWORD_BACKENDS, collect, fused_runs, report_lines, site_keyword_backend, write_trec,
+)
 
 
 class Command(BaseCommand):
@@ -37,19 +34,14 @@ class Command(BaseCommand):
         if not dataset.queries:
             raise CommandError(f"{folder}: no judged queries for split {split!r}")
         embedder = get_embedder()
-        keyword = keyword or configured_keyword_backend()
+        keyword = keyword or site_keyword_backend()
         self.stdout.write(f"{Path(folder).name} [{split}]: {len(dataset.corpus)} docs, {len(dataset.queries)} queries, "
                           f"model {embedder.name}, keyword backend {keyword}")
         run = collect(dataset, embedder=embedder, cache_dir=Path(settings.DATA_DIR) / "search-cache", log=self.stdout.write,
                       keyword_backend=keyword)
         runs = fused_runs(run)
-        self.stdout.write(f"{'method':<22} {'nDCG@10':>8} {'R@100':>7}")
-        labels = {"keyword": "keyword only (BM25)", "semantic": "semantic only", "rrf": "RRF k=60 (baseline)", "fusion": "paperfeed fusion"}
-        for method, label in labels.items():
-            ndcg, recall = score(runs[method], dataset.qrels)
-            self.stdout.write(f"{label:<22} {ndcg:>8.4f} {recall:>7.4f}")
-        per_query_ms = 1000 * run.seconds / max(len(dataset.queries), 1)
-        self.stdout.write(f"retrieval: {per_query_ms:.1f} ms/query (both retrievers, excluding query embedding)")
+        for line in report_lines(run, runs, dataset.qrels):
+            self.stdout.write(line)
         if run_out:
             write_trec(Path(run_out), runs["fusion"], "paperfeed-fusion")
             self.stdout.write(f"Run file written to {run_out}")

@@ -1,0 +1,43 @@
+"""Search queries through the ONNX Runtime twin of the default torch model."""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+
+from .base import Embedder
+from .onnx import OnnxEmbedder
+
+log = logging.getLogger(__name__)
+
+
+class QueryEmbedder:
+    """Queries through ONNX, batches stay on torch (``base``).
+
+    fp32 ONNX gives the torch vectors (cosine >= 0.9999999 on SciFact's 5,183 docs) under the same
+    model name, but embeds one short query in 2.6 ms instead of 9.7 (bench/search.py) and lets a
+    web process answer its first search after 0.4 s with 256 MB instead of 5.1 s with 546 MB (no
+    torch import; demo database). If onnxruntime is missing or the export fails, it falls back to
+    ``base`` for good.
+    """
+
+    def __init__(self, base: Embedder) -> None:
+        self.base = base
+        self.name, self.dim = base.name, base.dim
+        self._onnx: Embedder | None = OnnxEmbedder(base.name, quantize="none")
+
+    @property
+    def device(self) -> str:
+        """Where queries are embedded: the ONNX graph's device, or the base embedder's after a fallback."""
+        return self._onnx.device if self._onnx is not None else self.base.device
+
+    def embed(self, texts: list[str], *, batch_size: int = 64, progress: bool = False) -> np.ndarray:
+        """Embed with ONNX (falling back to the base embedder if ONNX cannot run)."""
+        if self._onnx is not None:
+            try:
+                return self._onnx.embed(texts, batch_size=batch_size, progress=progress)
+            except Exception:  # an ONNX problem must not take semantic search down
+                log.exception("ONNX query embedding failed; using %s from now on", type(self.base).__name__)
+                self._onnx = None
+        return self.base.embed(texts, batch_size=batch_size, progress=progress)

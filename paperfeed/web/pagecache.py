@@ -1,0 +1,287 @@
+"""A short-lived cache of whole pages for anonymous readers.
+
+Most traffic is anonymous readers of the same few pages, so a rendered page is kept for
+``settings.PAGE_CACHE_SECONDS`` (default 2; 0 turns the cache off, as the tests do): a new paper
+or vote shows within that many seconds, and a busy page is rendered once per interval per worker
+instead of once per request. Which pages: the URL names in ``settings.PAGE_CACHE_VIEWS``.
+
+Only requests without a session or messages cookie are served from the cache, so a signed-in
+reader always sees their own votes and links. Pages carry CSRF-protected forms (subscribe,
+votes): a cached page is rendered against a throwaway CSRF secret that no browser ever holds,
+the page is stored cut at its form tokens, and each response is joined with the reader's own token.
+
+Two layers use the same entries: ``PageCacheMiddleware`` (fills the cache, works under any
+server) and ``PageCacheApp``, a WSGI wrapper that ``paperfeed serve`` puts in front of Django so
+a cached page is answered without running the middleware stack at all. Both read the time from
+``clock()``, which tests replace to expire entries without waiting.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from collections.abc import Callable, Iterable
+
+from django.conf import settings
+from django.core.cache import caches
+from django.http import HttpRequest, HttpResponse, parse_cookie
+from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH
+from django.utils.cache import patch_vary_headers
+from django.utils.http import http_date
+
+_TOKEN_PREFIX = b'name="csrfmiddlewaretoken" value="'
+_CSRF_META = ("CSRF_COOKIE", "CSRF_COOKIE_NEEDS_UPDATE")
+_KEY_HEADER = "X-Paperfeed-Page-Key"  # internal: set by the middleware, removed by the WSGI layer
+FAST_PATH_FLAG = "paperfeed.page_cache"  # in the WSGI environ when PageCacheApp is in front
+_CHARS = CSRF_ALLOWED_CHARS
+_INDEX = {c: i for i, c in enumerate(_CHARS)}
+
+
+def clock() -> float:
+    """Now, in seconds since the epoch: when cached pages expire (tests replace this function)."""
+    return time.time()
+
+
+def cache_seconds() -> float:
+    """How long a rendered page may be served; 0 disables the cache."""
+    return max(0.0, float(settings.PAGE_CACHE_SECONDS))
+
+
+def fresh_entry(key: str) -> tuple[tuple[bytes, ...], str] | None:
+    """The cached page under ``key`` (its parts and content type), unless absent or expired."""
+    entry = caches["default"].get(key)
+    if entry is None or entry[2] <= clock():
+        return None
+    return entry[0], entry[1]
+
+
+def page_key(environ: dict) -> str:
+    """The cache key of a request, from its WSGI environ (or ``request.META``)."""
+    target = f"{environ.get('SCRIPT_NAME', '')}{environ.get('PATH_INFO', '')}?{environ.get('QUERY_STRING', '')}"
+    # "page2": entries are (parts, content type, expiry); a shared cache may still hold older ones.
+    return "pf:page2:" + hashlib.sha1(target.encode("utf-8", "surrogateescape")).hexdigest()
+
+
+def cookies_allow_cache(cookie_names: Iterable[str]) -> bool:
+    """True when the only cookie, if any, is the CSRF cookie: no session, no messages."""
+    return all(name == settings.CSRF_COOKIE_NAME for name in cookie_names)
+
+
+def is_cacheable(request: HttpRequest) -> bool:
+    """True for a GET/HEAD from a reader with no session or messages cookie."""
+    return request.method in ("GET", "HEAD") and cookies_allow_cache(request.COOKIES)
+
+
+# --- CSRF tokens ------------------------------------------------------------------------------
+# The same algorithm as django.middleware.csrf (secret masked by a random one-time pad), with the
+# randomness drawn in one os.urandom call instead of one call per character.
+
+
+_TO_CHARS = bytes(_CHARS[b % 62].encode()[0] for b in range(256))
+_UNEVEN = bytes(range(248, 256))  # dropped so every character is equally likely (248 = 4 * 62)
+
+
+def _random_chars(n: int) -> str:
+    out = b""
+    while len(out) < n:
+        out += os.urandom(n + 8).translate(_TO_CHARS, _UNEVEN)
+    return out[:n].decode()
+
+
+def new_csrf_secret() -> str:
+    """A fresh CSRF secret, as Django's CSRF middleware would create it."""
+    return _random_chars(CSRF_SECRET_LENGTH)
+
+
+def mask_csrf_secret(secret: str) -> str:
+    """A form token for ``secret`` that Django's CSRF middleware accepts."""
+    mask = _random_chars(CSRF_SECRET_LENGTH)
+    return mask + "".join(_CHARS[(_INDEX[s] + _INDEX[m]) % 62] for s, m in zip(secret, mask))
+
+
+def valid_csrf_secret(value: str | None) -> bool:
+    """Whether a cookie value is a well-formed CSRF secret."""
+    return bool(value) and len(value) == CSRF_SECRET_LENGTH and all(c in _INDEX for c in value)
+
+
+def split_at_tokens(content: bytes) -> tuple[bytes, ...]:
+    """Cut a page where its hidden csrfmiddlewaretoken values are, dropping the values.
+
+    ``token.join(parts)`` rebuilds the page with ``token`` in every form. Data cannot fake a cut:
+    the server escapes every quote in it, so the exact input prefix never comes from data.
+    """
+    pieces = content.split(_TOKEN_PREFIX)
+    parts = [pieces[0] + _TOKEN_PREFIX] if len(pieces) > 1 else [pieces[0]]
+    for i, piece in enumerate(pieces[1:], start=1):
+        end = piece.find(b'"')
+        rest = piece[end:] if end != -1 else piece
+        parts.append(rest + _TOKEN_PREFIX if i < len(pieces) - 1 else rest)
+    return tuple(parts)
+
+
+# --- the middleware ---------------------------------------------------------------------------
+
+
+class PageCacheMiddleware:
+    """Serve (and fill) the page cache for the views named in ``settings.PAGE_CACHE_VIEWS``.
+
+    It goes last in ``MIDDLEWARE``: the view runs inside every other middleware, as it would uncached.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(
+        self, request: HttpRequest, view: Callable[..., HttpResponse], args: tuple, kwargs: dict
+    ) -> HttpResponse | None:
+        """A cached (or freshly cached) page for a listed view and an anonymous GET; else None."""
+        seconds = cache_seconds()
+        if seconds <= 0 or not is_cacheable(request):
+            return None
+        if request.resolver_match.view_name not in settings.PAGE_CACHE_VIEWS:
+            return None
+        key = page_key(request.META)
+        entry = fresh_entry(key)
+        if entry is None:
+            response, parts = _render_detached(view, request, args, kwargs)
+            if response.status_code != 200 or response.streaming:
+                # Not cached (errors, redirects): it still gets the reader's own token.
+                if len(parts) > 1:
+                    response.content = _token_for(request).join(parts)
+                return response
+            entry = (parts, response["Content-Type"])
+            caches["default"].set(key, (*entry, clock() + seconds), seconds)
+        response = _personalise(request, *entry)
+        if request.META.get(FAST_PATH_FLAG):
+            response[_KEY_HEADER] = key  # lets PageCacheApp learn this page's final headers
+        return response
+
+
+def _render_detached(
+    view: Callable[..., HttpResponse], request: HttpRequest, args, kwargs
+) -> tuple[HttpResponse, tuple[bytes, ...]]:
+    """Render with a throwaway CSRF secret; return the response and its content cut at the tokens."""
+    saved = {name: request.META[name] for name in _CSRF_META if name in request.META}
+    request.META["CSRF_COOKIE"] = new_csrf_secret()
+    try:
+        response = view(request, *args, **kwargs)
+        if callable(getattr(response, "render", None)):
+            response = response.render()
+    finally:
+        for name in _CSRF_META:
+            request.META.pop(name, None)
+        request.META.update(saved)
+    return response, (() if response.streaming else split_at_tokens(response.content))
+
+
+def _token_for(request: HttpRequest) -> bytes:
+    """A form token for the reader's CSRF cookie (a new one if they have none), as get_token() does."""
+    secret = request.META.get("CSRF_COOKIE")
+    if not valid_csrf_secret(secret):
+        secret = new_csrf_secret()
+        request.META["CSRF_COOKIE"] = secret
+    # Django's CSRF middleware sets (or renews) the cookie on the way out.
+    request.META["CSRF_COOKIE_NEEDS_UPDATE"] = True
+    return mask_csrf_secret(secret).encode()
+
+
+def _personalise(request: HttpRequest, parts: tuple[bytes, ...], content_type: str) -> HttpResponse:
+    """A response carrying the reader's own CSRF token in every form."""
+    content = _token_for(request).join(parts) if len(parts) > 1 else parts[0]
+    response = HttpResponse(content, content_type=content_type)
+    patch_vary_headers(response, ["Cookie"])
+    return response
+
+
+# --- the WSGI fast path -----------------------------------------------------------------------
+
+
+class PageCacheApp:
+    """WSGI wrapper: answer cached pages for anonymous GETs before Django's middleware runs.
+
+    It serves only what the middleware cached, with the headers Django's middleware gave that
+    page (security headers included) and a CSRF token of the reader's own; anything else,
+    including a Host header Django has not accepted yet, goes to Django unchanged.
+    """
+
+    def __init__(self, app: Callable) -> None:
+        self.app = app
+        self.headers: dict[str, list[tuple[str, str]]] = {}
+        self.hosts: set[str] = set()
+
+    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        if environ.get("REQUEST_METHOD") == "GET" and cache_seconds() > 0:
+            served = self._serve_cached(environ, start_response)
+            if served is not None:
+                return served
+        environ[FAST_PATH_FLAG] = True
+        body = self.app(environ, self._capture(environ, start_response))
+        if environ.get("REQUEST_METHOD") == "HEAD":
+            # Django renders a body for HEAD too; HTTP says to send none (headers stay the same).
+            if hasattr(body, "close"):
+                body.close()
+            return []
+        return body
+
+    def _serve_cached(self, environ: dict, start_response: Callable) -> list[bytes] | None:
+        if environ.get("HTTP_HOST", "") not in self.hosts:
+            return None
+        cookies = parse_cookie(environ.get("HTTP_COOKIE", "")) if environ.get("HTTP_COOKIE") else {}
+        if not cookies_allow_cache(cookies):
+            return None
+        key = page_key(environ)
+        headers = self.headers.get(key)
+        entry = fresh_entry(key) if headers is not None else None
+        if entry is None:
+            return None
+        parts, _ = entry
+        extra: list[tuple[str, str]] = []
+        content = parts[0]
+        if len(parts) > 1:
+            secret = cookies.get(settings.CSRF_COOKIE_NAME)
+            if not valid_csrf_secret(secret):
+                secret = new_csrf_secret()
+                extra.append(("Set-Cookie", _csrf_cookie_header(secret)))
+            content = mask_csrf_secret(secret).encode().join(parts)
+        start_response("200 OK", [*headers, ("Content-Length", str(len(content))), *extra])
+        return [content]
+
+    def _capture(self, environ: dict, start_response: Callable) -> Callable:
+        """Remember the final headers of cacheable pages; strip the internal key header."""
+
+        def capture(status: str, headers: list[tuple[str, str]], exc_info=None):
+            key = next((value for name, value in headers if name == _KEY_HEADER), None)
+            if key is not None:
+                headers = [(n, v) for n, v in headers if n != _KEY_HEADER]
+                if status.startswith("200"):
+                    kept = [(n, v) for n, v in headers if n.lower() not in ("set-cookie", "content-length")]
+                    self.headers[key] = kept
+                    if len(self.hosts) < 64:
+                        self.hosts.add(environ.get("HTTP_HOST", ""))
+                    if len(self.headers) > 10_000:
+                        self.headers.clear()
+            return start_response(status, headers, exc_info) if exc_info else start_response(status, headers)
+
+        return capture
+
+
+def _csrf_cookie_header(secret: str) -> str:
+    """The Set-Cookie value Django's CSRF middleware would send for ``secret`` (same attributes)."""
+    age = settings.CSRF_COOKIE_AGE
+    attrs = [f"{settings.CSRF_COOKIE_NAME}={secret}"]
+    if age is not None:
+        attrs += [f"expires={http_date(time.time() + age)}", f"Max-Age={int(age)}"]
+    if settings.CSRF_COOKIE_DOMAIN:
+        attrs.append(f"Domain={settings.CSRF_COOKIE_DOMAIN}")
+    attrs.append(f"Path={settings.CSRF_COOKIE_PATH}")
+    if settings.CSRF_COOKIE_SECURE:
+        attrs.append("Secure")
+    if settings.CSRF_COOKIE_HTTPONLY:
+        attrs.append("HttpOnly")
+    if settings.CSRF_COOKIE_SAMESITE:
+        attrs.append(f"SameSite={settings.CSRF_COOKIE_SAMESITE}")
+    return "; ".join(attrs)
