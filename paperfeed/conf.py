@@ -3,8 +3,8 @@
 Each row is read from the environment variable ``PAPERFEED_<NAME>`` (``DATABASE_URL`` keeps its
 usual name) by ``paperfeed/settings.py``, which is the only reader. The rest of the code reads
 ``django.conf.settings.<NAME>`` with no default of its own, so tests override a value with
-``override_settings`` and the README's settings table is generated from this one
-(``python -m paperfeed.conf``, checked by ``tests/test_conf.py``).
+``override_settings`` and the settings table in docs/settings.md is generated from this one
+(``python -m paperfeed.conf docs/settings.md`` rewrites docs/settings.md; ``tests/test_conf.py`` checks it).
 
 This module imports no Django: the table is data, and the CLI can print it before Django starts.
 """
@@ -206,5 +206,23 @@ def markdown_table() -> str:
     return "\n".join(lines)
 
 
+START, END = "<!-- settings:start -->", "<!-- settings:end -->"
+
+
+def with_table(document: str) -> str:
+    """``document`` with the text between the settings markers replaced by ``markdown_table()``."""
+    head, _, rest = document.partition(START)
+    _, _, tail = rest.partition(END)
+    return f"{head}{START}\n{markdown_table()}\n{END}{tail}"
+
+
 if __name__ == "__main__":
-    print(markdown_table())
+    # ``python -m paperfeed.conf``: print the table; ``python -m paperfeed.conf docs/settings.md``: rewrite it there.
+    import sys
+    from pathlib import Path
+
+    if len(sys.argv) > 1:
+        target = Path(sys.argv[1])
+        target.write_text(with_table(target.read_text()))
+    else:
+        print(markdown_table())

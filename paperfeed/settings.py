@@ -46,6 +46,10 @@ INSTALLED_APPS = [
     "paperfeed.catalog",
     "paperfeed.accounts",
     "paperfeed.community",
+    "paperfeed.discussions",
+    "paperfeed.follows",
+    "paperfeed.personal",
+    "paperfeed.notifications",
     "paperfeed.search",
     "paperfeed.search.postgres",  # PostgreSQL search objects; its migration is a no-op on SQLite
     "paperfeed.digests",

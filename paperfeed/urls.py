@@ -12,6 +12,11 @@ urlpatterns = [
     path("accounts/profile/", profile_views.profile, name="profile"),
     path("accounts/", include("paperfeed.accounts.urls")),
     path("", include("paperfeed.community.urls")),
+    # Before catalog: its papers/<path:arxiv_id> route matches any path under /papers/.
+    path("", include("paperfeed.discussions.urls")),
+    path("", include("paperfeed.follows.urls")),
+    path("", include("paperfeed.personal.urls")),
+    path("", include("paperfeed.notifications.urls")),
     path("", include("paperfeed.search.urls")),
     path("", include("paperfeed.digests.urls")),
     path("", include("paperfeed.jobs.urls")),

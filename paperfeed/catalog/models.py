@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
@@ -30,6 +31,14 @@ class Paper(models.Model):
     imported_source = models.CharField(max_length=32, blank=True, default="")
     # Local votes, denormalised from community.Vote (non-banned users) for fast ordering.
     vote_count = models.IntegerField(default=0)
+    # Visible comments, denormalised from discussions.Comment so list pages need no count query.
+    comment_count = models.IntegerField(default=0)
+    # A pick (Hugging Face's "submitted on daily"): who put it on the daily list and when. A local
+    # member is ``picked_by``; a submitter known only by name (HF's data) is ``picked_by_name``.
+    picked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                  related_name="picks")
+    picked_by_name = models.CharField(max_length=150, blank=True, default="")
+    picked_at = models.DateTimeField(null=True, blank=True, db_index=True)
     hidden = models.BooleanField(default=False)  # a two-valued column: no index of its own
     # Hash of the ingested metadata: a re-ingest of identical data is detected as "unchanged".
     content_hash = models.CharField(max_length=64, blank=True, default="")

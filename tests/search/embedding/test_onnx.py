@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from paperfeed.search.embedding.base import model_path
+from paperfeed.search.embedding.torch import SentenceTransformerEmbedder
 from paperfeed.search.embedding.onnx import (
     OnnxEmbedder, _pad, ensure_onnx, fingerprint, max_seq_length, quantize_setting,
 )

@@ -1,0 +1,1 @@
+"""Discussions: threaded comments on papers (Markdown with math, sanitised), comment votes, reports, locks."""

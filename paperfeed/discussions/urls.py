@@ -1,0 +1,7 @@
+"""Discussions pages."""
+
+from django.urls import path  # noqa: F401
+
+app_name = "discussions"
+
+urlpatterns: list = []

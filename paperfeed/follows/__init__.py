@@ -1,0 +1,1 @@
+"""Follows: readers follow authors, users and labs; labs; authorship claims; links beyond code."""

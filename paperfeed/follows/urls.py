@@ -1,0 +1,7 @@
+"""Follows pages."""
+
+from django.urls import path  # noqa: F401
+
+app_name = "follows"
+
+urlpatterns: list = []

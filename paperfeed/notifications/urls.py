@@ -1,0 +1,7 @@
+"""Notifications pages."""
+
+from django.urls import path  # noqa: F401
+
+app_name = "notifications"
+
+urlpatterns: list = []

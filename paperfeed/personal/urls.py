@@ -1,0 +1,7 @@
+"""Personal pages."""
+
+from django.urls import path  # noqa: F401
+
+app_name = "personal"
+
+urlpatterns: list = []
