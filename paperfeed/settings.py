@@ -9,8 +9,10 @@ is Django's own configuration, derived from those values.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -26,11 +28,41 @@ except conf.SettingError as exc:
     raise ImproperlyConfigured(str(exc)) from None
 
 # --- core (values from the table; ruff's F821 cannot see names set through globals()) ----------
+_KEY_COMMAND = "python3 -c 'import secrets; print(secrets.token_urlsafe(50))'"
+
+
+def _secret_key_weakness(key: str) -> str:
+    """Why ``key`` is too weak to sign sessions in production (Django's deploy-check rule), or ''."""
+    if len(key) < 50:
+        return f"{len(key)} characters, at least 50 needed"
+    if len(set(key)) < 5:
+        return f"only {len(set(key))} distinct characters, at least 5 needed"
+    if key.startswith("django-insecure-"):
+        return "it is a development key (django-insecure-…)"
+    return ""
+
+
 DATA_DIR = Path(DATA_DIR).resolve()  # noqa: F821
 DATA_DIR.mkdir(parents=True, exist_ok=True)
-if SECRET_KEY == conf.BY_NAME["SECRET_KEY"].default and PRODUCTION:  # noqa: F821
-    # Typed settings validated at start-up: never run a real deployment on the default key.
-    raise ImproperlyConfigured("Set PAPERFEED_SECRET_KEY: the default key is for development only.")
+if PRODUCTION:  # noqa: F821
+    # Typed settings validated at start-up: a real deployment never runs on development values.
+    if DEBUG:  # noqa: F821
+        raise ImproperlyConfigured("PAPERFEED_DEBUG=1 is refused in production (it shows tracebacks and settings "
+                                   "to anyone): unset it, or unset PAPERFEED_PRODUCTION on a development machine.")
+    if SECRET_KEY == conf.BY_NAME["SECRET_KEY"].default:  # noqa: F821
+        raise ImproperlyConfigured("Set PAPERFEED_SECRET_KEY: the default key is for development only. "
+                                   f"Generate one with: {_KEY_COMMAND}")
+    if weak := _secret_key_weakness(SECRET_KEY):  # noqa: F821
+        raise ImproperlyConfigured(f"PAPERFEED_SECRET_KEY is too weak for production: {weak}. "
+                                   f"Generate one with: {_KEY_COMMAND}")
+    # Mail must reach people, and its links must point at the public site (docs/deployment.md, "Mail").
+    if EMAIL_BACKEND.rsplit(".", 2)[-2:-1] in (["console"], ["locmem"]):  # noqa: F821
+        raise ImproperlyConfigured(f"PAPERFEED_EMAIL_BACKEND={EMAIL_BACKEND} keeps mail on this machine: "  # noqa: F821
+                                   "set django.core.mail.backends.smtp.EmailBackend and PAPERFEED_EMAIL_HOST "
+                                   "(then test it with `paperfeed sendtestemail you@example.org`).")
+    if urlsplit(SITE_URL).hostname in {None, "", "localhost", "127.0.0.1", "::1"}:  # noqa: F821
+        raise ImproperlyConfigured(f"PAPERFEED_SITE_URL={SITE_URL!r} is not a public address: mail links "  # noqa: F821
+                                   "are built from it. Set it to e.g. https://papers.example.org.")
 SITE_URL = SITE_URL.rstrip("/")  # noqa: F821
 DEFAULT_FROM_EMAIL = FROM_EMAIL  # noqa: F821
 
@@ -58,6 +90,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: the request id, the access line and the database-outage 503 cover everything below.
+    "paperfeed.web.middleware.RequestMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -91,7 +125,8 @@ TEMPLATES = [
 
 # --- database ---------------------------------------------------------------------------------
 if DATABASE_URL:  # noqa: F821
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    # Health checks: after a database restart a kept connection is tested before reuse, not failed on.
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
 else:
     DATABASES = {
         "default": {
@@ -117,8 +152,24 @@ CACHES = {
     "default": {
         "BACKEND": CACHE_BACKEND,  # noqa: F821
         "LOCATION": CACHE_LOCATION,  # noqa: F821
-    }
+    },
+    # Rate limits are counted where every worker of the machine sees the same count (a
+    # per-process LocMemCache would multiply each limit by the number of workers).
+    "ratelimits": {
+        "BACKEND": RATELIMIT_CACHE_BACKEND,  # noqa: F821
+        "LOCATION": RATELIMIT_CACHE_LOCATION or str(DATA_DIR / "cache" / "ratelimits"),  # noqa: F821
+        "OPTIONS": {"MAX_ENTRIES": 20_000},
+    },
 }
+RATELIMIT_USE_CACHE = "ratelimits"
+# The client's address behind the proxies of TRUSTED_PROXIES (django-ipware), for every rate limit.
+RATELIMIT_IP_META_KEY = "paperfeed.accounts.ratelimits.client_ip"
+for _proxy in TRUSTED_PROXIES:  # noqa: F821
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(f"PAPERFEED_TRUSTED_PROXIES: {_proxy!r} is not an address or CIDR "
+                                   "(e.g. 127.0.0.1,10.0.0.0/24).") from None
 
 # --- auth -------------------------------------------------------------------------------------
 PASSWORD_HASHERS = [
@@ -134,6 +185,10 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
+# Single sign-on (paperfeed/accounts/oidc.py; the OIDC_* values are in the table): passive unless OIDC_ENABLED.
+AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend", "paperfeed.accounts.oidc.InstitutionBackend"]
+OIDC_USE_PKCE = True
+LOGIN_REDIRECT_URL_FAILURE = "/accounts/login/?sso=failed"
 
 # --- i18n / time ------------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
@@ -158,16 +213,51 @@ if IS_POSTGRES:
     KEYWORD_BACKEND = KEYWORD_BACKEND or "paperfeed.search.postgres.backends.PgKeywordIndex"  # noqa: F821
     LIVE_VECTOR_INDEX = LIVE_VECTOR_INDEX or "paperfeed.search.postgres.backends.PgVectorLiveIndex"  # noqa: F821
 
+# Text (default) or one JSON object per line; every record carries the request id (web/logs.py).
+_LOG_FORMATTERS = {
+    "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    "json": {
+        "()": "pythonjsonlogger.json.JsonFormatter",
+        "format": "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
+        "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+    },
+}
+if LOG_FORMAT not in _LOG_FORMATTERS:  # noqa: F821
+    raise ImproperlyConfigured(f"PAPERFEED_LOG_FORMAT must be text or json, got {LOG_FORMAT!r}.")  # noqa: F821
+_access = ACCESS_LOG.strip().lower()  # noqa: F821
+ACCESS_LOG = LOG_FORMAT == "json" if not _access else _access in {"1", "true", "yes", "on"}  # noqa: F821
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "paperfeed.web.logs.RequestIdFilter"}},
+    "formatters": {"main": _LOG_FORMATTERS[LOG_FORMAT]},  # noqa: F821
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "main", "filters": ["request_id"]}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},  # noqa: F821
+    "loggers": {
+        # The access log is INFO whatever the root level; ACCESS_LOG switches it.
+        "paperfeed.access": {"level": "INFO"},
+    },
 }
 
-if not DEBUG:
+if not DEBUG:  # noqa: F821
     SESSION_COOKIE_HTTPONLY = True
     CSRF_COOKIE_SAMESITE = "Lax"
     X_FRAME_OPTIONS = "DENY"
     SECURE_CONTENT_TYPE_NOSNIFF = True
     SECURE_REFERRER_POLICY = "same-origin"
+
+
+# --- production: HTTPS only (PAPERFEED_PRODUCTION, PAPERFEED_TRUSTED_PROXIES in docs/settings.md) ----
+if PRODUCTION:  # noqa: F821
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = True
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # a load balancer's plain-HTTP health probe
+    SECURE_HSTS_SECONDS = 365 * 86400
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True  # subdomains of the site's own host name only
+    # HSTS preload asks browsers to hard-code the whole domain: an owner's decision, not a default.
+    SILENCED_SYSTEM_CHECKS = ["security.W021"]
+    if TRUSTED_PROXIES:  # noqa: F821
+        # Believe the proxy's scheme only when a proxy is named: else any client could claim https.
+        # gunicorn passes X-Forwarded-Proto on from those addresses only (--forwarded-allow-ips).
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -171,3 +171,31 @@ def make_job_run(name: str = "harvest", *, started_at: dt.datetime, ok: bool | N
     from paperfeed.jobs.models import JobRun
 
     return JobRun.objects.create(name=name, started_at=started_at, ok=ok, **overrides)
+
+
+# --- accounts: personal access tokens ----------------------------------------------------------
+def make_token(*, user=None, scope: str = "write", name: str = ""):
+    """Create a personal access token for ``user`` (a new one unless given); returns ``(token row, secret)``."""
+    from paperfeed.accounts.tokens import create_token
+
+    return create_token(user=user or make_user(), scope=scope, name=name)
+
+
+# --- discussions -------------------------------------------------------------------------------
+def make_verified_user(*, days_old: int = 30, **overrides):
+    """A user with a confirmed email, joined ``days_old`` days ago (older than the new-account limits)."""
+    from django.utils import timezone
+
+    from paperfeed.accounts.models import Profile
+
+    user = make_user(date_joined=timezone.now() - dt.timedelta(days=days_old), **overrides)
+    Profile.objects.update_or_create(user=user, defaults={"email_confirmed_at": timezone.now()})
+    return user
+
+
+def make_comment(*, paper=None, user=None, body: str = "A comment.", parent=None, **overrides):
+    """Post a comment through the service (counts and signals as in production); returns it."""
+    from paperfeed.discussions.services import post_comment
+
+    return post_comment(user=user or make_verified_user(), paper=paper or make_paper(), body=body,
+                        parent_id=parent.pk if parent is not None else None, **overrides)

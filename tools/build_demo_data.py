@@ -2,13 +2,13 @@
 
 Selects the real papers listed on the last listing days (up to 2026-07-01) of
 ../shared/data/arxiv_abstracts (arXiv metadata, CC0), keeps their listing dates, and adds the
-Hugging Face upvote count and GitHub link for papers that also appear in
-../shared/data/hf_daily_papers (only those two values are copied). A few hand-made records
+Hugging Face upvote count, GitHub link and pick (who submitted it to HF's daily list, and when)
+for papers that also appear in ../shared/data/hf_daily_papers (only those values are copied). A few hand-made records
 exercise the edge cases pages must survive (markup in abstracts, LaTeX in titles, an old-style id).
 
 Run: .venv/bin/python tools/build_demo_data.py [--shared ../shared/data] [--days 14]
 The output is our own JSON-lines format (arXiv API records plus ``listing_date``, ``upvotes``,
-``upvotes_source`` and ``github_repo``), which ``paperfeed ingest`` reads.
+``upvotes_source``, ``github_repo``, ``picked_at`` and ``picked_by``), which ``paperfeed ingest`` reads.
 """
 
 from __future__ import annotations
@@ -72,7 +72,11 @@ def listing_dates(manifest: Path) -> dict[str, str]:
 
 
 def hf_signal(folder: Path) -> dict[str, dict]:
-    """Map arXiv id -> {"upvotes": max seen, "github_repo": url|None} from HF daily papers."""
+    """Map arXiv id -> {"upvotes": max seen, "github_repo": url|None, "picked_at", "picked_by"} from HF daily papers.
+
+    The pick is the first day the paper was on a list: ``submittedOnDailyAt`` or that day's midnight,
+    and the submitter's user name (``submittedOnDailyBy.user`` or the entry's ``submittedBy.name``).
+    """
     signal: dict[str, dict] = {}
     for path in sorted(folder.glob("daily_papers_*.jsonl.gz")):
         with gzip.open(path, "rt", encoding="utf-8") as fh:
@@ -84,11 +88,28 @@ def hf_signal(folder: Path) -> dict[str, dict]:
                     if not isinstance(paper, dict) or not isinstance(paper.get("id"), str):
                         continue
                     got = signal.setdefault(paper["id"], {"upvotes": 0, "github_repo": None})
+                    if "picked_at" not in got:
+                        got["picked_at"] = _pick_time(paper, day["date"])
+                        got["picked_by"] = _submitter(entry)
                     if isinstance(paper.get("upvotes"), int):
                         got["upvotes"] = max(got["upvotes"], paper["upvotes"])
                     if isinstance(paper.get("githubRepo"), str) and paper["githubRepo"].startswith("https://"):
                         got["github_repo"] = paper["githubRepo"]
     return signal
+
+
+def _pick_time(paper: dict, day: str) -> str:
+    at = paper.get("submittedOnDailyAt")
+    return at if isinstance(at, str) and at.startswith(day) else f"{day}T00:00:00.000Z"
+
+
+def _submitter(entry: dict) -> str:
+    for user, keys in ((entry["paper"].get("submittedOnDailyBy"), ("user", "name")), (entry.get("submittedBy"), ("name", "user"))):
+        if isinstance(user, dict):
+            for key in keys:
+                if isinstance(user.get(key), str) and user[key]:
+                    return user[key]
+    return ""
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -119,6 +140,9 @@ def main(argv: list[str] | None = None) -> None:
                     rec["upvotes_source"] = "hf"
                     if hf["github_repo"]:
                         rec["github_repo"] = hf["github_repo"]
+                    rec["picked_at"] = hf["picked_at"]
+                    if hf["picked_by"]:
+                        rec["picked_by"] = hf["picked_by"]
                 records.append(rec)
     records.sort(key=lambda r: (r["listing_date"], r["id"]))
     records.extend(HAND_MADE)

@@ -27,7 +27,21 @@ class SignupForm(UserCreationForm):
 
 
 class LoginForm(AuthenticationForm):
-    """Django's login form, telling unconfirmed accounts what to do instead of "wrong password"."""
+    """Django's login form, by username or email, telling unconfirmed accounts what to do instead of "wrong password"."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["username"].label = "Username or email"
+
+    def clean_username(self) -> str:
+        """An email address stands for the account it belongs to (a username that is one wins)."""
+        name = (self.cleaned_data.get("username") or "").strip()
+        users = get_user_model().objects
+        if "@" in name and not users.filter(username=name).exists():
+            user = users.filter(email__iexact=name).order_by("-is_active", "pk").first()
+            if user is not None:
+                return user.get_username()
+        return name
 
     def clean(self):
         try:

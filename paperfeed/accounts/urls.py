@@ -6,7 +6,7 @@ The profile page at /accounts/profile/ lists community data, so community serves
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import views
+from . import oidc, token_views, views
 
 urlpatterns = [
     path("signup/", views.signup, name="signup"),
@@ -24,5 +24,9 @@ urlpatterns = [
     ),
     path("password/reset/complete/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     path("password/change/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path("oidc/authenticate/", oidc.SignInView.as_view(), name="oidc_authentication_init"),
+    path("oidc/callback/", oidc.CallbackView.as_view(), name="oidc_authentication_callback"),
+    path("tokens/", token_views.token_list, name="tokens"),
+    path("tokens/<int:pk>/revoke/", token_views.token_revoke, name="token_revoke"),
     path("password/change/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
 ]

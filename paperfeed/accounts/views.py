@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import get_user_model
+from django.contrib.auth import get_user_model, login
 from django.contrib.auth import views as auth_views
 from django.core import signing
 from django.db import transaction
@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from . import ratelimits
-from .emails import read_confirm_token, send_confirmation
+from .emails import PasswordResetForm, read_confirm_token, send_confirmation, site_link_context
 from .forms import LoginForm, SignupForm
 from .models import Profile
 
@@ -79,8 +79,10 @@ def confirm_email(request: HttpRequest, token: str) -> HttpResponse:
             user.is_active = True
             user.save(update_fields=["is_active"])
         Profile.objects.update_or_create(user=user, defaults={"email_confirmed_at": timezone.now()})
-        messages.success(request, "Your email is confirmed. You can log in now.")
-        return redirect("login")
+        # The link came to the address's owner: log them in rather than ask for the password again.
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(request, "Your email is confirmed and you are logged in. Welcome!")
+        return redirect("catalog:home")
     return render(request, "registration/confirm.html", {"account": user, "active": user.is_active})
 
 
@@ -100,9 +102,11 @@ class LoginView(auth_views.LoginView):
 class PasswordResetView(auth_views.PasswordResetView):
     """Django's password reset, limited per IP and per email address."""
 
+    form_class = PasswordResetForm  # its mail's subject is plain text, folded per RFC 5322
     @property
     def extra_email_context(self) -> dict:
-        return {"site_name": settings.SITE_NAME}
+        # The reset link is built from SITE_URL, not from the request (behind a proxy: http, no port).
+        return {"site_name": settings.SITE_NAME, **site_link_context()}
 
     def post(self, request, *args, **kwargs):
         wait = ratelimits.check(request, "password_reset", account_field="email")

@@ -6,12 +6,16 @@ import datetime as dt
 from typing import Literal
 
 from django.http import HttpRequest
+from django.utils import timezone
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from paperfeed.catalog import services
 from paperfeed.community.services import trending_papers
+from paperfeed.personal.services import for_you
 
+from .auth import token_user
+from .params import DayText, MonthText, WeekText
 from .schemas import DailyPaperOut, ErrorOut, PaperOut, daily_item, paper_out
 
 router = Router(tags=["papers"])
@@ -22,14 +26,25 @@ MAX_PAGE = 10_000
 class DailyParams(Schema):
     """Query parameters of /api/daily_papers; at most one of ``date``, ``week`` and ``month``."""
 
-    date: str | None = Field(None, description="A listing day, YYYY-MM-DD (default: the latest day with papers).")
-    week: str | None = Field(None, description="An ISO week, YYYY-Www (e.g. 2026-W24).")
-    month: str | None = Field(None, description="A month, YYYY-MM.")
+    date: DayText | None = Field(None, description="A listing day, YYYY-MM-DD (default: the latest day with papers).")
+    week: WeekText | None = Field(None, description="An ISO week, YYYY-Www (e.g. 2026-W24).")
+    month: MonthText | None = Field(None, description="A month, YYYY-MM.")
     p: int = Field(0, ge=0, le=MAX_PAGE, description="Page number, from 0.")
     limit: int = Field(50, ge=1, le=100, description="Papers per page, 1 to 100.")
-    sort: Literal["publishedAt", "trending"] | None = Field(
+    sort: Literal["publishedAt", "trending", "personal"] | None = Field(
         None,
-        description="Default: most votes first. publishedAt: newest first. trending: the community's trending list.",
+        description="Default: most votes first. publishedAt: newest first. trending: the community's trending list "
+        "(with submitter: that member's picks by votes). personal: the token owner's For-you ranking of the "
+        "recent catalogue (needs a personal access token; date, week and month are ignored).",
+    )
+    submitter: str | None = Field(
+        None, min_length=1, max_length=150,
+        description="Only this submitter's picks: a member's user name or a Hugging Face user name (any period "
+        "when no date, week or month is given).",
+    )
+    view: Literal["picks", "all"] | None = Field(
+        None, description="picks: papers put on the period's daily lists (as on Hugging Face); all (default): "
+        "every paper listed in the period.",
     )
 
 
@@ -63,7 +78,7 @@ def _trending(period: services.Period | None, offset: int, limit: int) -> list[D
 
 @router.get(
     "/daily_papers",
-    response={200: list[DailyPaperOut], 400: ErrorOut},
+    response={200: list[DailyPaperOut], 400: ErrorOut, 401: ErrorOut},
     exclude_none=True,
     summary="Papers of a day, week or month (Hugging Face's /api/daily_papers)",
 )
@@ -74,14 +89,24 @@ def daily_papers(request: HttpRequest, params: Query[DailyParams]) -> Status:
     except ApiError as exc:
         return Status(400, ErrorOut(error=str(exc)))
     offset = params.p * params.limit
-    if params.sort == "trending":
+    if params.sort == "personal":
+        user = token_user(request)
+        if user is None:
+            return Status(401, ErrorOut(error="sort=personal needs a personal access token: Authorization: Bearer pf_…"))
+        rows = for_you(user, now=timezone.now(), limit=offset + params.limit)[0][offset:]
+        services.decorate([paper for paper, _ in rows])
+        return Status(200, [daily_item(p, score=r.score, reason="; ".join(x.text for x in r.reasons)) for p, r in rows])
+    if params.sort == "trending" and not params.submitter:
         return Status(200, _trending(period, offset, params.limit))
-    if period is None:
-        latest = services.latest_listing_date()
+    if period is None and not params.submitter:
+        latest = services.latest_day(params.view or "all")
         if latest is None:
             return Status(200, [])
         period = services.period_of(kind="day", day=latest)
-    qs = services.period_papers(period=period, sort="published" if params.sort == "publishedAt" else "votes")
+    qs = services.period_papers(
+        period=period, sort="published" if params.sort == "publishedAt" else "votes",
+        view=params.view or "all", submitter=params.submitter,
+    )
     papers = services.decorate(list(qs.defer("content_hash")[offset : offset + params.limit]))
     return Status(200, [daily_item(paper) for paper in papers])
 

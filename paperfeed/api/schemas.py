@@ -1,7 +1,12 @@
 """Every object the API returns, one Schema each, in Hugging Face's /api shapes, and the functions that fill them.
 
 Timestamps are written one way everywhere: ISO 8601 in UTC with milliseconds and ``Z``
-(``2024-06-10T13:37:00.000Z``), by :func:`timestamp`. The builders use ``model_construct``
+(``2024-06-10T13:37:00.000Z``), by :func:`timestamp`.
+
+``publishedAt`` means what it means to Hugging Face's client (huggingface_hub's ``PaperInfo``):
+inside ``paper`` (and at the top of /api/papers/{id}) the paper's first arXiv version; at the top
+of a list item the moment it went onto the daily list (``submittedOnDailyAt``: the pick's time,
+else midnight of its listing day). The builders use ``model_construct``
 because django-ninja validates every response against these schemas once on the way out;
 validating here as well tripled the cost of the daily list.
 """
@@ -52,6 +57,16 @@ class AuthorOut(Schema):
     hidden: bool = False
 
 
+class UserOut(Schema):
+    """A submitter in Hugging Face's user shape: ``name`` and ``user`` are the user name."""
+
+    name: str
+    user: str
+    fullname: str
+    type: str = "user"
+    isPro: bool = False
+
+
 class PaperOut(Schema):
     """A paper in Hugging Face's shape, plus ``categories`` (primary first).
 
@@ -65,6 +80,7 @@ class PaperOut(Schema):
     authors: list[AuthorOut]
     publishedAt: Timestamp | None = None
     submittedOnDailyAt: Timestamp | None = None
+    submittedOnDailyBy: UserOut | None = None
     upvotes: int
     githubRepo: str | None = None
     githubStars: int | None = None
@@ -73,15 +89,26 @@ class PaperOut(Schema):
     comment: str | None = None
     journalRef: str | None = None
     doi: str | None = None
+    numComments: int = 0
 
 
 class DailyPaperOut(Schema):
-    """One item of /api/daily_papers: the paper and the listing's own copy of its headline fields."""
+    """One item of /api/daily_papers: the paper and the listing's own copy of its headline fields.
+
+    ``githubRepo``, ``githubStars``, ``projectPage`` and ``submittedOnDailyBy`` are repeated at the
+    top because that is where huggingface_hub reads them; ``submittedBy`` is HF's own top-level key.
+    """
 
     paper: PaperOut
     publishedAt: Timestamp | None = None
+    submittedOnDailyAt: Timestamp | None = None
+    submittedOnDailyBy: UserOut | None = None
+    submittedBy: UserOut | None = None
     title: str
     summary: str
+    githubRepo: str | None = None
+    githubStars: int | None = None
+    projectPage: str | None = None
     numComments: int = 0
     isAuthorParticipating: bool = False
     trendingScore: float | None = None
@@ -116,6 +143,18 @@ class ErrorOut(Schema):
     detail: list | None = None
 
 
+def on_daily_at(paper: Paper) -> dt.datetime | dt.date | None:
+    """When ``paper`` went onto the daily list: its pick's time, else its listing day."""
+    return paper.picked_at or paper.listing_date
+
+
+def submitter(paper: Paper) -> UserOut | None:
+    """Who picked a decorated ``paper``, in HF's user shape; None when not a pick or unknown."""
+    if not paper.picked_at or not paper.picker:
+        return None
+    return UserOut.model_construct(name=paper.picker, user=paper.picker, fullname=paper.picker, type="user", isPro=False)
+
+
 def paper_out(paper: Paper) -> PaperOut:
     """A decorated paper (see ``catalog.services.decorate``) as a PaperOut."""
     github = paper.code_link if paper.code_link is not None and paper.code_link.kind == "github" else None
@@ -125,7 +164,9 @@ def paper_out(paper: Paper) -> PaperOut:
         summary=paper.abstract,
         authors=[AuthorOut.model_construct(name=name) for name in paper.authors],
         publishedAt=paper.submitted_at or paper.listing_date,
-        submittedOnDailyAt=paper.listing_date,
+        submittedOnDailyAt=on_daily_at(paper),
+        submittedOnDailyBy=submitter(paper),
+        numComments=paper.comment_count,
         upvotes=paper.upvotes,
         githubRepo=github.url if github else None,
         githubStars=github.stars if github else None,
@@ -139,11 +180,19 @@ def paper_out(paper: Paper) -> PaperOut:
 
 def daily_item(paper: Paper, *, score: float | None = None, reason: str | None = None) -> DailyPaperOut:
     """A decorated paper as an item of the daily list, with its trending score and reason if any."""
+    inner = paper_out(paper)
     return DailyPaperOut.model_construct(
-        paper=paper_out(paper),
-        publishedAt=paper.submitted_at or paper.listing_date,
+        paper=inner,
+        publishedAt=inner.submittedOnDailyAt,
+        submittedOnDailyAt=inner.submittedOnDailyAt,
+        submittedOnDailyBy=inner.submittedOnDailyBy,
+        submittedBy=inner.submittedOnDailyBy,
         title=paper.title,
         summary=paper.abstract,
+        githubRepo=inner.githubRepo,
+        githubStars=inner.githubStars,
+        projectPage=inner.projectPage,
+        numComments=paper.comment_count,
         trendingScore=None if score is None else round(score, 6),
         trendingReason=reason,
     )
@@ -163,6 +212,6 @@ def search_hit(hit: SearchHit) -> SearchHitOut:
             categories=paper.categories,
         ),
         title=paper.title,
-        publishedAt=paper.submitted_at,
+        publishedAt=on_daily_at(paper),
         score=round(hit.score, 6),
     )

@@ -2,22 +2,34 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from django.http import HttpRequest
-from ninja import Router, Status
+from ninja import Query, Router, Schema, Status
+from pydantic import Field
 
 from paperfeed.search.forms import parse_params
 from paperfeed.search.services import search
 
+from .params import CategoryText, DayText, Offset, QueryText
 from .schemas import ErrorOut, SearchHitOut, search_hit
 
 router = Router(tags=["search"])
 
-MAX_QUERY = 250
 MAX_LIMIT = 120
 
 
-def _error(message: str) -> Status:
-    return Status(400, ErrorOut(error=message))
+class SearchQuery(Schema):
+    """Query parameters of /api/papers/search; anything outside these types is a 400."""
+
+    q: QueryText = ""
+    limit: int = Field(20, ge=1, le=MAX_LIMIT, description=f"Results per page, 1 to {MAX_LIMIT}.")
+    offset: Offset = 0
+    sort: Literal["relevance", "date", "votes"] = "relevance"
+    category: CategoryText = ""
+    date_from: DayText | None = Field(None, alias="from", description="Only papers submitted on or after this day.")
+    date_to: DayText | None = Field(None, alias="to", description="Only papers submitted on or before this day.")
+    code: bool = Field(False, description="Only papers with a code repository.")
 
 
 # exclude_unset: a hit's null publishedAt stays in the JSON, an error's unset detail does not.
@@ -27,21 +39,15 @@ def _error(message: str) -> Status:
     response={200: list[SearchHitOut], 400: ErrorOut},
     exclude_unset=True,
 )
-def search_papers(request: HttpRequest, q: str = "", limit: str = "20", sort: str = "relevance",
-                  category: str = "", offset: str = "0") -> Status:
-    """Search papers; ``q`` up to 250 characters, ``limit`` 1–120. Bad parameters give 400 JSON."""
-    if len(q) > MAX_QUERY:
-        return _error(f"q must be at most {MAX_QUERY} characters (got {len(q)}).")
-    try:
-        n, start = int(limit), int(offset)
-    except ValueError:
-        return _error("limit and offset must be integers.")
-    if not 1 <= n <= MAX_LIMIT:
-        return _error(f"limit must be between 1 and {MAX_LIMIT}.")
-    if start < 0 or start > 10_000:
-        return _error("offset must be between 0 and 10000.")
-    params = parse_params({"q": q, "sort": sort, "category": category})
-    if params.errors:
-        return _error(" ".join(params.errors))
-    results = search(query=params.query, filters=params.filters, sort=params.sort, limit=n, offset=start)
+def search_papers(request: HttpRequest, params: Query[SearchQuery]) -> Status:
+    """Search papers: ``q`` up to 250 characters, ``limit`` 1–120, ``offset`` 0–10000; else 400 JSON."""
+    parsed = parse_params({
+        "q": params.q, "sort": params.sort, "category": params.category,
+        "from": params.date_from or "", "to": params.date_to or "", "code": "1" if params.code else "",
+    })
+    if parsed.errors:
+        return Status(400, ErrorOut(error=" ".join(parsed.errors)))
+    results = search(
+        query=parsed.query, filters=parsed.filters, sort=parsed.sort, limit=params.limit, offset=params.offset
+    )
     return Status(200, [search_hit(h) for h in results.hits])

@@ -24,7 +24,7 @@ from paperfeed.catalog.authors import author_key, author_slug  # noqa: F401 - re
 from paperfeed.catalog.merge import PaperState, PreparedRecord, merge
 from paperfeed.catalog.models import Author, Authorship, CodeLink, Paper, PaperVersion
 from paperfeed.catalog.records import PaperRecord
-from paperfeed.catalog.sources.reading import MAX_TITLE_CHARS, ParseError
+from paperfeed.catalog.sources.reading import MAX_TITLE_CHARS, ParseError, ParseWarning
 
 # Sources that only fill blanks: their text is a copy of arXiv's, so arXiv's own wins.
 SECONDARY_SOURCES = frozenset({"hf", "hf_daily"})
@@ -35,11 +35,12 @@ _CHUNK = 900  # ids per IN (...) query: under SQLite's and PostgreSQL's paramete
 PAPER_COLUMNS = (
     "arxiv_id", "title", "abstract", "authors", "categories", "primary_category", "version",
     "submitted_at", "updated_at", "listing_date", "comment", "journal_ref", "doi", "license",
-    "imported_upvotes", "imported_source", "hidden", "content_hash",
+    "imported_upvotes", "imported_source", "hidden", "picked_at", "picked_by_name", "content_hash",
 )
 _STATE_FIELDS = (
     "title", "abstract", "authors", "categories", "version", "submitted_at", "updated_at",
     "listing_date", "comment", "journal_ref", "doi", "license", "imported_upvotes", "imported_source", "hidden",
+    "picked_at", "picked_by_name", "picked_by_id",
 )
 
 
@@ -51,6 +52,7 @@ class IngestStats:
     updated: int = 0
     unchanged: int = 0
     skipped: int = 0
+    warnings: int = 0  # records ingested with a doubt reported beside them (e.g. a null summary)
     errors: list[str] = dataclasses.field(default_factory=list)
 
     @property
@@ -64,11 +66,13 @@ class IngestStats:
         self.updated += other.updated
         self.unchanged += other.unchanged
         self.skipped += other.skipped
+        self.warnings += other.warnings
         self.errors.extend(other.errors[: max(0, MAX_KEPT_ERRORS - len(self.errors))])
 
     def summary(self) -> str:
         """One line: ``12 new, 3 updated, 40 unchanged, 2 skipped``."""
-        return f"{self.new:,} new, {self.updated:,} updated, {self.unchanged:,} unchanged, {self.skipped:,} skipped"
+        line = f"{self.new:,} new, {self.updated:,} updated, {self.unchanged:,} unchanged, {self.skipped:,} skipped"
+        return line + (f", {self.warnings:,} warning{'s' if self.warnings != 1 else ''}" if self.warnings else "")
 
 
 def upsert_records(
@@ -99,6 +103,13 @@ def _ingest_batch(batch: list, writer: _BatchWriter, stats: IngestStats, progres
     """Count and report the bad items of one batch, write the good ones (one transaction)."""
     good: list[PaperRecord] = []
     for item in batch:
+        if isinstance(item, ParseWarning):
+            stats.warnings += 1
+            if len(stats.errors) < MAX_KEPT_ERRORS:
+                stats.errors.append(str(item))
+            if on_error:
+                on_error(str(item))
+            continue
         problem = _problem(item)
         if problem is None:
             good.append(item)
@@ -200,8 +211,8 @@ class _BatchWriter:
         stale = [s for i, s in changed.items() if i in known]
         if fresh:
             floor = _max_pk(Paper)
-            _insert(Paper, [*PAPER_COLUMNS, "vote_count", "created_at", "modified_at"],
-                    [[*_paper_values(s), 0, now, now] for s in fresh])
+            _insert(Paper, [*PAPER_COLUMNS, "vote_count", "comment_count", "created_at", "modified_at"],
+                    [[*_paper_values(s), 0, 0, now, now] for s in fresh])
             pks.update(_rows_after(Paper, "arxiv_id", floor))
         if stale:
             _update_papers(stale, pks, now)
@@ -302,7 +313,8 @@ def _paper_values(state: PaperState) -> list:
         state.arxiv_id, state.title, state.abstract, state.authors, state.categories,
         (state.categories or [""])[0][:64], state.version, state.submitted_at, state.updated_at,
         state.listing_date, state.comment, state.journal_ref, state.doi[:255], state.license[:255],
-        state.imported_upvotes, state.imported_source, state.hidden, state.content_hash(),
+        state.imported_upvotes, state.imported_source, state.hidden, state.picked_at, state.picked_by_name[:150],
+        state.content_hash(),
     ]
 
 

@@ -3,7 +3,7 @@
 Rules: a field the record does not know (None / empty) never erases a known one; a record of an
 older version than the one known does not overwrite the text; secondary sources (Hugging Face)
 only fill blanks; imported upvotes keep the maximum; the earliest listing date wins; versions
-and code links accumulate.
+and code links accumulate; the earliest pick wins, and a local member's pick is never replaced.
 """
 
 from __future__ import annotations
@@ -39,6 +39,10 @@ class PaperState:
     imported_upvotes: int = 0
     imported_source: str = ""
     hidden: bool = False
+    picked_at: dt.datetime | None = None
+    picked_by_name: str = ""
+    # Read, never written by ingest: a member's pick (community submissions) is left as it is.
+    picked_by_id: int | None = None
     versions: dict[int, dt.datetime | None] = dataclasses.field(default_factory=dict)
     # lower-cased url -> (url, kind, source); the first source to report a link keeps it.
     links: dict[str, tuple[str, str, str]] = dataclasses.field(default_factory=dict)
@@ -57,6 +61,7 @@ class PaperState:
             _iso(self.submitted_at), _iso(self.updated_at), _iso(self.listing_date), self.comment,
             self.journal_ref, self.doi, self.license, self.imported_upvotes, self.imported_source,
             sorted((v, _iso(d)) for v, d in self.versions.items()), sorted(self.links),
+            _iso(self.picked_at), self.picked_by_name,
         ]
         # repr of str/int/list/tuple is stable across runs and much cheaper than json.dumps.
         return hashlib.blake2b(repr(data).encode("utf-8", "surrogatepass"), digest_size=32).hexdigest()
@@ -86,6 +91,7 @@ def merge(existing: PaperState | None, record: PaperRecord, *, fill_only: bool =
     if record.versions:
         state.versions = _merge_versions(state.versions, record.versions)
     state.links = _merge_links(state.links, record)
+    _merge_pick(state, record)
     if record.deleted:
         state.hidden = True
     return state
@@ -106,6 +112,18 @@ class PreparedRecord:
         fresh = merge(None, record)
         fresh.content_hash()
         return cls(record, fresh)
+
+
+def _merge_pick(state: PaperState, record: PaperRecord) -> None:
+    """The earliest pick wins; a known submitter's name is kept when the earlier one has none."""
+    if record.picked_at is None or state.picked_by_id is not None:
+        return
+    name = record.picked_by_name[:150]
+    if state.picked_at is None or record.picked_at < state.picked_at:
+        state.picked_at = record.picked_at
+        state.picked_by_name = name or state.picked_by_name
+    elif record.picked_at == state.picked_at and not state.picked_by_name:
+        state.picked_by_name = name
 
 
 def _merge_versions(known: dict[int, dt.datetime | None], new: list[tuple[int, dt.datetime | None]]) -> dict:

@@ -32,12 +32,13 @@ class Paper(models.Model):
     # Local votes, denormalised from community.Vote (non-banned users) for fast ordering.
     vote_count = models.IntegerField(default=0)
     # Visible comments, denormalised from discussions.Comment so list pages need no count query.
-    comment_count = models.IntegerField(default=0)
+    # db_default: the bulk ingest writes explicit column lists, and a row it inserts starts at 0.
+    comment_count = models.IntegerField(default=0, db_default=0)
     # A pick (Hugging Face's "submitted on daily"): who put it on the daily list and when. A local
     # member is ``picked_by``; a submitter known only by name (HF's data) is ``picked_by_name``.
     picked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                   related_name="picks")
-    picked_by_name = models.CharField(max_length=150, blank=True, default="")
+    picked_by_name = models.CharField(max_length=150, blank=True, default="", db_default="")
     picked_at = models.DateTimeField(null=True, blank=True, db_index=True)
     hidden = models.BooleanField(default=False)  # a two-valued column: no index of its own
     # Hash of the ingested metadata: a re-ingest of identical data is detected as "unchanged".

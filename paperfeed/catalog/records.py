@@ -30,4 +30,7 @@ class PaperRecord:
     imported_upvotes: int | None = None
     imported_source: str | None = None
     code_urls: list[tuple[str, str]] = dataclasses.field(default_factory=list)  # (url, source)
+    # A pick (Hugging Face's "submitted on daily"): when it went onto a daily list and by whom.
+    picked_at: dt.datetime | None = None
+    picked_by_name: str = ""
     deleted: bool = False  # OAI-PMH deleted record

@@ -2,6 +2,10 @@
 
 Views and API handlers call these functions and render what they return; nothing here renders.
 Papers in a listing are ordered by votes (local votes plus imported upvotes), then recency.
+
+A period has two views: ``all`` (every paper listed in it, by ``listing_date``) and ``picks``
+(papers put on its daily lists by a member or by Hugging Face's submitters, by ``picked_at``'s
+UTC day), as on Hugging Face's Daily Papers.
 """
 
 from __future__ import annotations
@@ -15,7 +19,9 @@ import re
 from urllib.parse import quote
 from typing import Literal
 
-from django.db.models import F, Max, Min, Prefetch, QuerySet
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db.models import F, Max, Min, Prefetch, Q, QuerySet
 from django.urls import reverse
 
 from .models import Author, Authorship, CodeLink, Paper
@@ -26,6 +32,8 @@ MIN_YEAR, MAX_YEAR = 1900, 2999
 LIST_AUTHORS = 12
 
 PeriodKind = Literal["day", "week", "month"]
+View = Literal["picks", "all"]
+VIEWS: tuple[View, ...] = ("picks", "all")
 
 _DAY_RE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
 _WEEK_RE = re.compile(r"([0-9]{4})-W([0-9]{2})")
@@ -87,6 +95,7 @@ class Listing:
     pages: int
     previous: Period | None
     next: Period | None
+    view: View = "all"
 
 
 @dataclasses.dataclass(slots=True)
@@ -142,6 +151,17 @@ def latest_listing_date() -> dt.date | None:
     return visible_papers().aggregate(d=Max("listing_date"))["d"]
 
 
+def latest_pick_date() -> dt.date | None:
+    """The UTC day of the most recent pick of a visible paper, or None when nothing was picked."""
+    latest = visible_papers().aggregate(at=Max("picked_at"))["at"]
+    return latest.astimezone(dt.UTC).date() if latest else None
+
+
+def latest_day(view: View) -> dt.date | None:
+    """The day a view opens on without a date: the latest pick day for picks (else the latest listing day)."""
+    return (latest_pick_date() if view == "picks" else None) or latest_listing_date()
+
+
 def ranked(qs: QuerySet[Paper]) -> QuerySet[Paper]:
     """Order papers by votes (local plus imported), then newest first."""
     return qs.annotate(total_votes=F("vote_count") + F("imported_upvotes")).order_by(
@@ -149,9 +169,16 @@ def ranked(qs: QuerySet[Paper]) -> QuerySet[Paper]:
     )
 
 
-def neighbours(*, period: Period) -> tuple[Period | None, Period | None]:
-    """The nearest earlier and later periods of the same kind that have papers."""
+def neighbours(*, period: Period, view: View = "all") -> tuple[Period | None, Period | None]:
+    """The nearest earlier and later periods of the same kind that have papers (picks, in the Picks view)."""
     qs = visible_papers()
+    if view == "picks":
+        before_at = qs.filter(picked_at__lt=_midnight(period.start)).aggregate(at=Max("picked_at"))["at"]
+        after_at = qs.filter(picked_at__gte=_midnight(period.end + dt.timedelta(days=1))).aggregate(at=Min("picked_at"))["at"]
+        return (
+            period_of(kind=period.kind, day=before_at.astimezone(dt.UTC).date()) if before_at else None,
+            period_of(kind=period.kind, day=after_at.astimezone(dt.UTC).date()) if after_at else None,
+        )
     before = qs.filter(listing_date__lt=period.start).aggregate(d=Max("listing_date"))["d"]
     after = qs.filter(listing_date__gt=period.end).aggregate(d=Min("listing_date"))["d"]
     return (
@@ -167,23 +194,54 @@ def first_day(*, period: Period) -> Period:
     return period_of(kind="day", day=day)
 
 
-def period_papers(*, period: Period, sort: str = "votes") -> QuerySet[Paper]:
-    """A period's visible papers, by votes (``votes``) or newest first (``published``)."""
-    qs = visible_papers().filter(listing_date__gte=period.start, listing_date__lte=period.end)
+def default_view() -> View:
+    """The view the daily, week and month pages show without ``?view=`` (DAILY_DEFAULT_VIEW)."""
+    return "picks" if settings.DAILY_DEFAULT_VIEW == "picks" else "all"
+
+
+def _midnight(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
+
+
+def picks_in(qs: QuerySet[Paper], period: Period) -> QuerySet[Paper]:
+    """The papers of ``qs`` picked on a day of ``period`` (UTC days)."""
+    return qs.filter(picked_at__gte=_midnight(period.start), picked_at__lt=_midnight(period.end + dt.timedelta(days=1)))
+
+
+def submitter_picks(qs: QuerySet[Paper], submitter: str) -> QuerySet[Paper]:
+    """The papers of ``qs`` picked by ``submitter``: a member's user name or an imported HF name."""
+    name = submitter.strip()
+    return qs.filter(picked_at__isnull=False).filter(Q(picked_by__username__iexact=name) | Q(picked_by_name__iexact=name))
+
+
+def period_papers(
+    *, period: Period | None, sort: str = "votes", view: View = "all", submitter: str | None = None
+) -> QuerySet[Paper]:
+    """A period's visible papers (every period when None), by votes (``votes``) or newest first (``published``).
+
+    ``view="picks"`` keeps the papers picked in the period; ``submitter`` keeps one submitter's picks.
+    """
+    qs = visible_papers()
+    if view == "picks" or submitter:
+        qs = picks_in(qs, period) if period is not None else qs.filter(picked_at__isnull=False)
+    elif period is not None:
+        qs = qs.filter(listing_date__gte=period.start, listing_date__lte=period.end)
+    if submitter:
+        qs = submitter_picks(qs, submitter)
     if sort == "published":
         return qs.order_by(F("submitted_at").desc(nulls_last=True), F("arxiv_id").desc())
     return ranked(qs)
 
 
-def period_listing(*, period: Period, page: int = 1, per_page: int = PAGE_SIZE) -> Listing:
+def period_listing(*, period: Period, page: int = 1, per_page: int = PAGE_SIZE, view: View = "all") -> Listing:
     """One page (1-based) of a period's papers with previous/next navigation; empty past the end."""
-    qs = period_papers(period=period)
+    qs = period_papers(period=period, view=view)
     total = qs.count()
     pages = max(1, math.ceil(total / per_page))
     papers = list(qs.defer("content_hash")[(page - 1) * per_page : page * per_page]) if page >= 1 else []
     decorate(papers)
-    previous, following = neighbours(period=period)
-    return Listing(period, papers, total, page, pages, previous, following)
+    previous, following = neighbours(period=period, view=view)
+    return Listing(period, papers, total, page, pages, previous, following, view)
 
 
 @functools.cache
@@ -202,9 +260,11 @@ def paper_url(arxiv_id: str) -> str:
 
 
 def decorate(papers: list[Paper]) -> list[Paper]:
-    """Attach ``url``, ``author_links`` [(name, url|None)], ``code_link`` and ``project_link``.
+    """Attach ``url``, ``author_links`` [(name, url|None)], ``code_link``, ``project_link`` and ``picker``.
 
-    Two queries for the whole list, so a page of fifty papers costs four queries in all.
+    Two queries for the whole list (three when members picked some), so a page of fifty papers
+    costs four queries in all. ``picker`` is the submitter's name ("" when not a pick or unknown);
+    ``picker_is_member`` says whether it is a local account rather than a Hugging Face user.
     """
     ids = [p.pk for p in papers]
     links: dict[int, list[tuple[str, str | None]]] = {}
@@ -223,7 +283,18 @@ def decorate(papers: list[Paper]) -> list[Paper]:
         paper.author_links = links.get(paper.pk) or [(name, None) for name in paper.authors]
         paper.code_link = best_code_link(code.get(paper.pk, []))
         paper.project_link = project_page(code.get(paper.pk, []))
+    _attach_pickers(papers)
     return papers
+
+
+def _attach_pickers(papers: list[Paper]) -> None:
+    member_ids = {p.picked_by_id for p in papers if p.picked_by_id is not None}
+    names: dict[int, str] = {}
+    if member_ids:
+        names = dict(get_user_model().objects.filter(pk__in=member_ids).values_list("pk", "username"))
+    for paper in papers:
+        paper.picker_is_member = paper.picked_by_id is not None
+        paper.picker = names.get(paper.picked_by_id, "") if paper.picker_is_member else paper.picked_by_name
 
 
 _KIND_RANK = {CodeLink.Kind.GITHUB: 0, CodeLink.Kind.GITLAB: 1, CodeLink.Kind.HUGGINGFACE: 2}

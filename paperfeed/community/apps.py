@@ -1,6 +1,7 @@
 import math
 
 from django.apps import AppConfig
+from django.contrib.auth.signals import user_logged_in
 from django.db.backends.signals import connection_created
 
 
@@ -20,3 +21,6 @@ class CommunityConfig(AppConfig):
 
     def ready(self) -> None:
         connection_created.connect(_ensure_sqlite_exp, dispatch_uid="community-sqlite-exp")
+        from .receivers import cast_pending_vote  # models are ready only now
+
+        user_logged_in.connect(cast_pending_vote, dispatch_uid="community-pending-vote")

@@ -127,11 +127,17 @@ def owned_collection(pk: int, user) -> Collection:
 
 
 def collection_papers(collection: Collection) -> list[Paper]:
-    """The collection's visible papers, most recently added first."""
-    return [
-        item.paper
-        for item in collection.items.select_related("paper").filter(paper__hidden=False).order_by("-added_at", "-id")
-    ]
+    """The collection's visible papers, most recently added first; each carries ``added_at``."""
+    papers = []
+    for item in collection.items.select_related("paper").filter(paper__hidden=False).order_by("-added_at", "-id"):
+        item.paper.added_at = item.added_at  # feeds date an item by when it was added
+        papers.append(item.paper)
+    return papers
+
+
+def collections_holding(user, paper: Paper) -> set[int]:
+    """Ids of ``user``'s collections that already hold ``paper``."""
+    return set(CollectionItem.objects.filter(collection__owner=user, paper=paper).values_list("collection_id", flat=True))
 
 
 def export_bibtex(collection: Collection) -> str:

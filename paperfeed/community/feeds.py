@@ -162,3 +162,10 @@ class CollectionFeed(_PaperFeed):
 
     def items(self, collection) -> list[Paper]:
         return coll.collection_papers(collection)[:FEED_LIMIT * 4]
+
+    def item_pubdate(self, paper: Paper) -> dt.datetime | None:
+        # When it was added: a paper added today is news to the feed's reader, whatever its listing date.
+        return paper.added_at
+
+    def item_updateddate(self, paper: Paper) -> dt.datetime | None:
+        return paper.added_at

@@ -3,7 +3,8 @@
 No Django, no database, no clock: the service gathers vote events and calls :func:`rank`.
 
 The score of a paper is the sum, over its vote events inside the window, of ``0.5 ** (age / half_life)``
-(each vote decays with its own age, so a burst today beats a pile from last month), plus a bounded
+(each vote decays with its own age, so a burst today beats an equal pile from the window's start;
+the half-life scales with the window, see :func:`window_half_life`), plus a bounded
 bonus for code-repository star velocity. Imported upvotes (e.g. from Hugging Face) count as votes
 cast at the start of the paper's listing day. A paper needs ``min_votes`` votes inside the window to
 be ranked at all, so one early vote never tops the list. Hidden papers never appear.
@@ -78,6 +79,16 @@ def window_delta(window: str) -> dt.timedelta:
         return WINDOWS[window]
     except KeyError:
         raise ValueError(f"unknown trending window {window!r}; use one of {', '.join(WINDOWS)}") from None
+
+
+def window_half_life(window: str, day_half_life_hours: float) -> float:
+    """The half-life used for ``window``: the day window's, scaled by the window's length.
+
+    With one half-life for every window, a month's most-voted papers never show under Month (a
+    24 h half-life leaves a three-week-old vote 0.00002 of its weight). Scaled, each window ranks
+    what was hot in it: a vote at the window's start keeps half the weight of a fresh one.
+    """
+    return day_half_life_hours * (window_delta(window) / WINDOWS["day"])
 
 
 def decay(age: dt.timedelta, half_life_hours: float) -> float:

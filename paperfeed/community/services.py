@@ -75,6 +75,17 @@ def toggle_vote(*, user, paper: Paper, now: dt.datetime | None = None) -> tuple[
     return (not deleted, count)
 
 
+def cast_vote(*, user, paper: Paper, now: dt.datetime | None = None) -> bool:
+    """Add the user's vote if it is not there yet (never takes one back); True when it was added."""
+    if is_banned(user):
+        raise VoteRefused("Your account is suspended: votes are disabled.")
+    with transaction.atomic():
+        _, created = Vote.objects.get_or_create(user=user, paper=paper, defaults={"created_at": now or timezone.now()})
+        if created:
+            recount_votes([paper.pk])
+    return created
+
+
 def voted_paper_ids(user) -> set[int]:
     """Ids of the papers the user has voted for (empty for anonymous users)."""
     if not getattr(user, "is_authenticated", False):
@@ -128,15 +139,23 @@ def bump_trending() -> None:
         cache.set(_VERSION_KEY, 1, None)
 
 
-def _half_life() -> float:
-    return settings.TRENDING_HALF_LIFE_HOURS
+def _half_life(window: str) -> float:
+    return ranking.window_half_life(window, settings.TRENDING_HALF_LIFE_HOURS)
+
+
+def half_life_label(window: str) -> str:
+    """The window's half-life in words ("1 day", "7 days")."""
+    hours = _half_life(window)
+    if hours < 48:
+        return f"{hours:g} hours" if hours != 24 else "1 day"
+    return f"{hours / 24:g} days"
 
 
 def _signals(window: str, as_of: dt.datetime, shift: dt.timedelta) -> list[ranking.PaperSignal]:
     """Gather what ranking needs for a window ending at ``as_of``: vote tallies (summed by the
     database), imported upvotes listed inside the (shifted) window, star gains of the last 24 h."""
     start = as_of - ranking.window_delta(window)
-    tallied = tallies.vote_tallies(now=as_of, window=window, half_life_hours=_half_life())
+    tallied = tallies.vote_tallies(now=as_of, window=window, half_life_hours=_half_life(window))
     imported = Paper.objects.filter(
         hidden=False, imported_upvotes__gt=0,
         listing_date__gte=(start - shift).date(), listing_date__lte=(as_of - shift).date(),
@@ -154,7 +173,7 @@ def _rank(window: str, as_of: dt.datetime, shift: dt.timedelta = dt.timedelta(0)
         _signals(window, as_of, shift),
         now=as_of,
         window=window,
-        half_life_hours=_half_life(),
+        half_life_hours=_half_life(window),
         min_votes=settings.TRENDING_MIN_VOTES,
     )
 
@@ -216,7 +235,7 @@ def score_trends(
 def _score_trends(
     paper_ids: list[int], *, window: str, as_of: dt.datetime, points: int, shift: dt.timedelta
 ) -> dict[int, list[float]]:
-    half_life = _half_life()
+    half_life = _half_life(window)
     sums = tallies.bucket_sums(paper_ids=paper_ids, now=as_of, window=window, points=points, half_life_hours=half_life)
     ends = ranking.series_ends(now=as_of, window=window, points=points)
     start = as_of - ranking.window_delta(window)

@@ -7,6 +7,8 @@ rejected), ``SUBMISSIONS_PER_USER_PER_DAY`` (per account, rolling 24 h). A paper
 Listing: a submitted paper that is in the catalogue is put on the daily page of the day it is
 submitted (or, when queued, the day it is resolved) by setting ``Paper.listing_date`` to that day
 when it had none or an earlier one; the previous date is kept in ``Submission.previous_listing_date``.
+A listed submission also makes the paper a pick (``Paper.picked_by``, ``picked_at``: the Picks
+view and the API's ``submittedOnDailyBy``), unless it was already picked, here or on Hugging Face.
 
 Fetching: the worker runs :func:`fetch_pending_submissions`, which asks arXiv for the queued ids
 and then resolves the submissions whose paper arrived.
@@ -64,6 +66,10 @@ def submit_paper(*, user, text: str, now: dt.datetime | None = None) -> Submissi
             f"You have made {recent} submissions in the last 24 hours; the limit is {per_day_limit()}. "
             "Please try again tomorrow."
         )
+    own = Submission.objects.filter(user=user, arxiv_id=arxiv_id).exclude(status=Status.REJECTED).order_by("created_at").first()
+    if own is not None:
+        own.repeated = True  # the page says "you submitted this already"; no second row on the profile
+        return own
     with transaction.atomic():
         sub = Submission(user=user, raw=text.strip()[:500], arxiv_id=arxiv_id, created_at=now)
         first = (
@@ -106,6 +112,14 @@ def _queue(sub: Submission, now: dt.datetime) -> None:
     sub.detail = "Not in the catalogue yet: it will be fetched from arXiv and then listed."
 
 
+def _catalogue_today(today: dt.date, paper: Paper) -> dt.date:
+    """The day "recent" is measured from: today, or the newest listing day of the other papers of a
+    catalogue that stopped growing (a demo of older data), so its recent papers can still be submitted."""
+    newest = (Paper.objects.filter(hidden=False, listing_date__lte=today).exclude(pk=paper.pk)
+              .order_by("-listing_date").values_list("listing_date", flat=True).first())
+    return min(today, newest) if newest else today
+
+
 def _place(sub: Submission, paper: Paper, now: dt.datetime) -> None:
     """In the catalogue: list it on today's page, or reject it (hidden, too old)."""
     today = now.date()
@@ -114,7 +128,7 @@ def _place(sub: Submission, paper: Paper, now: dt.datetime) -> None:
     first_seen = paper.submitted_at.date() if paper.submitted_at else id_month(paper.arxiv_id)
     if paper.hidden:
         sub.status, sub.detail = Status.REJECTED, "This paper was removed by the moderators."
-    elif _too_old(first_seen, today):
+    elif _too_old(first_seen, _catalogue_today(today, paper)):
         sub.status = Status.REJECTED
         sub.detail = (
             f"This paper was first submitted to arXiv on {first_seen:%Y-%m-%d}; "
@@ -127,7 +141,14 @@ def _place(sub: Submission, paper: Paper, now: dt.datetime) -> None:
         if sub.listed_on != paper.listing_date:
             Paper.objects.filter(pk=paper.pk).update(listing_date=sub.listed_on)
             paper.listing_date = sub.listed_on
+        _pick(paper, sub.user, now)
         sub.detail = f"Listed on the daily page of {sub.listed_on:%Y-%m-%d}."
+
+
+def _pick(paper: Paper, user, now: dt.datetime) -> None:
+    """Record ``user``'s pick of ``paper`` at ``now``, unless it already is a pick (the first one stays)."""
+    if Paper.objects.filter(pk=paper.pk, picked_at__isnull=True).update(picked_by=user, picked_by_name="", picked_at=now):
+        paper.picked_by, paper.picked_by_name, paper.picked_at = user, "", now
 
 
 def pending_submission_ids() -> list[str]:
@@ -178,7 +199,14 @@ def fetch_pending_submissions(*, now: dt.datetime | None = None) -> dict[str, An
     pending_ids = pending_submission_ids()
     # An id arXiv does not know (yet) is asked again after NOT_FOUND_RETRY, not every few minutes.
     ids = [i for i in pending_ids if not _asked_recently(i, now)]
-    counts = fetch_arxiv(ids) if ids else {"requested": 0}
+    try:
+        counts = fetch_arxiv(ids) if ids else {"requested": 0}
+    except Exception:
+        # Tell the submitters (their submission page shows ``detail``), then let the job fail visibly.
+        Submission.objects.filter(status=Status.QUEUED, arxiv_id__in=ids).update(
+            detail=f"arXiv could not be reached at {now:%Y-%m-%d %H:%M} UTC; we keep trying and list it once it arrives."
+        )
+        raise
     counts["pending"], counts["deferred"] = len(pending_ids), len(pending_ids) - len(ids)
     for arxiv_id in counts.get("not_found", []):
         cache.set(_not_found_key(arxiv_id), now, NOT_FOUND_RETRY.total_seconds())

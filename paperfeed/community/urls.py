@@ -9,6 +9,7 @@ app_name = "community"
 urlpatterns = [
     path("papers/<path:arxiv_id>/vote", views.vote, name="vote"),
     path("trending", views.trending, name="trending"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("submit", views.submit, name="submit"),
     path("collections/", views.collections, name="collections"),
     path("collections/add", views.collection_add, name="collection_add_any"),

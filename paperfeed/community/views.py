@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.templatetags.static import static
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -16,6 +18,7 @@ from . import collections as coll
 from . import ranking, services
 from .forms import CollectionForm, ImportForm, SubmitForm
 from .models import Collection
+from .receivers import remember_pending_vote
 from .submissions import SubmissionError, max_age_days, submit_paper
 
 PAGE_SIZE = 30
@@ -33,26 +36,45 @@ def _back(request: HttpRequest, fallback: str) -> HttpResponse:
     return redirect(fallback)
 
 
+def _next_page(request: HttpRequest, paper: Paper) -> str:
+    """Where to come back after logging in: the page the vote was cast from, else the paper."""
+    target = request.GET.get("next") or request.POST.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return target
+    return paper.get_absolute_url()
+
+
 @require_http_methods(["GET", "POST"])
 def vote(request: HttpRequest, arxiv_id: str) -> HttpResponse:
     """Toggle the user's upvote (POST); JSON for fetch() callers, a redirect back otherwise."""
     paper = get_object_or_404(Paper, arxiv_id=arxiv_id, hidden=False)
+    if not request.user.is_authenticated:
+        # Remember the upvote: logging in casts it (receivers.cast_pending_vote).
+        remember_pending_vote(request, paper)
+        messages.info(request, f"Log in to upvote “{paper.title[:120]}”: your vote counts as soon as you are in.")
+        login = f"/accounts/login/?next={quote(_next_page(request, paper))}"
+        if _wants_json(request):
+            return JsonResponse({"error": "Log in to upvote.", "login": login}, status=401)
+        return redirect(login)
     if request.method == "GET":
         return redirect(paper.get_absolute_url())
-    if not request.user.is_authenticated:
-        if _wants_json(request):
-            return JsonResponse({"error": "Log in to vote.", "login": "/accounts/login/"}, status=401)
-        return redirect(f"/accounts/login/?next={paper.get_absolute_url()}")
     try:
         voted, _ = services.toggle_vote(user=request.user, paper=paper)
     except services.VoteRefused as exc:
         if _wants_json(request):
             return JsonResponse({"error": str(exc)}, status=403)
-        raise PermissionDenied(str(exc)) from exc
+        messages.error(request, str(exc))
+        return _back(request, paper.get_absolute_url())
     paper.refresh_from_db(fields=["vote_count"])
     if _wants_json(request):
         return JsonResponse({"id": paper.arxiv_id, "voted": voted, "upvotes": paper.upvotes, "votes": paper.vote_count})
     return _back(request, paper.get_absolute_url())
+
+
+@require_GET
+def favicon(request: HttpRequest) -> HttpResponse:
+    """/favicon.ico, which browsers ask for on their own: the static icon (served and cached by WhiteNoise)."""
+    return redirect(static("favicon.ico"), permanent=True)
 
 
 @require_GET
@@ -83,6 +105,7 @@ def trending(request: HttpRequest) -> HttpResponse:
         "window_label": ranking.WINDOW_LABELS[window],
         "windows": [(w, ranking.WINDOW_LABELS[w]) for w in ranking.WINDOWS],
         "result": result,
+        "half_life": services.half_life_label(window),
         "page": page,
         "has_next": len(result.entries) > page * PAGE_SIZE,
     }
@@ -93,7 +116,8 @@ def trending(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def submit(request: HttpRequest) -> HttpResponse:
     """Submit a paper by arXiv id or URL."""
-    form = SubmitForm(request.POST or None)
+    # ?paper= comes from search's "not here yet: submit it" link
+    form = SubmitForm(request.POST or None, initial={"paper": request.GET.get("paper", "")[:200]})
     submission = None
     if request.method == "POST" and form.is_valid():
         try:
@@ -121,7 +145,10 @@ def collections(request: HttpRequest) -> HttpResponse:
             return _back(request, collection.get_absolute_url())
         return redirect(collection)
     owned = Collection.objects.filter(owner=request.user).order_by("name")
-    return render(request, "community/collections.html", {"form": form, "collections": owned})
+    # ?paper= from a paper page's "new collection…": the new collection starts with that paper.
+    paper = Paper.objects.filter(arxiv_id=request.GET.get("paper", "")[:64], hidden=False).first()
+    context = {"form": form, "collections": owned, "paper": paper, "next": request.GET.get("next", "")}
+    return render(request, "community/collections.html", context)
 
 
 @require_GET
@@ -129,7 +156,9 @@ def collection_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A collection's page (public, or yours)."""
     collection = coll.visible_collection(pk, request.user)
     is_owner = collection.owner_id == request.user.pk
+    undo = request.session.pop("collection_undo", None) if is_owner else None
     context = {
+        "undo": undo if undo and undo.get("collection") == collection.pk else None,
         "collection": collection,
         "papers": coll.collection_papers(collection),
         "is_owner": is_owner,
@@ -155,10 +184,13 @@ def collection_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def collection_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    """Delete a collection (its papers stay in the catalogue)."""
+    """GET asks first; POST deletes the collection (its papers stay in the catalogue)."""
     collection = coll.owned_collection(pk, request.user)
+    if request.method == "GET":
+        count = collection.items.count()
+        return render(request, "community/collection_delete.html", {"collection": collection, "count": count})
     messages.success(request, f"Deleted “{collection.name}”.")
     collection.delete()
     return redirect("community:collections")
@@ -189,6 +221,8 @@ def collection_remove(request: HttpRequest, pk: int) -> HttpResponse:
     collection = coll.owned_collection(pk, request.user)
     paper = get_object_or_404(Paper, arxiv_id=request.POST.get("paper", ""))
     coll.remove_paper(collection, paper)
+    # The collection page offers to put it back (one step of undo).
+    request.session["collection_undo"] = {"collection": collection.pk, "paper": paper.arxiv_id, "title": paper.title[:200]}
     return _back(request, collection.get_absolute_url())
 
 

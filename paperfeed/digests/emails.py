@@ -16,6 +16,8 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from paperfeed.accounts.emails import MailMessage, render_subject
+
 from .models import Delivery, Subscriber
 from .tokens import make_token
 
@@ -45,19 +47,22 @@ def _url_pattern(name: str, site: str) -> str:
     return site.rstrip("/") + reverse(name, args=[_PLACEHOLDER])
 
 
-def token_url(name: str, token: str) -> str:
-    """Absolute URL of the token-taking route ``name`` (e.g. 'digests:unsubscribe')."""
-    return _url_pattern(name, settings.SITE_URL).replace(_PLACEHOLDER, token)
+def token_url(name: str, token: str, *, base: str | None = None) -> str:
+    """URL of the token-taking route ``name`` (e.g. 'digests:unsubscribe'): absolute on SITE_URL,
+    or on ``base`` ("" for a relative link, as web pages use)."""
+    return _url_pattern(name, settings.SITE_URL if base is None else base).replace(_PLACEHOLDER, token)
 
 
-def links(subscriber: Subscriber, delivery: Delivery | None = None) -> dict[str, str]:
-    """The signed links every mail carries."""
+def links(subscriber: Subscriber, delivery: Delivery | None = None, *, base: str | None = None) -> dict[str, str]:
+    """The signed links every mail carries (``base=""``: relative, for web pages)."""
+    manage = make_token("manage", subscriber)
     out = {
-        "unsubscribe_url": token_url("digests:unsubscribe", make_token("unsubscribe", subscriber)),
-        "preferences_url": token_url("digests:preferences", make_token("manage", subscriber)),
+        "unsubscribe_url": token_url("digests:unsubscribe", make_token("unsubscribe", subscriber), base=base),
+        "preferences_url": token_url("digests:preferences", manage, base=base),
+        "preview_url": token_url("digests:preview", manage, base=base),
     }
     if delivery is not None:
-        out["view_url"] = token_url("digests:view", make_token("view", subscriber, delivery=delivery))
+        out["view_url"] = token_url("digests:view", make_token("view", subscriber, delivery=delivery), base=base)
     return out
 
 
@@ -82,10 +87,10 @@ def render_email(
 ) -> EmailMultiAlternatives:
     """Render templates/digests/email/<name>/{subject.txt,body.txt,body.html} into one message."""
     context = {"SITE_NAME": settings.SITE_NAME, "SITE_URL": settings.SITE_URL, **context}
-    subject = " ".join(render_to_string(f"digests/email/{name}/subject.txt", context).split())
+    subject = render_subject(f"digests/email/{name}/subject.txt", context)
     text = render_to_string(f"digests/email/{name}/body.txt", context)
     html = _inliner().inline(render_to_string(f"digests/email/{name}/body.html", context))
-    msg = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [to], headers=headers or {})
+    msg = MailMessage(subject, text, settings.DEFAULT_FROM_EMAIL, [to], headers=headers or {})
     msg.attach_alternative(html, "text/html")
     return msg
 
@@ -118,10 +123,15 @@ def digest_message_id(delivery: Delivery, subscriber: Subscriber) -> str:
     return f"<digest.{period}.{delivery.pk}.{subscriber.secret[:8]}@{mail_domain()}>"
 
 
-def digest_context(delivery: Delivery, subscriber: Subscriber, papers: dict[int, object]) -> dict:
-    """Template context of one digest: its papers in order with their reasons, and the links."""
+def digest_context(delivery: Delivery, subscriber: Subscriber, papers: dict[int, object], *,
+                   base: str | None = None) -> dict:
+    """Template context of one digest: its papers in order with their reasons, and the links
+    (absolute for mail; ``base=""`` gives relative ones for a web page)."""
     reasons = delivery.reasons or [""] * len(delivery.paper_ids)
     items = [{**paper_view(papers[pid]), "reason": reason} for pid, reason in zip(delivery.paper_ids, reasons) if pid in papers]
+    if base is not None:
+        for item, pid in zip(items, [p for p in delivery.paper_ids if p in papers]):
+            item["url"] = base + papers[pid].get_absolute_url()
     kind, _, label = delivery.period.partition(":")
     return {
         "subscriber": subscriber,
@@ -129,7 +139,7 @@ def digest_context(delivery: Delivery, subscriber: Subscriber, papers: dict[int,
         "items": items,
         "period_kind": "weekly" if kind == "weekly" else "daily",
         "period_label": label,
-        **links(subscriber, delivery),
+        **links(subscriber, delivery, base=base),
     }
 
 

@@ -24,6 +24,7 @@ from django.utils import timezone
 from paperfeed.catalog.models import Paper
 from paperfeed.community.models import CollectionItem, Vote
 from paperfeed.community.services import trending_papers
+from paperfeed.personal.services import saved_search_matches
 
 from .compose import Candidate, CandidatePool, Digest, Prefs, compose, profile_vector
 from .models import Delivery, SentPaper, Subscriber
@@ -114,11 +115,16 @@ def candidate_from(paper: Paper, score: float, reason: str) -> Candidate:
 
 
 def due_subscribers(frequency: str, now: dt.datetime):
-    """Active subscribers of ``frequency`` due at ``now`` that have no delivery for this period yet."""
+    """Active subscribers of ``frequency`` due at ``now`` that have no delivery for this period yet.
+
+    An empty digest does not count: the subscriber is composed again on the next run, so papers
+    that trend later in the period (or changed preferences) still make this period's digest.
+    """
     qs = Subscriber.objects.filter(status=Subscriber.Status.ACTIVE, frequency=frequency)
     if frequency == Subscriber.Frequency.WEEKLY:
         qs = qs.filter(weekday=now.astimezone(dt.UTC).weekday())
-    return qs.exclude(deliveries__period=period_key(frequency, now))
+    taken = Delivery.objects.filter(period=period_key(frequency, now)).exclude(status=Delivery.Status.EMPTY)
+    return qs.exclude(pk__in=taken.values("subscriber_id"))
 
 
 def prefs_of(sub: Subscriber, profile=None) -> Prefs:
@@ -164,24 +170,28 @@ def compose_chunk(chunk: list[Subscriber], *, pool: CandidatePool, now: dt.datet
     """Compose the digests of a chunk of subscribers (batched topic vectors, history, profiles)."""
     pool.prime_topics(t for s in chunk for t in (s.topics or ()))
     history: dict[int, set[int]] = defaultdict(set)
-    if len(pool):
+    searches = saved_search_matches({s.user_id for s in chunk if s.user_id})  # the "saved searches" section
+    wanted = pool.ids.tolist() + sorted({p for by in searches.values() for ids in by.values() for p in ids})
+    if wanted:
         for sid, pid in SentPaper.objects.filter(
-            subscriber_id__in=[s.pk for s in chunk], paper_id__in=pool.ids.tolist()
+            subscriber_id__in=[s.pk for s in chunk], paper_id__in=wanted
         ).values_list("subscriber_id", "paper_id"):
             history[sid].add(pid)
     liked = liked_texts({s.user_id for s in chunk if s.use_my_votes and s.user_id})
     out = []
     for sub in chunk:
         profile = profile_vector(pool, liked.get(sub.user_id, [])) if sub.use_my_votes else None
-        out.append((sub.pk, compose(pool, prefs_of(sub, profile), history.get(sub.pk, ()), now)))
+        prefs = dataclasses.replace(prefs_of(sub, profile), saved_searches=searches.get(sub.user_id, {}))
+        out.append((sub.pk, compose(pool, prefs, history.get(sub.pk, ()), now)))
     return out
 
 
 def store_deliveries(composed: list[tuple[int, Digest | None]], *, period: str, now: dt.datetime) -> None:
-    """Insert the outbox rows of one chunk; a row that already exists (another run) is kept as is.
+    """Insert the outbox rows of one chunk; a row that already exists (another run) is kept as is,
+    except an ``empty`` one, which a digest that now has papers replaces.
 
-    Plain SQL (INSERT … ON CONFLICT DO NOTHING, the same on SQLite and PostgreSQL): the ORM's
-    per-field preparation cost more than composing the digests.
+    Plain SQL (INSERT … ON CONFLICT, the same on SQLite and PostgreSQL): the ORM's per-field
+    preparation cost more than composing the digests.
     """
     connection = db_connection
     json_field = Delivery._meta.get_field("paper_ids")
@@ -195,10 +205,14 @@ def store_deliveries(composed: list[tuple[int, Digest | None]], *, period: str, 
             subscriber_id, period, status, when,
             json_field.get_db_prep_save(ids, connection), json_field.get_db_prep_save(reasons, connection), created,
         ))  # fmt: skip
+    empty = Delivery.Status.EMPTY.value
     sql = (
         f"INSERT INTO {Delivery._meta.db_table} (subscriber_id, period, status, next_attempt_at, paper_ids, reasons, "
         "created_at, attempts, claimed_by, message_id, last_error) "
-        "VALUES (%s, %s, %s, %s, %s, %s, %s, 0, '', '', '') ON CONFLICT DO NOTHING"
+        "VALUES (%s, %s, %s, %s, %s, %s, %s, 0, '', '', '') ON CONFLICT (period, subscriber_id) DO UPDATE SET "
+        "status = excluded.status, paper_ids = excluded.paper_ids, reasons = excluded.reasons, "
+        "next_attempt_at = excluded.next_attempt_at "
+        f"WHERE {Delivery._meta.db_table}.status = '{empty}' AND excluded.status <> '{empty}'"
     )
     with transaction.atomic(), connection.cursor() as cur:
         cur.executemany(sql, rows)

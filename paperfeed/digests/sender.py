@@ -59,10 +59,13 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
-def dead_claimers() -> list[str]:
-    """Claim tokens of processes on this host that have exited (their claims are free at once)."""
+def dead_claimers(model=Delivery) -> list[str]:
+    """Claim tokens of processes on this host that have exited (their claims are free at once).
+
+    ``model`` is any outbox with Delivery's ``status`` values and ``claimed_by`` (notification mail).
+    """
     dead = []
-    tokens = Delivery.objects.filter(status__in=IN_FLIGHT).values_list("claimed_by", flat=True).distinct()
+    tokens = model.objects.filter(status__in=IN_FLIGHT).values_list("claimed_by", flat=True).distinct()
     for token in tokens:
         host, _, rest = token.partition(":")
         pid = rest.partition(":")[0]

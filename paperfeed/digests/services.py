@@ -5,6 +5,7 @@ Views, the CLI and the worker call these; they never build SQL or mail themselve
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 import threading
@@ -17,14 +18,17 @@ from django.db import IntegrityError, close_old_connections, transaction
 from django.db import connection as db_connection
 from django.utils import timezone
 
-from .emails import already_subscribed_email, confirmation_email
-from .models import Subscriber, Suppression
-from .outbox import SendStats, due_frequencies, enqueue, period_key
+from paperfeed.catalog.models import Paper
+
+from .emails import already_subscribed_email, confirmation_email, paper_view
+from .models import SentPaper, Subscriber, Suppression
+from .outbox import SendStats, build_pool, compose_chunk, due_frequencies, enqueue, period_key
 from .sender import Sender, new_worker_token, suppress
 
 log = logging.getLogger(__name__)
 
-__all__ = ["SendStats", "send_due", "subscribe", "confirm", "unsubscribe", "resubscribe", "suppress"]
+__all__ = ["Preview", "SendStats", "preview", "send_due", "subscribe", "confirm", "unsubscribe", "resubscribe",
+           "suppress"]
 
 
 def normalize_email(raw: str) -> str:
@@ -163,3 +167,43 @@ def validate_address(raw: str) -> str | None:
         return normalize_email(raw)
     except ValidationError:
         return None
+
+
+@dataclasses.dataclass
+class Preview:
+    """What the subscriber's next digest would hold right now; ``empty_reason`` says why it holds nothing."""
+
+    period: str
+    items: list[dict]  # paper_view() fields with a relative "url" and the "reason"
+    empty_reason: str = ""
+
+
+def preview(subscriber: Subscriber, *, now: dt.datetime | None = None) -> Preview:
+    """Compose the subscriber's digest for the current period, exactly as sending would, storing nothing."""
+    now = now or timezone.now()
+    pool = build_pool(subscriber.frequency, now)
+    [(_, digest)] = compose_chunk([subscriber], pool=pool, now=now)
+    period = period_key(subscriber.frequency, now)
+    if digest is None:
+        return Preview(period, [], empty_reason(subscriber, pool))
+    papers = Paper.objects.in_bulk(digest.paper_ids)
+    items = [{**paper_view(papers[i.paper_id]), "url": papers[i.paper_id].get_absolute_url(), "reason": i.reason}
+             for i in digest.items if i.paper_id in papers]
+    return Preview(period, items)
+
+
+def empty_reason(subscriber: Subscriber, pool) -> str:
+    """Why a digest comes out empty, in the reader's words (what to change, or when to expect papers)."""
+    window = "week or month" if subscriber.frequency == Subscriber.Frequency.WEEKLY else "day or week"
+    if not len(pool):
+        return (f"No paper trended in the last {window}: trending needs {settings.TRENDING_MIN_VOTES} or more "
+                "votes on a paper. Your digest fills as readers vote.")
+    include, exclude = tuple(subscriber.include_categories or ()), tuple(subscriber.exclude_categories or ())
+    mask = pool.allowed(include, exclude)
+    if mask is not None and not mask.any():
+        chosen = ", ".join(include) or "all"
+        return (f"None of the {len(pool)} trending papers is in your categories ({chosen}"
+                f"{'; excluding ' + ', '.join(exclude) if exclude else ''}): widen them below.")
+    if SentPaper.objects.filter(subscriber=subscriber, paper_id__in=pool.ids.tolist()).count() >= len(pool):
+        return f"You have already received every one of the {len(pool)} papers trending now; new ones come as readers vote."
+    return "Nothing matched your preferences this period."

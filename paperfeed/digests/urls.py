@@ -14,4 +14,6 @@ urlpatterns = [
     path("digests/preferences/", views.account_preferences, name="account_preferences"),
     path("digests/preferences/<str:token>", views.preferences, name="preferences"),
     path("digests/view/<str:token>", views.view, name="view"),
+    path("digests/preview/", views.account_preview, name="account_preview"),
+    path("digests/preview/<str:token>", views.preview, name="preview"),
 ]

@@ -8,10 +8,12 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 from django_ratelimit.core import is_ratelimited
 
+from paperfeed.accounts.verification import is_verified
 from paperfeed.catalog.models import Paper
 
 from . import services
@@ -50,7 +52,13 @@ def subscribe(request: HttpRequest) -> HttpResponse:
         increment=True,
     ):
         user = request.user if request.user.is_authenticated else None
-        services.subscribe(form.cleaned_data["email"], user=user)
+        email = form.cleaned_data["email"].strip()
+        if is_verified(user) and email.lower() == (user.email or "").lower():
+            # A verified account's own address is proven already: subscribe without a confirmation mail.
+            sub = services.subscriber_for_user(user) or Subscriber.objects.create(email=email, user=user)
+            if services.confirm(sub):
+                return redirect("digests:account_preferences")
+        services.subscribe(email, user=user)
     return redirect(f"{request.path}?sent=1")
 
 
@@ -70,7 +78,7 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
     sub, _ = found
     if request.method == "POST":
         ok = services.confirm(sub)
-        return render(request, "digests/confirm.html", {"done": ok, "subscriber": sub, **links(sub)})
+        return render(request, "digests/confirm.html", {"done": ok, "subscriber": sub, **links(sub, base="")})
     return render(request, "digests/confirm.html", {"subscriber": sub})
 
 
@@ -119,10 +127,10 @@ def _preferences(request: HttpRequest, sub: Subscriber) -> HttpResponse:
         form = PreferencesForm(request.POST, instance=sub, allow_votes=allow_votes)
         if form.is_valid():
             form.save()
-            return render(request, "digests/preferences.html", {"form": form, "subscriber": sub, "saved": True, **links(sub)})
-        return render(request, "digests/preferences.html", {"form": form, "subscriber": sub, **links(sub)}, status=400)
+            return render(request, "digests/preferences.html", {"form": form, "subscriber": sub, "saved": True, **links(sub, base="")})
+        return render(request, "digests/preferences.html", {"form": form, "subscriber": sub, **links(sub, base="")}, status=400)
     form = PreferencesForm(instance=sub, allow_votes=allow_votes)
-    return render(request, "digests/preferences.html", {"form": form, "subscriber": sub, **links(sub)})
+    return render(request, "digests/preferences.html", {"form": form, "subscriber": sub, **links(sub, base="")})
 
 
 def view(request: HttpRequest, token: str) -> HttpResponse:
@@ -132,6 +140,26 @@ def view(request: HttpRequest, token: str) -> HttpResponse:
     if delivery is None:
         raise Http404("No such digest.")
     papers = Paper.objects.in_bulk(delivery.paper_ids)
-    context = digest_context(delivery, sub, papers)
+    context = digest_context(delivery, sub, papers, base="")  # a web page: relative links
     context.pop("view_url", None)
     return render(request, "digests/email/digest/body.html", context)
+
+
+def preview(request: HttpRequest, token: str) -> HttpResponse:
+    """The digest this subscriber would get now (signed preferences link), or why it would be empty."""
+    sub, _ = _subscriber("manage", token)
+    return _preview(request, sub, back=links(sub, base="")["preferences_url"])
+
+
+@login_required
+def account_preview(request: HttpRequest) -> HttpResponse:
+    """The logged-in account holder's digest preview."""
+    sub = services.subscriber_for_user(request.user)
+    if sub is None:
+        return redirect("digests:account_preferences")
+    return _preview(request, sub, back=reverse("digests:account_preferences"))
+
+
+def _preview(request: HttpRequest, sub: Subscriber, *, back: str) -> HttpResponse:
+    result = services.preview(sub)
+    return render(request, "digests/preview.html", {"subscriber": sub, "preview": result, "back_url": back})

@@ -41,3 +41,14 @@ class JobLease(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} (next {self.next_run_at}, owner {self.owner or '-'})"
+
+
+class WorkerHeartbeat(models.Model):
+    """A job worker's last sign of life: /healthz reports the worker down when none is recent."""
+
+    owner = models.CharField(max_length=255, primary_key=True, help_text="host:pid:id of the worker.")
+    started_at = models.DateTimeField()
+    beat_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.owner} (last beat {self.beat_at:%Y-%m-%d %H:%M:%S})"

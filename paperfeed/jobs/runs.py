@@ -72,38 +72,6 @@ def last_runs(names: list[str] | None = None) -> dict[str, dict[str, JobRun | No
     return out
 
 
-def harvest_health(*, now: dt.datetime, enabled: bool, stale_hours: int) -> dict[str, Any]:
-    """Judge the harvest: unhealthy when enabled and no success for ``stale_hours``.
-
-    With no success ever, the clock starts at the first recorded attempt; with no attempt at
-    all the harvest is "pending" and counts as healthy (a fresh install before its first run).
-    """
-    if not enabled:
-        return {"ok": True, "state": "disabled"}
-    runs = JobRun.objects.filter(name="harvest")
-    last_ok = runs.filter(ok=True).order_by("-finished_at").first()
-    last = runs.order_by("-started_at").first()
-    info: dict[str, Any] = {"stale_hours": stale_hours}
-    if last is not None:
-        info["last_run"] = last.started_at.isoformat()
-        info["last_run_ok"] = last.ok
-        if last.ok is False:
-            info["last_error"] = last.error.splitlines()[0] if last.error else ""
-    if last_ok is not None:
-        reference = last_ok.finished_at or last_ok.started_at
-        info["last_success"] = reference.isoformat()
-    else:
-        first = runs.order_by("started_at").first()
-        if first is None:
-            return {**info, "ok": True, "state": "pending"}
-        reference = first.started_at
-    age_h = (now - reference).total_seconds() / 3600
-    info["hours_since_success"] = round(age_h, 2) if last_ok else None
-    stale = age_h > stale_hours
-    state = "stale" if stale else ("failing" if last is not None and last.ok is False else "fresh")
-    return {**info, "ok": not stale, "state": state}
-
-
 def prune_runs(*, now: dt.datetime, keep_days: int) -> int:
     """Delete runs older than ``keep_days``, keeping each job's latest success and failure; return how many."""
     keep: set[int] = set()

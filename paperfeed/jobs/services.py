@@ -1,40 +1,106 @@
-"""What the health check and the status page show: pure reads over JobRun, JobLease, HarvestState."""
+"""What the health check and the status page show: reads over JobRun, JobLease, heartbeats, caches.
+
+``health()`` is the public ``/healthz`` answer: ok / degraded / down per component, nothing else
+(no host, port, error text or version). ``health_report()`` adds the details staff see at ``/status``.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from typing import Any
 
 from django.conf import settings
-from django.db import connection
+from django.core.cache import caches
+from django.db import DatabaseError, connection
 
 from paperfeed.catalog.models import HarvestState
+from paperfeed.jobs import health as rules
+from paperfeed.jobs.heartbeat import last_beat
 from paperfeed.jobs.models import JobLease, JobRun
-from paperfeed.jobs.runs import harvest_health, last_runs
+from paperfeed.jobs.runs import last_runs
+from paperfeed.jobs.worker import Job, default_jobs
 
+log = logging.getLogger(__name__)
 JOB_NAMES = ["harvest", "stars", "submissions", "embed", "digests", "prune"]
 
 
 def health(*, now: dt.datetime) -> dict[str, Any]:
-    """The ``/healthz`` answer: ``status`` "ok" or "unhealthy", with the checks behind it."""
-    checks: dict[str, Any] = {}
+    """The ``/healthz`` answer: ``status`` and each component's state, with no detail."""
+    report = health_report(now=now)
+    return {"status": report["status"], "components": report["components"]}
+
+
+def health_report(*, now: dt.datetime) -> dict[str, Any]:
+    """Each component's state and, under ``details``, why (for staff only)."""
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
-        checks["database"] = {"ok": True}
-    except Exception as exc:  # the health check must answer even when the database does not
-        checks["database"] = {"ok": False, "error": str(exc)[:200]}
-        return {"status": "unhealthy", "checks": checks}
-    checks["harvest"] = harvest_health(
-        now=now, enabled=settings.HARVEST_ENABLED, stale_hours=settings.HARVEST_STALE_HOURS)
-    ok = all(check["ok"] for check in checks.values())
-    return {"status": "ok" if ok else "unhealthy", "checks": checks, "time": now.isoformat()}
+    except DatabaseError as exc:  # the health check must answer even when the database does not
+        log.warning("health: database unreachable: %s", exc)
+        components = {"database": rules.DOWN}
+        return {"status": rules.DOWN, "components": components,
+                "details": {"database": {"error": type(exc).__name__}}, "time": now.isoformat()}
+    components = {"database": rules.OK, "cache": _cache_state()}
+    beat = last_beat()
+    components["worker"] = rules.worker_state(
+        beat.beat_at if beat else None, now=now, stale=dt.timedelta(seconds=settings.WORKER_HEARTBEAT_STALE_SECONDS))
+    details: dict[str, Any] = {"worker": {"last_beat": beat.beat_at.isoformat() if beat else None,
+                                          "owner": beat.owner if beat else None}}
+    jobs = job_states(now=now)
+    for name, job in jobs.items():
+        if job["state"] != "disabled":
+            components[f"job:{name}"] = rules.DEGRADED if job["overdue"] else rules.OK
+    details["jobs"] = jobs
+    return {"status": rules.overall(components), "components": components, "details": details,
+            "time": now.isoformat()}
+
+
+def _cache_state() -> str:
+    """ok when every cache answers a write and a read (the page cache, the rate-limit counts)."""
+    try:
+        for alias in ("default", "ratelimits"):
+            caches[alias].set("paperfeed:healthz", "1", 30)
+            if caches[alias].get("paperfeed:healthz") != "1":
+                return rules.DEGRADED
+    except Exception:  # any backend's failure (disk full, Redis gone) is a degraded cache, not a 500
+        log.warning("health: cache check failed", exc_info=True)
+        return rules.DEGRADED
+    return rules.OK
+
+
+def _allowed(job: Job) -> dt.timedelta | None:
+    # The harvest has its own documented threshold (arXiv publishes once a day).
+    return dt.timedelta(hours=settings.HARVEST_STALE_HOURS) if job.name == "harvest" else None
+
+
+def job_states(*, now: dt.datetime) -> dict[str, dict[str, Any]]:
+    """Each scheduled job's state against its schedule: last success, how long allowed, overdue."""
+    leases = {lease.name: lease for lease in JobLease.objects.all()}
+    out = {}
+    for job in default_jobs():
+        runs = JobRun.objects.filter(name=job.name)
+        last_ok = runs.filter(ok=True).order_by("-started_at").first()
+        first = runs.order_by("started_at").values_list("started_at", flat=True).first()
+        lease = leases.get(job.name)
+        facts = rules.JobFacts(
+            name=job.name, enabled=job.enabled(), interval=job.interval(),
+            last_ok_at=(last_ok.finished_at or last_ok.started_at) if last_ok else None,
+            first_attempt_at=first, running=bool(lease and lease.leased_until and lease.leased_until > now),
+            allowed=_allowed(job))
+        state = rules.job_state(facts, now=now)
+        out[job.name] = {"state": state, "overdue": state == "overdue",
+                         "last_success": facts.last_ok_at.isoformat() if facts.last_ok_at else None,
+                         "allowed_hours": round(rules.allowed_gap(facts).total_seconds() / 3600, 2)}
+    return out
 
 
 def status(*, now: dt.datetime, recent: int = 30) -> dict[str, Any]:
     """The staff status page: each job's last run and last failure, leases, watermarks, recent runs."""
     names = sorted(set(JOB_NAMES) | set(JobRun.objects.values_list("name", flat=True).distinct()))
     leases = {lease.name: lease for lease in JobLease.objects.all()}
+    report = health_report(now=now)
+    schedule = report["details"].get("jobs", {})
     jobs = []
     for name, runs in last_runs(names).items():
         lease = leases.get(name)
@@ -49,9 +115,11 @@ def status(*, now: dt.datetime, recent: int = 30) -> dict[str, Any]:
             "last_failed": runs["last_failed"],
             "next_run_at": lease.next_run_at if lease else None,
             "running_on": lease.owner if held else "",
+            "state": schedule.get(name, {}).get("state", ""),
+            "overdue": schedule.get(name, {}).get("overdue", False),
         })
     return {
-        "health": health(now=now),
+        "health": report,
         "jobs": jobs,
         "harvest_states": list(HarvestState.objects.order_by("key")),
         "recent": list(JobRun.objects.order_by("-started_at")[:recent]),

@@ -13,9 +13,12 @@ from paperfeed.jobs import services
 
 @never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
-    """200 with ``{"status": "ok"}``, or 503 when unhealthy (database down, harvest stale)."""
+    """ok / degraded / down per component; 503 only when down (a load balancer keeps a degraded server).
+
+    Public, so it names no host, port, error or version: the details are at /status, for staff.
+    """
     result = services.health(now=timezone.now())
-    return JsonResponse(result, status=200 if result["status"] == "ok" else 503)
+    return JsonResponse(result, status=503 if result["status"] == "down" else 200)
 
 
 @never_cache

@@ -29,12 +29,15 @@ from django.utils import timezone
 
 from paperfeed.catalog.fetch.http import FetchError
 from paperfeed.catalog.harvest import run_harvest
+from paperfeed.catalog.hf_sync import sync_hf_daily
 from paperfeed.catalog.sources.oaipmh import OaiError
 from paperfeed.catalog.stars import refresh_stars
 from paperfeed.community.submissions import fetch_pending_submissions
 from paperfeed.digests.services import send_due
+from paperfeed.jobs.heartbeat import BEAT_EVERY, beat
 from paperfeed.jobs.models import JobLease
 from paperfeed.jobs.runs import prune_runs, record_run
+from paperfeed.notifications.mail import send_notification_mail
 from paperfeed.search.services import embed_pending, sync_keyword_index
 
 log = logging.getLogger(__name__)
@@ -108,9 +111,13 @@ def default_jobs() -> list[Job]:
             lambda: settings.HARVEST_ENABLED, dt.timedelta(hours=3)),
         Job("stars", _stars, lambda: dt.timedelta(hours=settings.STARS_INTERVAL_HOURS), stars_enabled,
             dt.timedelta(hours=3)),
+        Job("hf_sync", lambda stop: sync_hf_daily(stop=stop), lambda: dt.timedelta(hours=settings.HF_SYNC_INTERVAL_HOURS),
+            lambda: settings.HF_SYNC_ENABLED, dt.timedelta(hours=3)),
         Job("submissions", _submissions, lambda: dt.timedelta(minutes=settings.SUBMISSIONS_INTERVAL_MINUTES)),
         Job("embed", _embed, lambda: dt.timedelta(seconds=settings.EMBED_INTERVAL_SECONDS)),
         Job("digests", _digests, lambda: dt.timedelta(minutes=settings.DIGEST_INTERVAL_MINUTES)),
+        Job("notifications", lambda stop: dataclasses.asdict(send_notification_mail()),
+            lambda: dt.timedelta(minutes=settings.NOTIFY_MAIL_INTERVAL_MINUTES)),
         Job("prune", _prune, lambda: dt.timedelta(days=1)),
     ]
 
@@ -216,6 +223,8 @@ class Worker:
         self.now = now
         self.stop = threading.Event()
         self.running: dict[str, threading.Thread] = {}
+        self.started_at = now()
+        self._last_beat: dt.datetime | None = None
 
     def run_due(self, *, inline: bool = False, only: list[str] | None = None, force: bool = False) -> list[str]:
         """Start every enabled job that is due and not running anywhere; return their names."""
@@ -259,8 +268,11 @@ class Worker:
             release(job.name, owner=self.owner, next_run_at=started + after)
 
     def heartbeat(self) -> None:
-        """Renew the leases of the jobs this worker is running."""
+        """Say this worker is alive (/healthz) and renew the leases of the jobs it is running."""
         now = self.now()
+        if self._last_beat is None or now - self._last_beat >= BEAT_EVERY:
+            beat(owner=self.owner, now=now, started_at=self.started_at)
+            self._last_beat = now
         for job in self.jobs:
             if job.name in self.running:
                 renew(job.name, owner=self.owner, now=now, lease=job.lease)

@@ -6,3 +6,9 @@ class PersonalConfig(AppConfig):
 
     name = "paperfeed.personal"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # Imported here, the one place Django allows: receivers import models.
+        from .receivers import connect
+
+        connect()

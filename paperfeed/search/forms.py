@@ -10,6 +10,10 @@ from .services import SORTS, SearchFilters
 
 PAGE_SIZE = 20
 MAX_PAGE = 50
+# The search box's limit (the API's too: Hugging Face's 250). The box carries it as maxlength;
+# a longer query from a link is cut here with a message, and gunicorn's request line (8190 bytes,
+# `paperfeed serve`) fits the longest query even fully percent-encoded, so it never meets a bare 414.
+MAX_QUERY_LENGTH = 250
 
 
 @dataclasses.dataclass
@@ -38,6 +42,10 @@ def parse_params(data: Mapping[str, str]) -> SearchParams:
     """Read q, category, from, to, code, sort and page from a query dict, tolerating garbage."""
     errors: list[str] = []
     query = (data.get("q") or "").replace("\x00", " ")
+    if len(query) > MAX_QUERY_LENGTH:
+        errors.append(f"Your query has {len(query):,} characters; searches use at most {MAX_QUERY_LENGTH}, "
+                      "so only its beginning was searched. Shorten it to the words that matter.")
+        query = query[:MAX_QUERY_LENGTH]
     category = (data.get("category") or "").strip()[:64]
     if category and not all(c.isalnum() or c in ".-_" for c in category):
         errors.append("Ignored category: use a name like cs.LG.")

@@ -18,12 +18,14 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from paperfeed.catalog.models import CodeLink, Paper
 
-from .embedding import get_embedder, get_query_embedder
+from .embedding import QueryModelNotReady, get_embedder, get_query_embedder
 from .embedding.base import Embedder, document_text
+from .fusion import Fused
 from .hybrid import NearestVectors, rank, retrieve
 from .keyword import get_keyword_index
 from .models import PaperEmbedding
 from .precomputed import load_precomputed
+from .query import ParsedQuery, matches, parse_query
 from .text import MAX_QUERY_CHARS, query_terms
 from .vectors import get_live_index
 
@@ -56,12 +58,21 @@ class SearchFilters:
     def __bool__(self) -> bool:
         return bool(self.category or self.date_from or self.date_to or self.has_code)
 
+    def _category_q(self) -> Q:
+        """Exact category (any of the paper's); "cs." or "cs" also matches every cs.* category."""
+        name = self.category.rstrip(".")
+        # categories is a JSON list; match the quoted name (or prefix) inside it.
+        exact = Q(primary_category=name) | Q(categories__icontains=f'"{name}"')
+        if "." in name:
+            return exact
+        prefix = f"{name}."  # an archive, as digest preferences accept it
+        return exact | Q(primary_category__startswith=prefix) | Q(categories__icontains=f'"{prefix}')
+
     def queryset(self) -> QuerySet[Paper]:
         """Visible papers matching these filters."""
         qs = Paper.objects.filter(hidden=False)
         if self.category:
-            # categories is a JSON list; match the exact quoted name inside it.
-            qs = qs.filter(Q(primary_category=self.category) | Q(categories__icontains=f'"{self.category}"'))
+            qs = qs.filter(self._category_q())
         if self.date_from:
             qs = qs.filter(listing_date__gte=self.date_from)
         if self.date_to:
@@ -93,6 +104,7 @@ class SearchResults:
     sort: str = "relevance"
     offset: int = 0
     limit: int = 20
+    arxiv_id: str = ""  # set when the query was an arXiv id or URL (found or not)
 
     @property
     def has_next(self) -> bool:
@@ -108,6 +120,9 @@ def _semantic_backend() -> tuple[Embedder | None, NearestVectors | None]:
         if not live.dim:
             return None, None  # nothing embedded yet: keyword search only, no model load
         return embedder, live
+    except QueryModelNotReady as exc:  # a web worker before the graph's export: keyword search meanwhile
+        log.warning("semantic search unavailable: %s", exc)
+        return None, None
     except Exception:  # a broken model must not take keyword search down with it
         log.exception("semantic search unavailable")
         return None, None
@@ -124,6 +139,26 @@ def _texts(ids: list[int]) -> dict[int, str]:
     """Title and abstract of the papers ``ids`` (for proximity re-ranking)."""
     rows = Paper.objects.filter(id__in=ids).values_list("id", "title", "abstract")
     return {pid: document_text(title, abstract) for pid, title, abstract in rows}
+
+
+def _apply_operators(fused: list[Fused], parsed: ParsedQuery) -> list[Fused]:
+    """Keep the candidates with every quoted phrase and none of the ``-excluded`` terms."""
+    if not parsed.has_operators or not fused:
+        return fused
+    rows = Paper.objects.filter(id__in=[f.doc for f in fused]).values_list("id", "title", "abstract", "authors")
+    texts = {pid: f"{title}\n{abstract}\n{' '.join(authors or [])}" for pid, title, abstract, authors in rows}
+    return [f for f in fused if matches(parsed, texts.get(f.doc, ""))]
+
+
+def _by_arxiv_id(parsed: ParsedQuery, query: str, filters: SearchFilters, sort: str,
+                 offset: int, limit: int) -> SearchResults:
+    """The paper an arXiv id or URL names, or an empty page that says it is not here (yet)."""
+    paper = filters.queryset().filter(arxiv_id=parsed.arxiv_id).first()
+    if paper is None:
+        message = f"No paper with arXiv id {parsed.arxiv_id} is here yet."
+        return SearchResults(query, [], 0, [], message, sort, offset, limit, arxiv_id=parsed.arxiv_id)
+    hits = [SearchHit(paper, 1.0, 1, 0)] if offset == 0 else []
+    return SearchResults(query, hits, 1, [], "", sort, offset, limit, arxiv_id=parsed.arxiv_id)
 
 
 def _resort(hits: list[SearchHit], sort: str) -> list[SearchHit]:
@@ -146,9 +181,14 @@ def search(*, query: str, filters: SearchFilters | Mapping[str, Any] | None = No
     filters = SearchFilters.coerce(filters)
     sort = sort if sort in SORTS else "relevance"
     limit, offset = max(1, min(int(limit), 200)), max(0, int(offset))
-    terms = query_terms(query)
+    parsed = parse_query(query)
+    if parsed.arxiv_id:
+        return _by_arxiv_id(parsed, query, filters, sort, offset, limit)
+    terms = query_terms(parsed.text)
     if not terms:
         message = "" if not query else "Your query has no searchable words; try plain words."
+        if parsed.excluded:
+            message = "Add a word to search for: “-word” only leaves papers out."
         if not filters:
             return SearchResults(query, [], 0, [], message or "Type a few words to search.", sort, offset, limit)
         qs = _browse(filters, sort)
@@ -162,10 +202,10 @@ def search(*, query: str, filters: SearchFilters | Mapping[str, Any] | None = No
     allowed = lambda ids: set(base.filter(id__in=ids).values_list("id", flat=True))  # noqa: E731
     embedder, vectors = _semantic_backend()
     found = retrieve(
-        query, keyword_index=get_keyword_index(), embedder=embedder, vectors=vectors,
+        parsed.text, keyword_index=get_keyword_index(), embedder=embedder, vectors=vectors,
         depth=depth, where_sql=where_sql, where_params=tuple(where_params), allowed=allowed,
     )
-    fused = rank(found, query, texts=_texts)
+    fused = _apply_operators(rank(found, parsed.ranked, texts=_texts), parsed)
     if sort != "relevance":
         fused = fused[:depth]
     papers = Paper.objects.in_bulk([f.doc for f in fused] if sort != "relevance" else [f.doc for f in fused[offset : offset + limit]])

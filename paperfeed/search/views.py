@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 
-from .forms import MAX_PAGE, PAGE_SIZE, parse_params
+from .forms import MAX_PAGE, MAX_QUERY_LENGTH, PAGE_SIZE, parse_params
 from .highlight import highlight
 from .services import search
 
@@ -15,6 +15,8 @@ def search_page(request: HttpRequest) -> HttpResponse:
     params = parse_params(request.GET)
     results = search(query=params.query, filters=params.filters, sort=params.sort,
                      limit=PAGE_SIZE, offset=(params.page - 1) * PAGE_SIZE)
+    if results.arxiv_id and results.hits:
+        return redirect(results.hits[0].paper)  # an arXiv id or URL opens its paper
     rows = [
         {
             "hit": hit,
@@ -29,6 +31,7 @@ def search_page(request: HttpRequest) -> HttpResponse:
     query_args.pop("page", None)
     context = {
         "params": params,
+        "max_query_length": MAX_QUERY_LENGTH,
         "results": results,
         "rows": rows,
         "base_query": query_args.urlencode(),

@@ -1,13 +1,15 @@
-"""Accounts test fixtures: a clean cache (rate-limit counters) around every test."""
+"""Accounts test fixtures: clean caches (rate-limit counters) around every test."""
 
 from __future__ import annotations
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import caches
 
 
 @pytest.fixture(autouse=True)
 def _clean_cache():
-    cache.clear()
+    for alias in ("default", "ratelimits"):
+        caches[alias].clear()
     yield
-    cache.clear()
+    for alias in ("default", "ratelimits"):
+        caches[alias].clear()

@@ -34,15 +34,43 @@ def test_rate_limit_kicks_in_on_the_11th_signup_from_one_ip(client, smtp, settin
     assert other.status_code == 302
 
 
-def test_login_is_rate_limited_per_account_across_ips(client, settings, monkeypatch):
+def test_login_is_limited_per_account_from_each_address_without_locking_the_owner_out(client, settings, monkeypatch):
     monkeypatch.setattr(rl, "_get_window", lambda value, period: 4_102_444_800)
     settings.RATELIMIT_LOGIN = "3/m"
     make_user(username="target", password=PASSWORD)
-    for i in range(3):
-        r = client.post("/accounts/login/", {"username": "target", "password": "wrong"}, REMOTE_ADDR=f"10.0.0.{i}")
+    for _ in range(3):
+        r = client.post("/accounts/login/", {"username": "target", "password": "wrong"}, REMOTE_ADDR="10.0.0.1")
         assert r.status_code == 200
-    r = client.post("/accounts/login/", {"username": "target", "password": PASSWORD}, REMOTE_ADDR="10.0.0.99")
+    r = client.post("/accounts/login/", {"username": "target", "password": PASSWORD}, REMOTE_ADDR="10.0.0.1")
     assert r.status_code == 429 and "log-in" in r.content.decode()
+    # The owner, from anywhere else, still gets in.
+    r = client.post("/accounts/login/", {"username": "target", "password": PASSWORD}, REMOTE_ADDR="10.0.0.99")
+    assert r.status_code == 302
+
+
+def _login(client, *, forwarded_for: str, password: str = "wrong", remote: str = "10.9.9.9"):
+    return client.post("/accounts/login/", {"username": "target", "password": password},
+                       REMOTE_ADDR=remote, HTTP_X_FORWARDED_FOR=forwarded_for)
+
+
+def test_behind_a_trusted_proxy_limits_key_on_the_forwarded_client(client, settings, monkeypatch):
+    monkeypatch.setattr(rl, "_get_window", lambda value, period: 4_102_444_800)
+    settings.RATELIMIT_LOGIN = "3/m"
+    settings.TRUSTED_PROXIES = ["10.9.9.0/24"]
+    make_user(username="target", password=PASSWORD)
+    assert [_login(client, forwarded_for="203.0.113.7").status_code for _ in range(4)] == [200, 200, 200, 429]
+    # A client cannot escape by claiming another address: nginx appends the real one last.
+    assert _login(client, forwarded_for="198.51.100.1, 203.0.113.7").status_code == 429
+    assert _login(client, forwarded_for="198.51.100.9", password=PASSWORD).status_code == 302
+
+
+def test_forwarded_addresses_from_an_untrusted_peer_are_ignored(client, settings, monkeypatch):
+    monkeypatch.setattr(rl, "_get_window", lambda value, period: 4_102_444_800)
+    settings.RATELIMIT_LOGIN = "3/m"
+    settings.TRUSTED_PROXIES = ["127.0.0.1"]
+    make_user(username="target", password=PASSWORD)
+    codes = [_login(client, forwarded_for=f"198.51.100.{i}").status_code for i in range(4)]
+    assert codes == [200, 200, 200, 429]  # all counted on 10.9.9.9, whatever they claim
 
 
 def test_rate_limits_can_be_disabled(client, settings, monkeypatch):

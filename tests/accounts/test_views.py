@@ -25,7 +25,9 @@ def _signup(client, username="ada", email="ada@example.org", **extra):
     return client.post("/accounts/signup/", data, **extra)
 
 
-def test_signup_confirm_login_flow_over_real_smtp(client, smtp):
+def test_signup_confirm_login_flow_over_real_smtp(client, smtp, settings):
+    # Links come from SITE_URL, not from the request (behind a proxy: http, a loopback host, no port).
+    settings.SITE_URL = "https://papers.example.org:8443"
     response = _signup(client)
     assert response.status_code == 302 and response["Location"] == "/accounts/signup/done/"
     user = get_user_model().objects.get(username="ada")
@@ -36,18 +38,31 @@ def test_signup_confirm_login_flow_over_real_smtp(client, smtp):
     assert "not confirmed yet" in response.content.decode()
     (message,) = smtp.to("ada@example.org")
     assert "Confirm your" in message["Subject"]
-    url = _link(message, r"http://testserver/accounts/confirm/[^/\s]+/")
-    path = url.removeprefix("http://testserver")
+    url = _link(message, r"https://papers.example.org:8443/accounts/confirm/[^/\s]+/")
+    path = url.removeprefix("https://papers.example.org:8443")
     page = client.get(path)
     assert page.status_code == 200 and "Confirm my account" in page.content.decode()
     user.refresh_from_db()
     assert not user.is_active  # a GET (e.g. a mail scanner) confirms nothing
-    assert client.post(path)["Location"] == "/accounts/login/"
+    assert client.post(path)["Location"] == "/"  # confirmed and logged in at once
     user.refresh_from_db()
     assert user.is_active and user.profile.email_confirmed_at is not None
+    assert client.get("/accounts/profile/").status_code == 200
+    client.logout()
     response = client.post("/accounts/login/", {"username": "ada", "password": PASSWORD})
     assert response.status_code == 302
     assert client.get("/accounts/profile/").status_code == 200
+
+
+def test_login_with_email(client, smtp):
+    _signup(client)
+    get_user_model().objects.filter(username="ada").update(is_active=True)
+    response = client.post("/accounts/login/", {"username": "ADA@example.org", "password": PASSWORD})
+    assert response.status_code == 302
+    assert client.get("/accounts/profile/").status_code == 200
+    client.logout()
+    response = client.post("/accounts/login/", {"username": "ada@example.org", "password": "wrong"})
+    assert "correct username" in response.content.decode()
 
 
 def test_tampered_or_expired_confirmation_is_refused(client, smtp, settings):
@@ -72,12 +87,14 @@ def test_signup_rejects_duplicate_email_and_weak_password(client, smtp):
     assert smtp.messages == []
 
 
-def test_password_reset_by_email(client, smtp):
+def test_password_reset_by_email(client, smtp, settings):
+    settings.SITE_URL = "https://papers.example.org"
     make_user(username="grace", email="grace@example.org", password=PASSWORD)
     response = client.post("/accounts/password/reset/", {"email": "grace@example.org"})
     assert response["Location"] == "/accounts/password/reset/done/"
     (message,) = smtp.to("grace@example.org")
     path = _link(message, r"/accounts/password/reset/[^/\s]+/[^/\s]+/")
+    assert f"https://papers.example.org{path}" in message.get_body(("plain",)).get_content()
     form_url = client.get(path)["Location"]  # Django swaps the token into the session
     new = "a brand new passphrase 7"
     done = client.post(form_url, {"new_password1": new, "new_password2": new})

@@ -49,8 +49,9 @@ def test_daily_papers_item_has_hugging_face_shape(client, day_of_papers):
     assert paper["title"] == item["title"] == "Top $E=mc^2$"
     assert paper["summary"] == item["summary"] == "Summary <b>one</b> & more."
     assert paper["authors"] == [{"name": "Ada Lovelace", "hidden": False}, {"name": "Charles Babbage", "hidden": False}]
-    assert paper["publishedAt"] == item["publishedAt"] == "2026-06-12T17:59:01.000Z"
-    assert paper["submittedOnDailyAt"] == "2026-06-15T00:00:00.000Z"
+    # Inside paper: the first arXiv version; at the top: when it went onto the daily list (HF's meaning).
+    assert paper["publishedAt"] == "2026-06-12T17:59:01.000Z"
+    assert paper["submittedOnDailyAt"] == item["publishedAt"] == item["submittedOnDailyAt"] == "2026-06-15T00:00:00.000Z"
     assert paper["upvotes"] == 9
     assert paper["githubRepo"] == "https://github.com/acme/top" and paper["githubStars"] == 321
     assert paper["projectPage"] == "https://acme.example/top"

@@ -43,7 +43,7 @@ def test_bad_lines_reported_by_number_good_ones_ingested_then_all_unchanged(tmp_
     code, out, err = run(str(path))
     assert code == 1
     assert err.splitlines() == [
-        f"{path}:2: bad JSON: Expecting property name enclosed in double quotes",
+        f"{path}:2: bad JSON at column 2: Expecting property name enclosed in double quotes",
         f"{path}:3: missing title",
         f"{path}:5: summary too long (over 100,000 bytes)",
     ]
@@ -118,7 +118,7 @@ def test_parallel_parsing_gives_the_same_result(tmp_path):
     report = ingest_paths([tmp_path], parallel=True, on_error=errors.append)
     assert (report.stats.skipped, report.files, len(report.failed), report.exit_code) == (3, 4, 1, 2)
     assert 2097 < report.stats.new < 2097 + 899
-    assert errors[0] == f"{tmp_path / 'part0.jsonl'}:700: bad JSON: Expecting property name enclosed in double quotes"
+    assert errors[0] == f"{tmp_path / 'part0.jsonl'}:700: bad JSON at column 2: Expecting property name enclosed in double quotes"
     assert any(e.startswith(f"{tmp_path / 'zz_broken.jsonl.gz'}: cannot read") for e in errors)
     again = ingest_paths([tmp_path / "part1.jsonl"], parallel=True)
     assert (again.stats.unchanged, again.stats.skipped, again.exit_code) == (699, 1, 1)

@@ -169,3 +169,23 @@ def test_property_adding_a_vote_never_lowers_the_score(existing, new, imported, 
     ranked_after = {r[0]: r[1] for r in rank([after], now=NOW, window=window, half_life_hours=half_life)}
     if 1 in ranked_before:  # on the list before: still on it, never lower
         assert ranked_after[1] >= ranked_before[1]
+
+
+def test_half_life_scales_with_the_window():
+    from paperfeed.community.ranking import window_half_life
+
+    assert window_half_life("day", 24.0) == 24.0
+    assert window_half_life("week", 24.0) == 24.0 * 7
+    assert window_half_life("month", 24.0) == 24.0 * 30
+
+
+def test_month_ranks_the_months_hits():
+    from paperfeed.community.ranking import PaperSignal, rank, window_half_life
+
+    now = dt.datetime(2026, 7, 1, tzinfo=dt.UTC)
+    old_hit = PaperSignal("old", imported_upvotes=300, listing_date=dt.date(2026, 6, 11))
+    recent = PaperSignal("recent", imported_upvotes=40, listing_date=dt.date(2026, 6, 29))
+    week = rank([old_hit, recent], now=now, window="week", half_life_hours=window_half_life("week", 24))
+    month = rank([old_hit, recent], now=now, window="month", half_life_hours=window_half_life("month", 24))
+    assert [p for p, _, _ in week] == ["recent"]
+    assert [p for p, _, _ in month] == ["old", "recent"]

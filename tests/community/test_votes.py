@@ -126,7 +126,7 @@ def test_vote_history_sparkline_counts_votes_per_day():
     from paperfeed.community.templatetags.community_tags import vote_sparkline
 
     svg = vote_sparkline(paper)
-    assert svg.startswith("<svg") and svg.count("<rect") == 2 and "3 votes" in svg
+    assert svg.startswith("<span class=\"pf-spark-wrap\"><svg") and "votes per day, 30 days" in svg and svg.count("<rect") == 2 and "3 votes" in svg
 
 
 def test_vote_history_of_an_older_paper_ends_at_its_latest_activity():

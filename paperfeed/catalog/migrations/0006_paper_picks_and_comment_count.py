@@ -16,7 +16,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='paper',
             name='comment_count',
-            field=models.IntegerField(default=0),
+            field=models.IntegerField(db_default=0, default=0),
         ),
         migrations.AddField(
             model_name='paper',
@@ -31,6 +31,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='paper',
             name='picked_by_name',
-            field=models.CharField(blank=True, default='', max_length=150),
+            field=models.CharField(blank=True, db_default='', default='', max_length=150),
         ),
     ]

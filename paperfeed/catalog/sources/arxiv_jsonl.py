@@ -3,8 +3,9 @@
 A record has ``id``, ``title``, ``summary``, ``authors`` (names), ``categories`` (primary first)
 and ``comment``; optional ``published`` / ``updated`` (ISO dates), ``journal_ref``, ``doi``,
 ``primary_category`` and ``listing_date``. Our own extension, used by the bundled demo data:
-``upvotes`` + ``upvotes_source`` (imported community signal) and ``github_repo`` /
-``project_page`` (code links learnt from that source).
+``upvotes`` + ``upvotes_source`` (imported community signal), ``github_repo`` /
+``project_page`` (code links learnt from that source) and ``picked_at`` + ``picked_by`` (a pick:
+when it went onto a daily list elsewhere, and the submitter's user name there).
 """
 
 from __future__ import annotations
@@ -74,6 +75,8 @@ def record_from_arxiv_api(obj: Any, *, listing_dates: Mapping[str, dt.date] | No
         imported_upvotes=upvotes,
         imported_source=(signal_source or "import") if upvotes is not None else None,
         code_urls=code_urls,
+        picked_at=parse_datetime(obj.get("picked_at"), "picked_at"),
+        picked_by_name=opt_str(obj, "picked_by", max_chars=150) or "",
     )
 
 

@@ -12,7 +12,16 @@ from paperfeed.catalog.records import PaperRecord
 
 from .arxiv_jsonl import load_manifest, record_from_arxiv_api
 from .hf_daily import is_hf_day, is_hf_entry, records_from_hf_item
-from .reading import MAX_DOCUMENT_BYTES, BadRecord, ParseError, json_document_items, json_lines, open_binary
+from .reading import (
+    MAX_DOCUMENT_BYTES,
+    BadRecord,
+    ParseError,
+    ParseWarning,
+    json_document_items,
+    json_lines,
+    null_summary,
+    open_binary,
+)
 from .snapshot import SNAPSHOT_KEYS, record_from_snapshot
 
 FORMATS = ("snapshot", "arxiv_api", "hf_daily")
@@ -37,8 +46,9 @@ def detect_item_format(obj: Any) -> str | None:
 
 def read_records(
     path: Path | str, *, listing_dates: Mapping[str, dt.date] | None = None, display_name: str | None = None
-) -> Iterator[PaperRecord | ParseError]:
-    """Yield a PaperRecord per paper in ``path`` and a ParseError per bad line, in file order.
+) -> Iterator[PaperRecord | ParseError | ParseWarning]:
+    """Yield a PaperRecord per paper in ``path``, a ParseError per bad line and a ParseWarning per
+    doubtful record (after it), in file order.
 
     The format (snapshot, arXiv API JSON lines, HF daily papers) and gzip are detected from the
     content. For arXiv API files without ``listing_date`` fields, the listing dates come from
@@ -71,6 +81,8 @@ def read_records(
         line, obj = item
         for result in convert(obj):
             yield ParseError(name, line, str(result)) if isinstance(result, BadRecord) else result
+            if isinstance(result, PaperRecord) and not result.abstract and null_summary(obj):
+                yield ParseWarning(name, line, f"{result.arxiv_id}: \"summary\" is null; stored with an empty abstract")
 
 
 def detect_file_format(path: Path | str) -> str:

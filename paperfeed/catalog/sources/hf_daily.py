@@ -7,12 +7,18 @@ projectPage?, …}, publishedAt, title, summary, numComments, …}``. The schema
 and 2026 (more keys, ``githubRepo`` and ``projectPage`` only in newer files); unknown keys are
 ignored. A few archived entries are Python ``repr`` strings of the object rather than JSON; they
 are read with ``ast.literal_eval`` (literals only, size-capped).
+
+Every entry is a pick (HF's "submitted on daily"). Its submitter is ``paper.submittedOnDailyBy``
+(2025 on: ``user`` and/or ``name``) or the entry's ``submittedBy`` (2024 on: ``name``); absent in
+some 2024 entries. Its time is ``paper.submittedOnDailyAt`` (2025 on, always on the listing day);
+without it, midnight UTC of the day the entry was listed on, or the entry's own ``publishedAt``.
 """
 
 from __future__ import annotations
 
 import ast
 import datetime as dt
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -32,6 +38,8 @@ from .reading import (
 
 SOURCE = "hf"
 MAX_REPR_CHARS = 1_000_000
+# Hugging Face user names: letters, digits, "-", "_" and "."; longer or odder values are dropped.
+_USER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,95}")
 
 
 def is_hf_day(obj: Any) -> bool:
@@ -95,7 +103,40 @@ def record_from_hf_entry(entry: Any, *, day: dt.date | None = None) -> PaperReco
         imported_upvotes=opt_int(paper, "upvotes"),
         imported_source=SOURCE,
         code_urls=[(url, SOURCE) for url in _links(paper)],
+        picked_at=_picked_at(entry, paper, day),
+        picked_by_name=submitter_name(entry),
     )
+
+
+def submitter_name(entry: dict) -> str:
+    """The HF user name of whoever put ``entry`` on the daily list; "" when the data lacks it."""
+    paper = entry.get("paper") if isinstance(entry.get("paper"), dict) else {}
+    for user in (paper.get("submittedOnDailyBy"), entry.get("submittedBy")):
+        if not isinstance(user, dict):
+            continue
+        for key in ("user", "name"):
+            name = user.get(key)
+            if isinstance(name, str) and _USER_NAME.fullmatch(name.strip()):
+                return name.strip()
+    return ""
+
+
+def _picked_at(entry: dict, paper: dict, day: dt.date | None) -> dt.datetime | None:
+    """When the entry went onto the daily list: on ``day`` (its listing day) when that is known."""
+    try:
+        when = parse_datetime(paper.get("submittedOnDailyAt"), "submittedOnDailyAt")
+    except BadRecord:
+        when = None
+    if day is None:
+        if when is None:
+            try:
+                when = parse_datetime(entry.get("publishedAt"), "publishedAt")
+            except BadRecord:
+                return None
+        return when
+    if when is not None and when.astimezone(dt.UTC).date() == day:
+        return when
+    return dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
 
 
 def _links(paper: dict) -> list[str]:

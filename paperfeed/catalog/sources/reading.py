@@ -40,6 +40,27 @@ class ParseError:
         return f"{self.file}:{self.line}: {self.reason}"
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class ParseWarning:
+    """A record that was read, but with something the file should be told about (counted, not skipped)."""
+
+    file: str
+    line: int
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: warning: {self.reason}"
+
+
+def null_summary(obj: Any) -> bool:
+    """Whether a record (arXiv API, or one Hugging Face entry) gives its abstract as JSON null."""
+    if not isinstance(obj, dict):
+        return False
+    paper = obj.get("paper")
+    nested = isinstance(paper, dict) and "summary" in paper and paper["summary"] is None
+    return nested or ("summary" in obj and obj["summary"] is None and obj.get("abstract") is None)
+
+
 class BadRecord(ValueError):
     """Raised inside a parser for a record that must be skipped; the message is the reason."""
 
@@ -84,8 +105,7 @@ def json_lines(fh: IO[bytes], name: str) -> Iterator[tuple[int, Any] | ParseErro
         try:
             yield number, json.loads(text)
         except (json.JSONDecodeError, RecursionError) as exc:
-            reason = exc.msg if isinstance(exc, json.JSONDecodeError) else "nested too deeply"
-            yield ParseError(name, number, f"bad JSON: {reason}")
+            yield ParseError(name, number, _bad_json(exc))
 
 
 def json_document_items(data: bytes, name: str) -> Iterator[tuple[int, Any] | ParseError]:
@@ -105,7 +125,7 @@ def json_document_items(data: bytes, name: str) -> Iterator[tuple[int, Any] | Pa
         try:
             yield text.count("\n", 0, pos) + 1, decoder.raw_decode(text, pos)[0]
         except (json.JSONDecodeError, RecursionError) as exc:
-            yield ParseError(name, _line_of(text, exc), f"bad JSON: {getattr(exc, 'msg', 'nested too deeply')}")
+            yield ParseError(name, _line_of(text, exc), _bad_json(exc))
         return
     pos = _skip_ws(text, pos + 1)
     while pos < len(text) and text[pos] != "]":
@@ -113,7 +133,7 @@ def json_document_items(data: bytes, name: str) -> Iterator[tuple[int, Any] | Pa
         try:
             item, pos = decoder.raw_decode(text, pos)
         except (json.JSONDecodeError, RecursionError) as exc:
-            yield ParseError(name, _line_of(text, exc, line), f"bad JSON: {getattr(exc, 'msg', 'nested too deeply')}")
+            yield ParseError(name, _line_of(text, exc, line), _bad_json(exc))
             return
         yield line, item
         pos = _skip_ws(text, pos)
@@ -128,6 +148,13 @@ def _skip_ws(text: str, pos: int) -> int:
     while pos < len(text) and text[pos] in " \t\r\n":
         pos += 1
     return pos
+
+
+def _bad_json(exc: Exception) -> str:
+    """The reason with its column (1-based, on the reported line), as an editor shows it."""
+    if isinstance(exc, json.JSONDecodeError):
+        return f"bad JSON at column {exc.colno}: {exc.msg}"
+    return "bad JSON: nested too deeply"
 
 
 def _line_of(text: str, exc: Exception, default: int = 1) -> int:

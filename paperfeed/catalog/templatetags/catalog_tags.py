@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from django import template
 from django.utils.html import conditional_escape, format_html
@@ -38,3 +38,22 @@ def author_list(links, limit: int = 0) -> str:
     if len(links) > len(shown):
         html += format_html(', <span class="more">+{} more</span>', len(links) - len(shown))
     return html
+
+
+@register.simple_tag
+def picked_by(paper) -> str:
+    """The "Picked by NAME" note of a decorated pick (an HF user name links to its HF profile); "" otherwise.
+
+    A tag rather than an include: every list item renders it.
+    """
+    if not getattr(paper, "picked_at", None):
+        return ""
+    name = getattr(paper, "picker", "")
+    if not name:
+        return format_html('<span class="picked-by">Picked</span>')
+    if paper.picker_is_member:
+        return format_html('<span class="picked-by">Picked by <span class="picker">{}</span></span>', name)
+    return format_html(
+        '<span class="picked-by">Picked by <a class="picker" href="https://huggingface.co/{}" rel="nofollow noopener" '
+        'title="{} on Hugging Face">{}</a></span>', quote(name, safe=""), name, name,
+    )

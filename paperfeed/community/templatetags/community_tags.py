@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
+from paperfeed.community import collections as coll
 from paperfeed.community import services, sparkline
 from paperfeed.community.models import Collection
 
@@ -68,10 +69,13 @@ def _vote_html(ctx: dict) -> SafeString:
     """The vote widget (built here rather than from a template: it appears 30–100 times a page)."""
     paper = ctx["paper"]
     if not ctx["signed_in"]:
+        # Through the vote URL: it remembers the upvote and casts it once the reader has logged in.
         return format_html(
             '{}<a class="pf-vote pf-vote-anon" href="{}?next={}" title="Log in to upvote">'
-            '<span aria-hidden="true">▲</span> <span class="pf-vote-count">{}</span></a>',
-            ctx["assets"], ctx["login_url"], quote(ctx["next"]), paper.upvotes,
+            '<span aria-hidden="true">▲</span> <span class="pf-vote-count">{}</span>'
+            '<span class="visually-hidden"> upvotes; log in to upvote</span></a>',
+            ctx["assets"], ctx["vote_url"].replace("/ID/", f"/{quote(paper.arxiv_id)}/"), quote(ctx["next"]),
+            paper.upvotes,
         )
     voted = ctx["voted"]
     return format_html(
@@ -96,7 +100,11 @@ def vote_sparkline(paper) -> SafeString:
     """Small SVG of the paper's votes per day over 30 days of activity (nothing if it has none)."""
     counts = services.vote_history(paper, days=30)
     total = sum(counts)
-    return sparkline.bars(counts, label=f"{total} vote{'s' if total != 1 else ''} over 30 days, per day")
+    svg = sparkline.bars(counts, label=f"{total} vote{'s' if total != 1 else ''} over 30 days, per day")
+    if not svg:
+        return svg
+    # A visible caption: alone, one bar of imported upvotes reads as a stray orange tick.
+    return format_html('<span class="pf-spark-wrap">{}<span class="pf-spark-caption" aria-hidden="true">votes per day, 30 days</span></span>', svg)
 
 
 @register.simple_tag
@@ -110,10 +118,13 @@ def paper_actions(context, paper) -> SafeString:
     """Vote button plus, for signed-in users, add to one of their collections (or a new one)."""
     ctx = _vote_context(context, paper)
     request = context.get("request")
-    ctx["collections"] = (
+    owned = (
         list(Collection.objects.filter(owner=request.user).order_by("name").values("pk", "name"))
         if ctx["signed_in"]
         else []
     )
+    holding = coll.collections_holding(request.user, paper) if owned else set()
+    ctx["collections"] = [c for c in owned if c["pk"] not in holding]  # offer only where it is not yet
+    ctx["in_collections"] = [c for c in owned if c["pk"] in holding]
     ctx["vote_html"] = _vote_html(ctx)
     return SafeString(render_to_string("community/_paper_actions.html", ctx))

@@ -12,12 +12,27 @@ from django.conf import settings
 from django.utils.module_loading import import_string
 
 from .base import Embedder
+from .onnx import QueryModelNotReady, ensure_onnx
 from .query import QueryEmbedder
 from .torch import SentenceTransformerEmbedder
 
 _cache: dict[tuple[str, str], Embedder] = {}
 _query_cache: dict[tuple[str, str, str], Embedder] = {}
 _cache_lock = threading.Lock()
+_torch_allowed = True
+
+__all__ = ["QueryModelNotReady", "forbid_torch", "get_embedder", "get_query_embedder", "prepare_query_model"]
+
+
+def forbid_torch() -> None:
+    """This process serves pages: embed queries only with an ONNX graph exported beforehand, never torch.
+
+    A web worker that exported the graph itself (first search before any export) or fell back to
+    the torch model kept libtorch mapped: +400 MB per worker. ``paperfeed serve`` exports the graph
+    (``prepare_query_model``) in a short-lived process before its workers start.
+    """
+    global _torch_allowed
+    _torch_allowed = False
 
 
 def get_embedder() -> Embedder:
@@ -41,8 +56,20 @@ def get_query_embedder() -> Embedder:
     key = (type(base).__name__, base.name, mode)
     with _cache_lock:
         if key not in _query_cache:
-            _query_cache[key] = QueryEmbedder(base)
-        return _query_cache[key]
+            _query_cache[key] = QueryEmbedder(base, torch=_torch_allowed)
+        embedder = _query_cache[key]
+    if not _torch_allowed:
+        embedder.ready()  # raises QueryModelNotReady until the graph is exported: keyword search meanwhile
+    return embedder
+
+
+def prepare_query_model() -> str:
+    """Export the ONNX query graph if the query embedder needs one; returns what was done (one line)."""
+    base = get_embedder()
+    if settings.QUERY_EMBEDDER != "onnx" or type(base) is not SentenceTransformerEmbedder:
+        return "no query model to export"
+    path, built = ensure_onnx(base.name, quantize="none")
+    return f"{'exported' if built else 'found'} the ONNX query model at {path}"
 
 
 def forget_embedders() -> None:

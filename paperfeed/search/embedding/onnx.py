@@ -31,8 +31,15 @@ from tqdm import tqdm
 from .base import model_path, normalise
 
 QUANTIZE_CHOICES = ("none", "int8")
+
+
+class QueryModelNotReady(RuntimeError):
+    """A process that must not export (a web worker) found no exported graph yet."""
+
+
 EXPORT_VERSION = 2  # bump when the exported graph changes, so old caches are not reused
 ONNX_FILE = "model.onnx"
+RUN_BATCH = 16  # texts per session run: 64 peaked at ~900 MB on 256-token abstracts, 16 at ~500 MB
 
 
 def quantize_setting() -> str:
@@ -136,6 +143,13 @@ def quantize_int8(source: Path, target: Path) -> None:
     quantize_dynamic(str(source), str(target), weight_type=QuantType.QInt8, per_channel=True)
 
 
+def graph_path(model: str, *, quantize: str = "none", cache_dir: Path | None = None) -> Path:
+    """Where the ONNX graph of ``model`` / ``quantize`` is (or will be) exported."""
+    suffix = "-int8" if quantize == "int8" else ""
+    folder = Path(cache_dir or default_cache_dir()) / f"{_safe(model)}-onnx{suffix}-{fingerprint(model_path(model))}"
+    return folder / ONNX_FILE
+
+
 def ensure_onnx(model: str, *, quantize: str = "none", cache_dir: Path | None = None) -> tuple[Path, bool]:
     """Return (path of the ONNX graph for ``model``, whether this call built it).
 
@@ -144,11 +158,9 @@ def ensure_onnx(model: str, *, quantize: str = "none", cache_dir: Path | None = 
     """
     if quantize not in QUANTIZE_CHOICES:
         raise ValueError(f"quantize must be one of {', '.join(QUANTIZE_CHOICES)}, not {quantize!r}")
-    model_dir = model_path(model)
     cache_dir = Path(cache_dir or default_cache_dir())
-    suffix = "-int8" if quantize == "int8" else ""
-    folder = cache_dir / f"{_safe(model)}-onnx{suffix}-{fingerprint(model_dir)}"
-    graph = folder / ONNX_FILE
+    graph = graph_path(model, quantize=quantize, cache_dir=cache_dir)
+    folder = graph.parent
     if graph.is_file():
         return graph, False
     with _file_lock(cache_dir / f".{folder.name}.lock"):
@@ -191,7 +203,7 @@ class OnnxEmbedder:
     """
 
     def __init__(self, model: str, *, quantize: str | None = None,
-                 cache_dir: Path | None = None, threads: int | None = None) -> None:
+                 cache_dir: Path | None = None, threads: int | None = None, export: bool = True) -> None:
         self.quantize = quantize_setting() if quantize is None else quantize
         if self.quantize not in QUANTIZE_CHOICES:
             raise ValueError(f"EMBEDDING_QUANTIZE must be one of {', '.join(QUANTIZE_CHOICES)}, not {self.quantize!r}")
@@ -200,6 +212,7 @@ class OnnxEmbedder:
         self.dim = 384  # updated from the graph once loaded
         self.cache_dir = cache_dir
         self.threads = threads
+        self.export = export  # False: use a graph another process exported, never build one (torch)
         self.graph_path: Path | None = None
         self.exported = False  # whether this instance had to build its graph
         self._session = None
@@ -214,7 +227,12 @@ class OnnxEmbedder:
                 import onnxruntime as ort
                 from tokenizers import Tokenizer
 
-                self.graph_path, self.exported = ensure_onnx(self.model, quantize=self.quantize, cache_dir=self.cache_dir)
+                if self.export:
+                    self.graph_path, self.exported = ensure_onnx(self.model, quantize=self.quantize, cache_dir=self.cache_dir)
+                else:
+                    self.graph_path = graph_path(self.model, quantize=self.quantize, cache_dir=self.cache_dir)
+                    if not self.graph_path.is_file():
+                        raise QueryModelNotReady(f"no exported ONNX graph at {self.graph_path} yet")
                 model_dir = model_path(self.model)
                 tokenizer = Tokenizer.from_file(str(Path(model_dir) / "tokenizer.json"))
                 # tokenizer.json ships fixed 128-token padding/truncation; sentence-transformers
@@ -225,10 +243,19 @@ class OnnxEmbedder:
                 self.threads = self.threads or settings.TORCH_THREADS
                 options.intra_op_num_threads = max(self.threads, 1)
                 options.inter_op_num_threads = 1
+                # The arena keeps its peak for the life of the process: 1.2 GB after one embed run of
+                # 64-text batches; without it the memory goes back (bench/memory.py).
+                options.enable_cpu_mem_arena = False
                 session = ort.InferenceSession(str(self.graph_path), options, providers=["CPUExecutionProvider"])
                 self.dim = int(session.get_outputs()[0].shape[-1])
                 self._tokenizer, self._session = tokenizer, session
         return self._session
+
+    def available(self) -> bool:
+        """Whether embedding can start without exporting (always, when this instance may export)."""
+        if self._session is not None or self.export:
+            return True
+        return graph_path(self.model, quantize=self.quantize, cache_dir=self.cache_dir).is_file()
 
     @property
     def device(self) -> str:
@@ -246,11 +273,12 @@ class OnnxEmbedder:
         encodings = self._tokenizer.encode_batch([str(t).strip() for t in texts])
         order = np.argsort([-len(e.ids) for e in encodings], kind="stable")  # longest first: less padding
         out = np.empty((len(texts), self.dim), dtype=np.float32)
-        starts = range(0, len(order), max(batch_size, 1))
+        step = max(min(batch_size, RUN_BATCH), 1)  # activations grow with batch × length²
+        starts = range(0, len(order), step)
         if progress:
             starts = tqdm(starts, unit="batch", desc="embed")
         for start in starts:
-            rows = order[start:start + max(batch_size, 1)]
+            rows = order[start:start + step]
             ids, mask = _pad([encodings[i].ids for i in rows])
             out[rows] = session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
         return normalise(out)

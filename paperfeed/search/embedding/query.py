@@ -7,7 +7,7 @@ import logging
 import numpy as np
 
 from .base import Embedder
-from .onnx import OnnxEmbedder
+from .onnx import OnnxEmbedder, QueryModelNotReady
 
 log = logging.getLogger(__name__)
 
@@ -19,13 +19,20 @@ class QueryEmbedder:
     model name, but embeds one short query in 2.6 ms instead of 9.7 (bench/search.py) and lets a
     web process answer its first search after 0.4 s with 256 MB instead of 5.1 s with 546 MB (no
     torch import; demo database). If onnxruntime is missing or the export fails, it falls back to
-    ``base`` for good.
+    ``base`` for good. With ``torch=False`` (web workers) it never exports and never falls back:
+    both would load torch (~400 MB) into the process; :meth:`ready` says whether it can serve.
     """
 
-    def __init__(self, base: Embedder) -> None:
+    def __init__(self, base: Embedder, *, torch: bool = True) -> None:
         self.base = base
         self.name, self.dim = base.name, base.dim
-        self._onnx: Embedder | None = OnnxEmbedder(base.name, quantize="none")
+        self.torch = torch
+        self._onnx: OnnxEmbedder | None = OnnxEmbedder(base.name, quantize="none", export=torch)
+
+    def ready(self) -> None:
+        """Raise QueryModelNotReady when queries cannot be embedded without torch (cheap once loaded)."""
+        if self._onnx is None or not self._onnx.available():
+            raise QueryModelNotReady("the ONNX query model is not exported yet (`paperfeed serve` exports it)")
 
     @property
     def device(self) -> str:
@@ -38,6 +45,8 @@ class QueryEmbedder:
             try:
                 return self._onnx.embed(texts, batch_size=batch_size, progress=progress)
             except Exception:  # an ONNX problem must not take semantic search down
+                if not self.torch:
+                    raise
                 log.exception("ONNX query embedding failed; using %s from now on", type(self.base).__name__)
                 self._onnx = None
         return self.base.embed(texts, batch_size=batch_size, progress=progress)

@@ -146,7 +146,7 @@ def test_file_with_bad_lines_reports_each_by_line_and_keeps_the_rest(tmp_path):
     errors = [str(e) for e in out if isinstance(e, ParseError)]
     assert good == ["2606.14721", "2606.00003", "2606.00006"]
     assert errors == [
-        f"{path}:2: bad JSON: Expecting property name enclosed in double quotes",
+        f"{path}:2: bad JSON at column 2: Expecting property name enclosed in double quotes",
         f"{path}:3: missing title",
         f"{path}:6: expected a JSON object, got list",
         f"{path}:7: title too long (3,000 characters, limit 2,000)",

@@ -10,6 +10,8 @@ SIGTERM) stops every child process; if gunicorn stops, the worker is stopped too
 from __future__ import annotations
 
 import ctypes
+import ipaddress
+import json
 import os
 import signal
 import socket
@@ -23,7 +25,18 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 from django.db.migrations.executor import MigrationExecutor
 
+from paperfeed.web.logs import gunicorn_log_config
+
 STOP_GRACE_SECONDS = 10
+# Overload sheds load instead of queueing it (docs/deployment.md, "Overload"): the kernel queues at
+# most BACKLOG_PER_WORKER connections per worker (a full queue refuses new ones at once), a request
+# whose client hung up while queued is dropped unserved (web/shedding.py), and no request runs
+# longer than REQUEST_TIMEOUT_SECONDS.
+BACKLOG_PER_WORKER = 16
+REQUEST_TIMEOUT_SECONDS = 30
+# gunicorn's default (4094) cut a long search with a bare 414; this is gunicorn's maximum and fits
+# the longest query the search box sends (search.forms.MAX_QUERY_LENGTH, fully percent-encoded).
+LIMIT_REQUEST_LINE = 8190
 
 
 def _die_with_parent() -> None:
@@ -49,6 +62,40 @@ def port_is_free(host: str, port: int) -> bool:
         except OSError:
             return False
     return True
+
+
+PREPARE_QUERY_MODEL = (
+    "import django; django.setup(); "
+    "from paperfeed.search.embedding import prepare_query_model; print(prepare_query_model())"
+)
+
+
+TORCH_EMBEDDER = "paperfeed.search.embedding.torch.SentenceTransformerEmbedder"
+ONNX_EMBEDDER = "paperfeed.search.embedding.onnx.OnnxEmbedder"
+
+
+def worker_settings() -> dict[str, str]:
+    """Environment for the job worker beside the web server: documents embedded through ONNX too.
+
+    The fp32 ONNX graph (exported before the workers start) gives the torch model's vectors under
+    the same model name, so stored embeddings stay valid; the worker then never loads torch
+    (~600 MB), and `serve --with-worker` fits a small machine (bench/memory.py).
+    """
+    same_model = settings.EMBEDDER == TORCH_EMBEDDER and settings.QUERY_EMBEDDER == "onnx"
+    if not same_model or (settings.EMBEDDING_QUANTIZE or "none").lower() != "none":
+        return {}  # another embedder, or int8 (another model name): leave the worker as configured
+    return {"PAPERFEED_EMBEDDER": ONNX_EMBEDDER}
+
+
+def demo_site_url(host: str, port: int) -> str:
+    """The site URL that matches this server, when none was configured outside production; else ''.
+
+    Mails and feeds link to SITE_URL: on a demo served on another port they would point to a dead host.
+    """
+    if settings.PRODUCTION or "PAPERFEED_SITE_URL" in os.environ:
+        return ""
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::", "[::]") else host
+    return f"http://{bind_address(shown, port)}"
 
 
 class Command(BaseCommand):
@@ -79,9 +126,11 @@ class Command(BaseCommand):
         self._warn_unapplied_migrations()
         if not skip_collectstatic:
             call_command("collectstatic", interactive=False, verbosity=0)
+        self._site_url = demo_site_url(host, port)
+        self._prepare_query_model()
         children = {"web": self._start_gunicorn(host, port, workers, access_log)}
         if with_worker:
-            children["worker"] = self._spawn([sys.executable, "-m", "paperfeed.cli", "worker"])
+            children["worker"] = self._spawn([sys.executable, "-m", "paperfeed.cli", "worker"], **worker_settings())
         shown = host if ":" not in host else f"[{host}]"
         self.stdout.write(f"paperfeed serving http://{shown}:{port}/ with {workers} worker(s)"
                           f"{' and the job worker' if 'worker' in children else ''}. Ctrl-C stops it.")
@@ -101,25 +150,57 @@ class Command(BaseCommand):
         if pending:
             self.stderr.write(f"{len(pending)} migration(s) not applied: run `paperfeed migrate` first.")
 
+    def _prepare_query_model(self) -> None:
+        # Web workers never load torch (search.embedding.forbid_torch); exporting the ONNX query
+        # graph needs it once, so a short-lived child does it and gives its memory back on exit.
+        done = subprocess.run([sys.executable, "-c", PREPARE_QUERY_MODEL], env=self._env(),
+                              capture_output=True, text=True, timeout=900)
+        if done.returncode != 0:
+            tail = (done.stderr.strip().splitlines() or ["no message"])[-1]
+            self.stderr.write(f"Could not prepare the query model ({tail}); search is keyword-only until it exists.")
+
     def _start_gunicorn(self, host: str, port: int, workers: int, access_log: bool) -> subprocess.Popen:
         cmd = [
             sys.executable, "-m", "gunicorn", "paperfeed.web.serving:application",
             "--bind", bind_address(host, port),
             "--workers", str(workers),
             "--worker-class", "sync",
-            "--timeout", "60",
+            "--timeout", str(REQUEST_TIMEOUT_SECONDS),
             "--graceful-timeout", str(STOP_GRACE_SECONDS - 2),
-            "--backlog", "2048",
+            "--backlog", str(BACKLOG_PER_WORKER * workers),
+            "--limit-request-line", str(LIMIT_REQUEST_LINE),
             "--log-level", "warning",
-            "--forwarded-allow-ips", settings.FORWARDED_ALLOW_IPS,
+            # gunicorn believes X-Forwarded-Proto (the scheme Django sees) from these proxies only.
+            "--forwarded-allow-ips", ",".join(str(ipaddress.ip_network(entry, strict=False))
+                                              for entry in settings.TRUSTED_PROXIES),
         ]
         if access_log:
-            cmd += ["--access-logfile", "-"]
+            # Django's access line (web/logs.py): request id and duration, text or JSON like every log.
+            self._access_log = True
+        if settings.LOG_FORMAT == "json":
+            # gunicorn's own lines (worker boots, timeouts) as JSON too: one format in the log.
+            config = settings.DATA_DIR / "gunicorn-logging.json"
+            config.write_text(json.dumps(gunicorn_log_config(settings.LOGGING)))
+            cmd += ["--log-config-json", str(config)]
         return self._spawn(cmd)
 
-    def _spawn(self, cmd: list[str]) -> subprocess.Popen:
+    _site_url = ""
+    _access_log = False
+
+    def _env(self) -> dict[str, str]:
         env = {**os.environ, "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "paperfeed.settings"),
                "PAPERFEED_DATA_DIR": str(settings.DATA_DIR)}
+        if self._site_url:
+            env["PAPERFEED_SITE_URL"] = self._site_url
+        return env
+
+    def _spawn(self, cmd: list[str], **settings_env: str) -> subprocess.Popen:
+        env = {**self._env(), **settings_env}
+        if self._access_log:
+            env["PAPERFEED_ACCESS_LOG"] = "1"
+        if not sys.stderr.isatty():
+            # A log file or the journal gets no progress bars (tqdm reads TQDM_DISABLE).
+            env.setdefault("TQDM_DISABLE", "1")
         # A session of their own: Ctrl-C reaches only this process, which then stops each child
         # gracefully with SIGTERM (gunicorn finishes requests in flight; the worker its job).
         return subprocess.Popen(cmd, env=env, preexec_fn=_die_with_parent, start_new_session=True)

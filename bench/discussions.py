@@ -1,0 +1,195 @@
+"""Discussions benchmark: a paper page with 200 comments (anonymous and signed in) and the daily
+page signed in, each next to today's page read anonymously in the same run, under the production
+server (``paperfeed serve``, gunicorn with ``--workers`` sync workers, page cache as configured).
+
+    .venv/bin/python bench/discussions.py [--duration 3] [--connections 4] [--workers 2] [--papers 60]
+
+Builds a throw-away SQLite database in a temporary folder: ``--papers`` papers listed today, one
+of them with 200 comments (50 top-level, 150 replies, votes on them) from 40 verified readers; a
+signed-in reader with a session (and unread notifications, so the bell counts). Then loads each
+page for ``--duration`` seconds with ``--connections`` concurrent clients (the asyncio client of
+bench/web.py, plus the session cookie for signed-in pages) after a short warm-up, and prints
+requests/s, p50, p99 and the server's CPU time per request (all worker processes; the figure
+that stays meaningful on a busy machine). Targets: 200-comment page p99 ≤ 50 ms signed in on 2 workers; the
+signed-in daily page ≥ 1,000 req/s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+CLI = [sys.executable, "-m", "paperfeed.cli"]
+
+from bench.web import _descendants, cpu_seconds  # noqa: E402  (server CPU per request, as bench/web.py)
+
+
+def log(message: str) -> None:
+    print(message, flush=True)
+
+
+def build(data_dir: Path, papers: int) -> tuple[str, str]:
+    """Create the database; returns (the 200-comment paper's path, the reader's session key)."""
+    os.environ.update({"PAPERFEED_DATA_DIR": str(data_dir), "DJANGO_SETTINGS_MODULE": "paperfeed.settings",
+                       "PAPERFEED_LOG_LEVEL": "ERROR"})
+    import django
+
+    django.setup()
+    from django.contrib.auth import get_user_model
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from paperfeed.accounts.models import Profile
+    from paperfeed.catalog.models import Paper
+    from paperfeed.discussions import rendering, services
+    from paperfeed.discussions.models import Comment, CommentVote
+    from paperfeed.notifications.models import Kind, Notification
+
+    call_command("migrate", "--noinput", verbosity=0)
+    now, today = timezone.now(), timezone.now().date()
+    Paper.objects.bulk_create([
+        Paper(arxiv_id=f"2606.{i:05d}", title=f"Paper {i}: about $x^{i}$", abstract="word " * 150,
+              authors=["A. Author", "B. Author"], categories=["cs.LG"], listing_date=today, submitted_at=now)
+        for i in range(1, papers + 1)
+    ])
+    paper = Paper.objects.get(arxiv_id="2606.00001")
+    User = get_user_model()
+    users = User.objects.bulk_create([User(username=f"u{i}", email=f"u{i}@example.org") for i in range(40)])
+    Profile.objects.bulk_create([Profile(user=u, email_confirmed_at=now) for u in users])
+    body = "A comment with **Markdown**, $\\alpha_i$ math and a [link](https://example.org). " * 3
+    html = rendering.render(body)
+    tops = Comment.objects.bulk_create([
+        Comment(paper=paper, author=users[i % 40], body=body, body_html=html, created_at=now - dt.timedelta(minutes=i))
+        for i in range(50)])
+    Comment.objects.bulk_create([
+        Comment(paper=paper, parent=tops[i % 50], author=users[(i + 7) % 40], body=body, body_html=html,
+                created_at=now - dt.timedelta(seconds=i)) for i in range(150)])
+    reader = users[0]
+    CommentVote.objects.bulk_create([CommentVote(comment=c, user=reader) for c in tops[:20]])
+    Notification.objects.bulk_create([Notification(user=reader, kind=Kind.REPLY, comment=c, paper=paper)
+                                      for c in Comment.objects.filter(parent__isnull=False)[:30]])
+    services.recount(paper.pk)
+    session = SessionStore()
+    session["_auth_user_id"] = str(reader.pk)
+    session["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
+    session["_auth_user_hash"] = reader.get_session_auth_hash()
+    session.create()
+    return paper.get_absolute_url(), session.session_key
+
+
+async def _client(host, port, request: bytes, until: float, latencies: list, errors: list) -> None:
+    while time.perf_counter() < until:
+        started = time.perf_counter()
+        try:
+            reader, writer = await asyncio.open_connection(host, port)
+            writer.write(request)
+            await writer.drain()
+            data = await reader.read()
+            writer.close()
+        except OSError as exc:
+            errors.append(str(exc))
+            continue
+        if not data.startswith(b"HTTP/1.1 200"):
+            errors.append(data[:40].decode(errors="replace"))
+        latencies.append((time.perf_counter() - started) * 1000)
+
+
+def load(url: str, *, duration: float, connections: int, cookie: str = "") -> dict:
+    """``connections`` asyncio clients, one request per connection, for ``duration`` seconds."""
+    m = re.match(r"http://([^:/]+):(\d+)(.*)", url)
+    host, port, path = m[1], int(m[2]), m[3] or "/"
+    extra = f"Cookie: {cookie}\r\n" if cookie else ""
+    request = f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\n{extra}Connection: close\r\n\r\n".encode()
+    latencies: list[float] = []
+    errors: list[str] = []
+
+    async def run() -> None:
+        until = time.perf_counter() + duration
+        await asyncio.gather(*(_client(host, port, request, until, latencies, errors) for _ in range(connections)))
+
+    started = time.perf_counter()
+    asyncio.run(run())
+    elapsed = time.perf_counter() - started
+    latencies.sort()
+
+    def pick(q: float) -> float:
+        return latencies[min(len(latencies) - 1, int(q * len(latencies)))] if latencies else float("nan")
+
+    return {"rps": len(latencies) / elapsed, "p50": pick(0.5), "p99": pick(0.99), "n": len(latencies),
+            "errors": len(errors)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--duration", type=float, default=3.0)
+    parser.add_argument("--connections", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--papers", type=int, default=60)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="pf-bench-discussions-") as tmp:
+        paper_path, session_key = build(Path(tmp), args.papers)
+        port = _free_port()
+        env = {**os.environ, "PAPERFEED_DATA_DIR": tmp, "PAPERFEED_LOG_LEVEL": "ERROR"}
+        server = subprocess.Popen([*CLI, "serve", "--port", str(port), "--workers", str(args.workers)], env=env,
+                                  cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            base = f"http://127.0.0.1:{port}"
+            _wait(base)
+            cookie = f"sessionid={session_key}"
+            rows = [("today's page, anonymous (baseline)", "/", ""), ("today's page, signed in", "/", cookie),
+                    ("paper with 200 comments, anonymous", paper_path, ""),
+                    ("paper with 200 comments, signed in", paper_path, cookie)]
+            results = []
+            pids = _descendants(server.pid)
+            for name, path, c in rows:
+                load(base + path, duration=min(1.0, args.duration), connections=args.connections, cookie=c)
+                before = cpu_seconds(pids)
+                result = load(base + path, duration=args.duration, connections=args.connections, cookie=c)
+                result["cpu_ms"] = (cpu_seconds(pids) - before) * 1000 / max(result["n"], 1)
+                results.append((name, result))
+        finally:
+            server.terminate()
+            server.wait(timeout=20)
+    baseline = results[0][1]["rps"]
+    log(f"{args.workers} workers, {args.connections} connections, {args.duration:.0f} s each, python client")
+    log(f"{'page':40} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'CPU ms/req':>10} {'errors':>7} {'vs baseline':>12}")
+    for name, r in results:
+        log(f"{name:40} {r['rps']:8.0f} {r['p50']:8.1f} {r['p99']:8.1f} {r['cpu_ms']:10.1f} {r['errors']:7d} "
+            f"{r['rps'] / baseline:11.2f}x")
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait(base: str, timeout: float = 90) -> None:
+    import urllib.request
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(base + "/", timeout=30) as resp:
+                if resp.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    sys.exit("paperfeed serve did not answer in time")
+
+
+if __name__ == "__main__":
+    main()

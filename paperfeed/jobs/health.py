@@ -1,0 +1,56 @@
+"""Judging health from plain facts: pure functions that take the facts and ``now``, no database.
+
+A component is "ok", "degraded" or "down". The site is down when the database is; degraded when
+anything else is not ok (the cache, the worker's heartbeat, a job overdue against its schedule).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+OK, DEGRADED, DOWN = "ok", "degraded", "down"
+JOB_GRACE = dt.timedelta(minutes=15)  # a run may take a while and the worker ticks: not overdue at once
+
+
+@dataclasses.dataclass(frozen=True)
+class JobFacts:
+    """What is known about one job: its schedule and its runs."""
+
+    name: str
+    enabled: bool
+    interval: dt.timedelta
+    last_ok_at: dt.datetime | None
+    first_attempt_at: dt.datetime | None
+    running: bool
+    allowed: dt.timedelta | None = None  # how long without success is fine; None: 2 × interval + grace
+
+
+def allowed_gap(job: JobFacts) -> dt.timedelta:
+    """How long ``job`` may go without a success before it is overdue."""
+    return job.allowed if job.allowed is not None else 2 * job.interval + JOB_GRACE
+
+
+def job_state(job: JobFacts, *, now: dt.datetime) -> str:
+    """"disabled", "pending" (never tried), "running", "ok" or "overdue"."""
+    if not job.enabled:
+        return "disabled"
+    reference = job.last_ok_at or job.first_attempt_at
+    if reference is None:
+        return "pending"
+    if now - reference <= allowed_gap(job):
+        return "ok"
+    # A long run (a large embed after an ingest) holds its lease: late, but not stuck.
+    return "running" if job.running else "overdue"
+
+
+def worker_state(last_beat_at: dt.datetime | None, *, now: dt.datetime, stale: dt.timedelta) -> str:
+    """ok when a worker beat within ``stale``; down otherwise (never beat, or gone silent)."""
+    return OK if last_beat_at is not None and now - last_beat_at <= stale else DOWN
+
+
+def overall(components: dict[str, str]) -> str:
+    """The site's state from its components' states."""
+    if components.get("database") == DOWN:
+        return DOWN
+    return OK if all(state == OK for state in components.values()) else DEGRADED

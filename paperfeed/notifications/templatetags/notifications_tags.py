@@ -1,0 +1,25 @@
+"""{% notification_bell %}: the header's bell with the unread count (one indexed count query)."""
+
+from __future__ import annotations
+
+from django import template
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+
+from paperfeed.notifications.services import unread_count
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def notification_bell(context) -> SafeString:
+    """A list item linking to /notifications/ with the signed-in reader's unread count."""
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return SafeString("")
+    n = unread_count(user)
+    label = f"Notifications, {n} unread" if n else "Notifications"
+    badge = format_html(' <span class="bell-count">{}</span>', n) if n else ""
+    return format_html('<li><a class="bell" href="/notifications/" aria-label="{}" data-unread="{}">🔔{}</a></li>',
+                       label, n, badge)

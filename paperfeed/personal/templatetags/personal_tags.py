@@ -1,0 +1,120 @@
+"""Template tags for the personal hooks: {% personal_nav %}, {% personal_item paper %}, {% personal_paper paper %}.
+
+They render nothing personal for anonymous readers, so the anonymous page cache stays intact;
+a signed-in reader carries a session cookie and is never served from that cache.
+"""
+
+from __future__ import annotations
+
+from django import template
+from django.middleware.csrf import get_token
+from django.template.loader import render_to_string
+from django.templatetags.static import static
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
+
+from paperfeed.personal import services
+
+register = template.Library()
+
+
+def _signed_in(request) -> bool:
+    user = getattr(request, "user", None)
+    return bool(user and user.is_authenticated)
+
+
+def _state(request) -> dict:
+    """Per request: read ids and whether to hide them (a list page renders many items)."""
+    if not hasattr(request, "_personal_state"):
+        profile = services.profile_of(request.user)
+        request._personal_state = {"read": services.read_ids(request.user), "hide": profile.hide_seen,
+                                   "csrf": get_token(request)}
+    return request._personal_state
+
+
+def _assets(request) -> SafeString:
+    if getattr(request, "_personal_assets", False):
+        return SafeString("")
+    request._personal_assets = True
+    return format_html('<link rel="stylesheet" href="{}">', static("personal/personal.css"))
+
+
+@register.simple_tag(takes_context=True)
+def personal_nav(context) -> SafeString:
+    """The For-you link; on the search page, a "save this search" button for signed-in readers."""
+    request = context.get("request")
+    current = request is not None and request.path.startswith("/for-you")
+    link = format_html('<li><a href="/for-you"{}>For you</a></li>', SafeString(' aria-current="page"') if current else "")
+    if not _signed_in(request) or request.resolver_match is None or request.resolver_match.view_name != "search:search":
+        return link
+    params = {k: request.GET.get(k, "") for k in services.SEARCH_KEYS if request.GET.get(k)}
+    if not params:
+        return link
+    return link + SafeString(render_to_string("personal/_save_search.html",
+                                              {"params": params, "csrf_token": get_token(request)}))
+
+
+def _post(action: str, token: str, fields: dict[str, str], label: str, css: str, pressed: str = "") -> SafeString:
+    """One small POST form with a single button (built here, not from a template: it appears 100+ times a page)."""
+    hidden = format_html_join("", '<input type="hidden" name="{}" value="{}">', fields.items())
+    aria = format_html(' aria-pressed="{}"', pressed) if pressed else ""
+    return format_html(
+        '<form method="post" action="{}" class="pf-inline"><input type="hidden" name="csrfmiddlewaretoken" value="{}">'
+        '{}<button type="submit" class="link-button {}"{}>{}</button></form>',
+        action, token, hidden, css, aria, label,
+    )
+
+
+@register.simple_tag(takes_context=True)
+def personal_item(context, paper) -> SafeString:
+    """On a list item: its For-you reasons (with drop buttons), read state and "not interested"."""
+    request = context.get("request")
+    if not _signed_in(request):
+        return SafeString("")
+    state = _state(request)
+    token, nxt = state["csrf"], _per_request(request, "_personal_next", request.get_full_path)
+    read = paper.pk in state["read"]
+    urls = _per_request(request, "_personal_urls", lambda: {
+        name: reverse(f"personal:{name}") for name in ("drop", "read", "not_interested")})
+    parts = [_assets(request)]
+    if read and state["hide"]:
+        parts.append(SafeString('<span class="pf-seen-hidden" hidden></span>'))
+    reasons = getattr(paper, "pf_reasons", ())
+    if reasons:
+        items = [format_html('<li class="pf-reason">{}{}</li>', r.text, "" if r.key == "trending" else _post(
+            urls["drop"], token, {"key": r.key, "next": nxt}, "drop", "pf-drop")) for r in reasons]
+        parts.append(format_html('<ul class="pf-reasons" aria-label="Why this paper">{}</ul>', SafeString("".join(items))))
+    read_fields = {"paper": paper.arxiv_id, "next": nxt} | ({"unread": "1"} if read else {})
+    first = (paper.authors or [""])[0]
+    nots = [_post(urls["not_interested"], token, {"kind": "paper", "value": str(paper.pk), "label": paper.title[:200],
+                                                  "next": nxt}, "this paper", "pf-not-paper")]
+    if first:
+        nots.append(_post(urls["not_interested"], token, {"kind": "author", "value": first, "label": first, "next": nxt},
+                          format_html("papers by {}", first), "pf-not-author"))
+    parts.append(format_html(
+        '<div class="pf-item-actions">{}<details class="pf-more"><summary>not interested…</summary>{}</details></div>',
+        _post(urls["read"], token, read_fields, "✓ read" if read else "mark read", "pf-read", "true" if read else "false"),
+        SafeString("".join(nots)),
+    ))
+    return SafeString("".join(parts))
+
+
+def _per_request(request, name: str, make):
+    if not hasattr(request, name):
+        setattr(request, name, make())
+    return getattr(request, name)
+
+
+@register.simple_tag(takes_context=True)
+def personal_paper(context, paper) -> SafeString:
+    """On a paper page: the reader's private note, read state and "not interested"."""
+    request = context.get("request")
+    if not _signed_in(request):
+        return SafeString("")
+    ctx = {
+        "paper": paper, "read": paper.pk in services.read_ids(request.user), "note": services.note_for(request.user, paper),
+        "csrf_token": get_token(request), "next": request.get_full_path(), "assets": _assets(request),
+        "authors": (paper.authors or [])[:8],
+    }
+    return SafeString(render_to_string("personal/_paper.html", ctx))
