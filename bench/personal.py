@@ -22,8 +22,8 @@ and ../shared/data/hf_daily_papers (Hugging Face upvotes, for the trending basel
 **speed** — the For-you ranking for a user with ``--votes`` liked papers over a pool of the
 window's papers drawn from ../shared/data (pool and liked rows cached as the site does), p50/p99
 per request next to the trending-only baseline; and composing ``--subscribers`` digests with
-the ranker next to the composition it replaced (``git show HEAD:paperfeed/digests/compose.py``
-when that still holds the old one).
+the ranker next to the composition it replaced (the last committed ``paperfeed/digests/compose.py``
+that ranked on its own).
 """
 
 from __future__ import annotations
@@ -240,6 +240,9 @@ def run_speed(args) -> None:
     papers = load_papers()
     ids = sorted(papers, key=id_order)
     print(f"catalogue: {len(ids):,} papers from ../shared/data")
+    if args.only_compose:
+        run_compose_speed(args, papers, ids)
+        return
     rng = random.Random(7)
     window = ids[-args.pool:]  # the For-you pool: the latest window (PERSONAL_CANDIDATES)
     t = time.perf_counter()
@@ -284,8 +287,15 @@ def run_compose_speed(args, papers: dict, ids: list[str]) -> None:
     prefs = [Prefs(size=10, topics=tuple(rng.sample(topics, rng.randint(0, 2))),
                    include_categories=tuple(rng.sample(["cs.CL", "cs.CV", "cs.LG", "cs."], rng.randint(0, 1))))
              for _ in range(1000)]
-    old_src = subprocess.run(["git", "show", "HEAD:paperfeed/digests/compose.py"], capture_output=True, text=True,
+    old_src = ""  # the last committed compose.py that still ranked on its own: the baseline
+    commits = subprocess.run(["git", "rev-list", "HEAD", "--", "paperfeed/digests/compose.py"], capture_output=True,
+                             text=True, cwd=REPO).stdout.split()
+    for commit in commits:
+        src = subprocess.run(["git", "show", f"{commit}:paperfeed/digests/compose.py"], capture_output=True, text=True,
                              cwd=REPO).stdout
+        if "personal.ranker" not in src:
+            old_src = src
+            break
     runs = [("ranker (compose -> personal.rank)", compose, Prefs, CandidatePool(cands))]
     if "def profile_vector" in old_src and "personal.ranker" not in old_src:
         old = types.ModuleType("old_compose")
@@ -293,12 +303,17 @@ def run_compose_speed(args, papers: dict, ids: list[str]) -> None:
         exec(compile(old_src, "old_compose", "exec"), old.__dict__)  # the composition this replaced, as a baseline
         old_pool = old.CandidatePool([old.Candidate(*dataclass_values(c)) for c in cands])
         runs.insert(0, ("baseline: the previous compose.py", old.compose, old.Prefs, old_pool))
-    for label, fn, prefs_cls, pool in runs:
-        t = time.perf_counter()
-        for n in range(args.subscribers):
-            p = prefs[n % len(prefs)]
-            fn(pool, prefs_cls(size=p.size, topics=p.topics, include_categories=p.include_categories), (), NOW)
-        print(f"{label}: {args.subscribers:,} subscribers composed in {time.perf_counter() - t:.1f} s (budget 7 s)")
+    # Interleaved in chunks of 10,000, so that a busy machine slows every contender alike.
+    totals = [0.0] * len(runs)
+    for start in range(0, args.subscribers, 10_000):
+        for r, (_label, fn, prefs_cls, pool) in enumerate(runs):
+            t = time.perf_counter()
+            for n in range(start, min(start + 10_000, args.subscribers)):
+                p = prefs[n % len(prefs)]
+                fn(pool, prefs_cls(size=p.size, topics=p.topics, include_categories=p.include_categories), (), NOW)
+            totals[r] += time.perf_counter() - t
+    for (label, *_), total in zip(runs, totals):
+        print(f"{label}: {args.subscribers:,} subscribers composed in {total:.1f} s (budget 7 s)")
 
 
 def dataclass_values(c: Candidate) -> tuple:
@@ -313,7 +328,7 @@ def run_page(args) -> None:
     import urllib.request
 
     sys.path.insert(0, str(REPO / "bench"))
-    from web import CLI, Server, free_port  # the web benchmark's server wrapper
+    from web import CLI, free_port  # the web benchmark's helpers
 
     data = Path(args.dir)
     env = {**os.environ, "PAPERFEED_DATA_DIR": str(data), "DJANGO_SETTINGS_MODULE": "paperfeed.settings",
@@ -345,12 +360,23 @@ def run_page(args) -> None:
     client.force_login(user)
     cookie = f"sessionid={client.cookies['sessionid'].value}"
     print(f"catalogue: {Paper.objects.count():,} papers; reader with {Vote.objects.filter(user=user).count()} votes")
-    server = Server(port=free_port(), workers=2, cache_seconds="0")
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    proc = subprocess.Popen([*CLI, "serve", "--port", str(port), "--workers", "2"], env=env, cwd=REPO,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        server.wait_ready("/", timeout=300)  # collectstatic and imports: slow on a busy machine
+        deadline = time.monotonic() + 300  # collectstatic and imports: slow on a busy machine
+        while True:
+            try:
+                urllib.request.urlopen(url + "/", timeout=60).read()
+                break
+            except OSError:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    sys.exit("paperfeed serve did not answer")
+                time.sleep(0.5)
 
         def get(path: str) -> float:
-            request = urllib.request.Request(server.url + path, headers={"Cookie": cookie})
+            request = urllib.request.Request(url + path, headers={"Cookie": cookie})
             t = time.perf_counter()
             with urllib.request.urlopen(request, timeout=60) as resp:
                 resp.read()
@@ -378,7 +404,8 @@ def run_page(args) -> None:
             print(f"{label}: p50 {percentile(times, 50):.0f} ms, p99 {percentile(times, 99):.0f} ms "
                   f"over {len(times)} requests, 2 clients, 2 workers")
     finally:
-        server.stop()
+        proc.send_signal(2)  # SIGINT, like Ctrl-C
+        proc.wait(timeout=30)
 
 
 def main() -> None:
@@ -393,6 +420,7 @@ def main() -> None:
     s.add_argument("--pool", type=int, default=1500)
     s.add_argument("--requests", type=int, default=200)
     s.add_argument("--subscribers", type=int, default=100_000)
+    s.add_argument("--only-compose", action="store_true", help="only the digest composition")
     g = sub.add_parser("page", help="the For-you page over HTTP (paperfeed serve, 2 workers)")
     g.add_argument("--votes", type=int, default=500)
     g.add_argument("--requests", type=int, default=200)

@@ -94,7 +94,6 @@ def daily_papers(request: HttpRequest, params: Query[DailyParams]) -> Status:
         if user is None:
             return Status(401, ErrorOut(error="sort=personal needs a personal access token: Authorization: Bearer pf_…"))
         rows = for_you(user, now=timezone.now(), limit=offset + params.limit)[0][offset:]
-        services.decorate([paper for paper, _ in rows])
         return Status(200, [daily_item(p, score=r.score, reason="; ".join(x.text for x in r.reasons)) for p, r in rows])
     if params.sort == "trending" and not params.submitter:
         return Status(200, _trending(period, offset, params.limit))

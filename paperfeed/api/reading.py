@@ -16,6 +16,7 @@ from paperfeed.community.services import trending_papers
 from paperfeed.search.forms import parse_params
 from paperfeed.search.services import search
 
+from .markdown import paper_markdown_text
 from .schemas import daily_item, paper_out, search_hit
 
 Json = dict[str, Any]
@@ -33,6 +34,7 @@ class Source(Protocol):
     def trending(self, limit: int) -> list[Json]: ...
     def search(self, query: str, filters: dict[str, str], limit: int) -> list[Json]: ...
     def paper(self, arxiv_id: str) -> Json: ...
+    def markdown(self, arxiv_id: str) -> str: ...
 
 
 def _dump(schema_object, **kwargs) -> Json:
@@ -67,10 +69,17 @@ class LocalSource:
 
     def paper(self, arxiv_id: str) -> Json:
         """One paper by arXiv id."""
+        return _dump(paper_out(self._detail(arxiv_id)), exclude_none=True)
+
+    def markdown(self, arxiv_id: str) -> str:
+        """One paper as the Markdown of /papers/{id}.md (with its discussion)."""
+        return paper_markdown_text(self._detail(arxiv_id))
+
+    def _detail(self, arxiv_id: str):
         found = catalog.paper_detail(arxiv_id=catalog.canonical_arxiv_id(arxiv_id))
         if found is None:
             raise ReadError(f"No paper with id {arxiv_id!r}.")
-        return _dump(paper_out(found), exclude_none=True)
+        return found
 
 
 class RemoteSource:
@@ -82,7 +91,7 @@ class RemoteSource:
         self.client = httpx.Client(base_url=server.rstrip("/"), headers=headers, timeout=timeout,
                                    follow_redirects=True, transport=transport)
 
-    def _get(self, path: str, params: dict[str, Any] | None = None) -> Any:
+    def _fetch(self, path: str, params: dict[str, Any] | None = None) -> httpx.Response:
         try:
             response = self.client.get(path, params=params)
         except httpx.HTTPError as exc:
@@ -91,8 +100,12 @@ class RemoteSource:
             try:
                 message = response.json().get("error") or response.text[:200]
             except ValueError:
-                message = response.text[:200]
+                message = response.text[:200].strip()
             raise ReadError(f"{response.request.url}: HTTP {response.status_code}: {message}")
+        return response
+
+    def _get(self, path: str, params: dict[str, Any] | None = None) -> Any:
+        response = self._fetch(path, params)
         try:
             return response.json()
         except ValueError:
@@ -122,3 +135,7 @@ class RemoteSource:
     def paper(self, arxiv_id: str) -> Json:
         """The server's /api/papers/{id}."""
         return self._get(f"/api/papers/{arxiv_id}")
+
+    def markdown(self, arxiv_id: str) -> str:
+        """The server's /papers/{id}.md."""
+        return self._fetch(f"/papers/{arxiv_id}.md").text

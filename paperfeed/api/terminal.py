@@ -1,4 +1,4 @@
-"""Plain-text and Markdown renderings of the API's JSON shapes for `paperfeed papers` (no Django, no I/O)."""
+"""Plain-text renderings of the API's JSON shapes for `paperfeed papers` (no Django, no I/O)."""
 
 from __future__ import annotations
 
@@ -82,22 +82,3 @@ def paper_text(paper: Json, *, width: int = 100) -> str:
     for paragraph in (paper.get("summary") or "").split("\n\n"):
         lines += textwrap.wrap(_one_line(paragraph), width=width) + [""]
     return "\n".join(lines).rstrip() + "\n"
-
-
-def paper_markdown(paper: Json) -> str:
-    """One paper as Markdown: title, authors, links, abstract (TeX kept as written)."""
-    arxiv_id = paper.get("id", "")
-    out = [f"# {_one_line(paper.get('title', ''))}", ""]
-    authors = ", ".join(a.get("name", "") for a in paper.get("authors", []))
-    if authors:
-        out += [f"**Authors:** {authors}", ""]
-    links = [f"- arXiv: https://arxiv.org/abs/{arxiv_id}", f"- PDF: https://arxiv.org/pdf/{arxiv_id}"]
-    if paper.get("githubRepo"):
-        links.append(f"- Code: {paper['githubRepo']}")
-    if paper.get("projectPage"):
-        links.append(f"- Project page: {paper['projectPage']}")
-    out += links + [""]
-    if paper.get("publishedAt"):
-        out += [f"**Published:** {str(paper['publishedAt'])[:10]}", ""]
-    out += ["## Abstract", "", (paper.get("summary") or "").strip(), ""]
-    return "\n".join(out)

@@ -75,7 +75,10 @@ def hf_client() -> PoliteClient:
 
 def _start() -> dt.date | None:
     raw = settings.HF_SYNC_START.strip()
-    return dt.date.fromisoformat(raw) if raw else None
+    try:
+        return dt.date.fromisoformat(raw) if raw else None
+    except ValueError:
+        raise ValueError(f"HF_SYNC_START={raw!r} is not a day: use YYYY-MM-DD, or leave it empty") from None
 
 
 def _validators(state: HarvestState) -> dict[str, dict[str, str]]:

@@ -20,7 +20,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from paperfeed.catalog.authors import author_key, author_slug  # noqa: F401 - re-exported
+from paperfeed.catalog.authors import author_key
 from paperfeed.catalog.merge import PaperState, PreparedRecord, merge
 from paperfeed.catalog.models import Author, Authorship, CodeLink, Paper, PaperVersion
 from paperfeed.catalog.records import PaperRecord

@@ -35,7 +35,7 @@ def _csrf(v: Viewer) -> str:
     return f'<input type="hidden" name="csrfmiddlewaretoken" value="{escape(v.csrf_token)}">'
 
 
-def _actions(node: ThreadComment, reply_to: int, v: Viewer) -> str:
+def _actions(node: ThreadComment, v: Viewer) -> str:
     c, out = node.comment, []
     if v.can_write:
         voted = " is-voted" if node.voted else ""
@@ -43,12 +43,13 @@ def _actions(node: ThreadComment, reply_to: int, v: Viewer) -> str:
                    f'<button type="submit" class="link-button{voted}" aria-pressed="{"true" if node.voted else "false"}" '
                    f'aria-label="Upvote comment ({c.score})">▲ {c.score}</button></form>')
         if not v.locked:
-            out.append(f'<a class="comment-reply" href="/comments/{reply_to}/reply">Reply</a>')
+            # A reply to a reply joins the same thread and starts with "@author" (see views.reply).
+            out.append(f'<a class="comment-reply" href="/comments/{c.pk}/reply">Reply</a>')
         if node.can_edit:
             out.append(f'<a href="/comments/{c.pk}/edit">Edit</a>')
         if node.can_delete:
-            out.append(f'<form method="post" action="/comments/{c.pk}/delete" class="comment-delete">{_csrf(v)}'
-                       f'<button type="submit" class="link-button">Delete</button></form>')
+            # A link to a confirmation page: deleting is never one click away.
+            out.append(f'<a href="/comments/{c.pk}/delete" class="comment-delete">Delete…</a>')
     else:
         out.append(f'<span class="muted">▲ {c.score}<span class="visually-hidden"> upvotes</span></span>')
     if v.signed_in and not node.can_delete:
@@ -56,7 +57,7 @@ def _actions(node: ThreadComment, reply_to: int, v: Viewer) -> str:
     return "".join(out)
 
 
-def comment_html(node: ThreadComment, reply_to: int, v: Viewer) -> str:
+def comment_html(node: ThreadComment, v: Viewer) -> str:
     """One comment (or its placeholder) as an ``<article>``."""
     c = node.comment
     if node.placeholder:
@@ -71,18 +72,17 @@ def comment_html(node: ThreadComment, reply_to: int, v: Viewer) -> str:
             f'<span class="comment-author">{author}</span> '
             f'<a class="muted" href="#c-{c.pk}"><time datetime="{iso}">{shown}</time></a>{edited}</header>'
             f'<div class="comment-body math">{c.body_html}</div>'
-            f'<footer class="comment-actions">{_actions(node, reply_to, v)}</footer></article>')
+            f'<footer class="comment-actions">{_actions(node, v)}</footer></article>')
 
 
 def thread_html(nodes: list[ThreadComment], v: Viewer) -> SafeString:
     """The ``<ol>`` of a thread: top-level comments with their replies."""
     parts = ['<ol class="comments">']
     for node in nodes:
-        top = node.comment.pk
-        parts.append(f'<li class="comment-thread">{comment_html(node, top, v)}')
+        parts.append(f'<li class="comment-thread">{comment_html(node, v)}')
         if node.replies:
             parts.append('<ol class="replies">')
-            parts.extend(f"<li>{comment_html(r, top, v)}</li>" for r in node.replies)
+            parts.extend(f"<li>{comment_html(r, v)}</li>" for r in node.replies)
             parts.append("</ol>")
         parts.append("</li>")
     parts.append("</ol>")

@@ -64,10 +64,13 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "discussions/edit.html", {"comment": comment})
 
 
-@require_POST
 def delete(request: HttpRequest, pk: int) -> HttpResponse:
-    """Delete one's own comment."""
+    """Delete one's own comment: a confirmation page first (GET), then the deletion (POST)."""
     comment = get_object_or_404(Comment.objects.select_related("paper"), pk=pk)
+    if request.method != "POST":
+        if comment.author_id != request.user.pk or not comment.visible:
+            raise Http404("No such comment")
+        return render(request, "discussions/delete.html", {"comment": comment})
     try:
         services.delete_comment(user=request.user, comment_id=pk)
     except services.CommentError as exc:
@@ -96,8 +99,10 @@ def reply(request: HttpRequest, pk: int) -> HttpResponse:
     comment = get_object_or_404(Comment.objects.select_related("paper", "author"), pk=pk)
     if not comment.visible or comment.paper.hidden:
         raise Http404("No such comment")
+    # Replies do not nest: answering a reply goes to its thread and names the person answered.
+    start = f"@{comment.author.get_username()} " if comment.parent_id and comment.author else ""
     return render(request, "discussions/reply.html", {
-        "comment": comment, "paper_url": comment.paper.get_absolute_url(),
+        "comment": comment, "paper_url": comment.paper.get_absolute_url(), "start": start,
         "problem": services.writer_problem(request.user), "locked": services.is_locked(comment.paper),
     })
 

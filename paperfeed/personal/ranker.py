@@ -127,7 +127,7 @@ def rank(
     parts = [p for make in _PARTS if (p := make(pool, signals, w)) is not None]
     if not parts:  # trending order alone: the pool is sorted already (100,000 digests take this path often)
         top = np.arange(min(limit, n)) if ok is None else np.flatnonzero(ok)[:limit]
-        score = w.trend * pool.base
+        score = pool.base if w.trend == 1.0 else w.trend * pool.base
     else:
         score = w.trend * pool.base
         for part in parts:
@@ -138,13 +138,14 @@ def rank(
         top = np.argpartition(-score, k - 1)[:k] if k < n else np.arange(n)
         top = top[np.argsort(-score[top], kind="stable")][:k]
     out = []
-    for i in top.tolist():
+    # Plain Python values in one go: indexing numpy arrays item by item costs more than the ranking.
+    for i, pid, value, base in zip(top.tolist(), pool.ids[top].tolist(), score[top].tolist(), pool.base[top].tolist()):
         reasons = [r for part in parts if (r := part.explain(i)) is not None]
         if len(reasons) > 1:
             reasons.sort(key=lambda r: -r.weight)
         elif not reasons:
-            reasons = [Reason("trending", pool.candidates[i].reason or "trending", float(w.trend * pool.base[i]))]
-        out.append(Ranked(int(pool.ids[i]), float(score[i]), tuple(reasons)))
+            reasons = [Reason("trending", pool.candidates[i].reason or "trending", w.trend * base)]
+        out.append(Ranked(pid, value, tuple(reasons)))
     return out
 
 
@@ -178,6 +179,8 @@ def _allowed(pool: CandidatePool, s: Signals, now: dt.datetime) -> np.ndarray | 
 
 
 def _follows(pool: CandidatePool, s: Signals, w: Weights) -> _Part | None:
+    if not s.followed_authors and not s.followed_people:
+        return None
     authors = {k: v for k, v in s.followed_authors.items() if f"author:{k}" not in s.dropped}
     people = {k: v for k, v in s.followed_people.items() if f"person:{k}" not in s.dropped}
     if not authors and not people:
@@ -200,6 +203,8 @@ def _follows(pool: CandidatePool, s: Signals, w: Weights) -> _Part | None:
 
 
 def _searches(pool: CandidatePool, s: Signals, w: Weights) -> _Part | None:
+    if not s.saved_searches:
+        return None
     searches = {name: ids for name, ids in s.saved_searches.items() if f"search:{name}" not in s.dropped and ids}
     if not searches:
         return None
@@ -219,25 +224,24 @@ def _searches(pool: CandidatePool, s: Signals, w: Weights) -> _Part | None:
 
 
 def _topics(pool: CandidatePool, s: Signals, w: Weights) -> _Part | None:
+    if not s.topics:
+        return None
     topics = [t for t in s.topics if t.strip() and f"topic:{t}" not in s.dropped]
     if not topics:
         return None
     key = ("topics", w.topic, *topics)
     cached = pool.memo.get(key)
-    if cached is None:  # topic sets repeat across users: combine each set once per pool
+    if cached is None:  # topic sets repeat across users: combine each set once per pool, explanations too
         stacked = np.vstack([pool.topic_strength(t) for t in topics])
         strength = stacked.max(axis=0)
-        best = np.where(strength > 0, stacked.argmax(axis=0), -1)
-        cached = pool.memo[key] = (strength, best, w.topic * strength)
-    strength, best, contribution = cached
-
-    def explain(i: int) -> Reason | None:
-        if best[i] < 0:
-            return None
-        t = topics[best[i]]
-        return Reason(f"topic:{t}", f"matches your topic '{t}'", float(w.topic * strength[i]))
-
-    return _Part(contribution, explain)
+        best = np.where(strength > 0, stacked.argmax(axis=0), -1).tolist()
+        contribution = w.topic * strength
+        weights = contribution.tolist()
+        reasons = [Reason(f"topic:{t}", f"matches your topic '{t}'", 0.0) for t in topics]
+        explained = [None if b < 0 else dataclasses.replace(reasons[b], weight=weights[i]) for i, b in enumerate(best)]
+        cached = pool.memo[key] = (contribution, explained)
+    contribution, explained = cached
+    return _Part(contribution, explained.__getitem__)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -268,7 +272,7 @@ def liked_sims(pool: CandidatePool, liked: tuple[Liked, ...], rows: sparse.csr_m
 
 
 def _liked(pool: CandidatePool, s: Signals, w: Weights) -> _Part | None:
-    if not (w.liked or w.centroid):
+    if not (s.liked or s.liked_sims) or not (w.liked or w.centroid):
         return None
     sims = s.liked_sims
     if sims is None or any(f"liked:{item.paper_id}" in s.dropped for item in sims.liked):
@@ -313,6 +317,8 @@ def _profile(pool: CandidatePool, s: Signals, w: Weights) -> _Part | None:
 
 
 def _categories(pool: CandidatePool, s: Signals, w: Weights) -> _Part | None:
+    if not s.categories:
+        return None
     chosen = tuple(c for c in s.categories if f"category:{c}" not in s.dropped)
     if not chosen or not w.category:
         return None

@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from paperfeed.catalog.authors import author_key
 from paperfeed.catalog.models import Author, Paper
+from paperfeed.catalog.services import decorate
 from paperfeed.community.arxiv_ids import normalise_arxiv_id, split_ids
 from paperfeed.community.models import CollectionItem, Vote
 from paperfeed.follows import services as follows
@@ -206,13 +207,15 @@ def has_signals(signals: Signals) -> bool:
 
 
 def for_you(user, *, now: dt.datetime, limit: int = 50) -> tuple[list[tuple[Paper, Ranked]], Signals]:
-    """The reader's ranked feed (papers with reasons) and the signals behind it."""
+    """The reader's ranked feed (decorated papers with reasons) and the signals behind it."""
     entry = current_pool(now=now)
     profile = profile_of(user)
     signals = signals_for(user, entry=entry, profile=profile, hide_read=profile.hide_seen)
     ranked = rank(entry.pool, signals, now, limit=limit)
     papers = Paper.objects.in_bulk([r.paper_id for r in ranked])  # fresh counts, not the pool's copies
-    return [(papers[r.paper_id], r) for r in ranked if r.paper_id in papers and not papers[r.paper_id].hidden], signals
+    rows = [(papers[r.paper_id], r) for r in ranked if r.paper_id in papers and not papers[r.paper_id].hidden]
+    decorate([paper for paper, _ in rows])  # links, authors, code: what every list item renders
+    return rows, signals
 
 
 def set_interests(user, *, categories: list[str], topics: list[str], arxiv_text: str) -> list[str]:
@@ -256,6 +259,8 @@ def not_interested(user, *, kind: str, value: str, label: str = "", undo: bool =
         value = author_key(value) or value
     if kind not in NotInterested.Kind.values or not value:
         raise ValueError("say which paper, author or topic")
+    if kind == NotInterested.Kind.PAPER and not value.isdigit():
+        raise ValueError("no such paper")
     if undo:
         NotInterested.objects.filter(user=user, kind=kind, value=value[:300]).delete()
         return
@@ -277,6 +282,16 @@ def mark_read(user, *, paper: Paper, read: bool = True, now: dt.datetime | None 
 def read_ids(user) -> set[int]:
     """Ids of the papers the reader marked read."""
     return set(ReadMark.objects.filter(user=user).values_list("paper_id", flat=True))
+
+
+def is_read(user, paper: Paper) -> bool:
+    """Whether the reader marked ``paper`` read."""
+    return ReadMark.objects.filter(user=user, paper=paper).exists()
+
+
+def hides_seen(user) -> bool:
+    """Whether the reader hides papers marked read (no row is created for a reader who never chose)."""
+    return FeedProfile.objects.filter(user=user, hide_seen=True).exists()
 
 
 def set_hide_seen(user, *, hide: bool) -> None:

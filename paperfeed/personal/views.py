@@ -75,6 +75,7 @@ def interests(request: HttpRequest) -> HttpResponse:
         return redirect("personal:for_you")
     context = {
         "profile": profile,
+        "topics_text": "\n".join(profile.topics or ()),
         "choices": CATEGORY_CHOICES,
         "seeds": profile.seed_papers.all()[:50],
         "negatives": NotInterested.objects.filter(user=request.user)[:200],

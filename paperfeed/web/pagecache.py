@@ -68,9 +68,19 @@ def cookies_allow_cache(cookie_names: Iterable[str]) -> bool:
     return all(name == settings.CSRF_COOKIE_NAME for name in cookie_names)
 
 
+def headers_allow_cache(environ: dict) -> bool:
+    """False when the answer depends on who asks or what they accept beyond the URL.
+
+    A bearer token makes a request personal (``sort=personal`` must never reach anyone else), and
+    ``Accept: text/markdown`` gets another representation of the same URL.
+    """
+    return not environ.get("HTTP_AUTHORIZATION") and "text/markdown" not in environ.get("HTTP_ACCEPT", "")
+
+
 def is_cacheable(request: HttpRequest) -> bool:
-    """True for a GET/HEAD from a reader with no session or messages cookie."""
-    return request.method in ("GET", "HEAD") and cookies_allow_cache(request.COOKIES)
+    """True for a GET/HEAD from an anonymous reader: no session or messages cookie, no token."""
+    return (request.method in ("GET", "HEAD") and cookies_allow_cache(request.COOKIES)
+            and headers_allow_cache(request.META))
 
 
 # --- CSRF tokens ------------------------------------------------------------------------------
@@ -231,7 +241,7 @@ class PageCacheApp:
         if environ.get("HTTP_HOST", "") not in self.hosts:
             return None
         cookies = parse_cookie(environ.get("HTTP_COOKIE", "")) if environ.get("HTTP_COOKIE") else {}
-        if not cookies_allow_cache(cookies):
+        if not cookies_allow_cache(cookies) or not headers_allow_cache(environ):
             return None
         key = page_key(environ)
         headers = self.headers.get(key)

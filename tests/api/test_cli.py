@@ -65,7 +65,7 @@ def test_trending_search_and_show_on_the_local_database(catalogue):
     assert "https://arxiv.org/abs/2606.00001" in text
     md = papers("show", "2606.00001", "--md")
     assert md.startswith("# Attention for $E=mc^2$ everywhere") and "**Authors:** Ada Lovelace" in md
-    assert "- Code: https://github.com/acme/top" in md and "## Abstract" in md
+    assert "https://github.com/acme/top" in md and "## Abstract" in md
     assert json.loads(papers("show", "2606.00001", "--json"))["upvotes"] == 9
 
 

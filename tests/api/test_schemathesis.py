@@ -12,7 +12,7 @@ import os
 
 import pytest
 import schemathesis
-from django.core.cache import cache
+from django.core.cache import caches
 from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
@@ -40,7 +40,8 @@ def catalogue(settings):
     """A small catalogue; limits raised so they do not trip during the run."""
     settings.RATELIMIT_API_TOKEN = "100000/m"
     settings.SUBMISSIONS_PER_USER_PER_DAY = 100000
-    cache.clear()
+    for cache in caches.all(initialized_only=False):
+        cache.clear()
     today = timezone.now().date()
     for n in range(3):
         paper = make_paper(arxiv_id=f"2611.0000{n}", listing_date=today, imported_upvotes=n,

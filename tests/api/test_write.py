@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import caches
 from django.utils import timezone
 from hypothesis import given
 from hypothesis import settings as hypothesis_settings
@@ -22,12 +22,17 @@ pytestmark = pytest.mark.django_db
 PAPER = "2611.00001"
 
 
+def _clear_caches() -> None:
+    for cache in caches.all(initialized_only=False):
+        cache.clear()
+
+
 @pytest.fixture(autouse=True)
 def _clean_cache():
-    """Rate-limit counters live in the cache: each test starts from zero."""
-    cache.clear()
+    """Rate-limit counters live in a cache: each test starts from zero."""
+    _clear_caches()
     yield
-    cache.clear()
+    _clear_caches()
 
 
 @pytest.fixture
@@ -139,7 +144,7 @@ def test_ids_too_large_for_the_database_are_400_not_500(client, writer):
 def test_every_write_is_rate_limited_per_token(client, endpoints, writer, settings):
     settings.RATELIMIT_API_TOKEN = "2/m"
     for method, path, body, _ in endpoints:
-        cache.clear()
+        _clear_caches()
         _call(client, method, path, body, writer[1])
         _call(client, method, path, body, writer[1])
         response = _call(client, method, path, body, writer[1])

@@ -42,6 +42,9 @@ class _Replay(http.server.BaseHTTPRequestHandler):
         query = parse_qs(urlsplit(self.path).query)
         day = (query.get("date") or [""])[0]
         body, modified = self.days.get(day, (b"[]", "Mon, 01 Jan 2024 00:00:00 GMT"))
+        page, limit = int((query.get("p") or ["0"])[0]), int((query.get("limit") or ["50"])[0])
+        if page or limit < 100:  # HF's paging (the recorded days hold at most 50)
+            body = json.dumps(json.loads(body)[page * limit : (page + 1) * limit]).encode()
         etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
         self.seen.append({"date": day, "agent": self.headers.get("User-Agent", ""),
                           "if_none_match": self.headers.get("If-None-Match", "")})

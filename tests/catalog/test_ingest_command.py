@@ -9,7 +9,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
-from paperfeed.catalog.ingest_files import ingest_paths
+from paperfeed.catalog.ingest_files import DEMO_FIXTURE_IDS, ingest_paths
 from paperfeed.catalog.models import CodeLink, Paper
 from paperfeed.catalog.signals import papers_ingested
 from paperfeed.catalog.sources.detect import send_records
@@ -91,6 +91,8 @@ def test_demo_setup_loads_once():
     assert Paper.objects.filter(arxiv_id="hep-th/9901001").exists()
     assert Paper.objects.filter(imported_upvotes__gt=0).count() > 100
     assert "<script>" in Paper.objects.get(arxiv_id="2606.99901").abstract
+    # The hand-made test records stay out of the demo's pages (date navigation, search, similar).
+    assert set(Paper.objects.filter(hidden=True).values_list("arxiv_id", flat=True)) == set(DEMO_FIXTURE_IDS)
     out = io.StringIO()
     call_command("demo_setup", stdout=out)
     assert "already has" in out.getvalue() and Paper.objects.count() == count

@@ -67,3 +67,12 @@ def test_account_preview_for_a_logged_in_subscriber():
     client.force_login(user)
     page = client.get("/digests/preview/").content.decode()
     assert "This digest would be empty." in page
+
+
+def test_the_demo_digest_has_papers():
+    from paperfeed.catalog.ingest_files import DEMO_DATA, ingest_paths
+
+    assert not ingest_paths([DEMO_DATA], parallel=False).failed
+    sub = make_subscriber(email="demo@example.org")
+    result = services.preview(sub)  # the real "now": months after the demo's votes
+    assert len(result.items) >= 5 and result.empty_reason == ""

@@ -62,11 +62,17 @@ def test_edit_and_delete_pages(client):
     client.post(f"/comments/{c.pk}/edit", {"body": "changed"})
     html = client.get(c.paper.get_absolute_url()).content.decode()
     assert "changed" in html and "(edited)" in html
+    # Deleting asks first: the link leads to a confirmation page, and nothing is deleted by a GET.
+    confirm = client.get(f"/comments/{c.pk}/delete").content.decode()
+    assert "Delete your comment?" in confirm and 'class="button danger"' in confirm
+    c.paper.refresh_from_db()
+    assert c.paper.comment_count == 1
     client.post(f"/comments/{c.pk}/delete")
     c.paper.refresh_from_db()
     assert c.paper.comment_count == 0
     client.force_login(make_verified_user())
     assert client.get(f"/comments/{c.pk}/edit").status_code == 404
+    assert client.get(f"/comments/{c.pk}/delete").status_code == 404
 
 
 def test_reply_page(client):
@@ -75,6 +81,9 @@ def test_reply_page(client):
     client.force_login(make_verified_user())
     html = client.get(f"/comments/{c.pk}/reply").content.decode()
     assert "<em>parent</em>" in html and f'name="parent" value="{c.pk}"' in html
+    reply = make_comment(paper=c.paper, parent=c, user=make_verified_user(username="bea"))
+    html = client.get(f"/comments/{reply.pk}/reply").content.decode()
+    assert ">@bea </textarea>" in html  # answering a reply names its author (replies do not nest)
 
 
 def test_report(client):

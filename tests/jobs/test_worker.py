@@ -76,8 +76,9 @@ def test_worker_records_runs_and_schedules_next():
 
 def test_default_jobs():
     jobs = default_jobs()
-    assert [job.name for job in jobs] == ["harvest", "stars", "submissions", "embed", "digests", "prune"]
-    assert all(job.enabled() for job in jobs if job.name not in {"harvest", "stars"})
+    assert [job.name for job in jobs] == [
+        "harvest", "stars", "hf_sync", "submissions", "embed", "digests", "notifications", "prune"]
+    assert all(job.enabled() for job in jobs if job.name not in {"harvest", "stars", "hf_sync"})
 
 
 def test_harvest_switch(settings):

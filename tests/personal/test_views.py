@@ -53,6 +53,7 @@ def test_cold_start_then_feed_with_reasons(client, catalogue):
     page = client.get("/for-you")
     assert set(titles(page)[:3]) == {catalogue["nlp"].title, catalogue["nlp2"].title, catalogue["robots"].title}
     assert "in cs.CL, which you chose" in page.content.decode()
+    assert f'href="{catalogue["nlp"].get_absolute_url()}"' in page.content.decode()  # items are decorated like lists
     assert catalogue["old"].title not in titles(page)  # outside the recent window
 
 
@@ -168,3 +169,26 @@ def test_private_feed_validates_and_revoking_gives_404(client, catalogue):
     assert client.get(f"/feeds/me/{token}.rss").status_code == 404
     new = client.post("/for-you/feed-url").context["token"]
     assert new != token and client.get(f"/feeds/me/{new}.rss").status_code == 200
+
+
+def test_reasons_escape_titles_and_bad_input_is_a_message(client, catalogue):
+    user = make_user()
+    client.force_login(user)
+    liked = make_paper(title="<script>alert(1)</script> language models", abstract="Language models tuned on instructions.",
+                       listing_date=TODAY - dt.timedelta(days=90))
+    make_vote(user=user, paper=liked)
+    page = client.get("/for-you").content.decode()
+    assert "close to &lt;script&gt;alert(1)&lt;/script&gt; language models" in page and "<script>alert(1)" not in page
+    r = client.post("/for-you/not-interested", {"kind": "paper", "value": "x"}, follow=True)
+    assert "Nothing changed: no such paper." in r.content.decode()
+    assert client.post("/for-you/read", {"paper": "0000.00000"}).status_code == 404
+    assert client.get("/for-you/interests").status_code == 200
+
+
+def test_interests_form_keeps_topics_one_a_line(client, catalogue):
+    user = make_user()
+    client.force_login(user)
+    client.post("/for-you/interests", {"topics": "video diffusion\nrobot arms\n\n", "other_categories": "math., cs.GR"})
+    profile = services.profile_of(user)
+    assert profile.topics == ["video diffusion", "robot arms"] and profile.categories == ["math.", "cs.GR"]
+    assert "video diffusion\nrobot arms</textarea>" in client.get("/for-you/interests").content.decode()

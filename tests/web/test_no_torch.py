@@ -41,7 +41,7 @@ def _mapped(pid: int, library: str) -> bool:
 def site(tmp_path_factory):
     """A served catalogue of 60 demo papers with embeddings: (base URL, gunicorn worker pid, env)."""
     data = tmp_path_factory.mktemp("site")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PAPERFEED_") and k != "DATABASE_URL"}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PAPERFEED_", "DJANGO_")) and k != "DATABASE_URL"}
     env.update(PAPERFEED_DATA_DIR=str(data), DJANGO_SETTINGS_MODULE="paperfeed.settings", PAPERFEED_RATELIMIT_ENABLE="0")
     papers = data / "papers.jsonl"
     with gzip.open(DEMO, "rt") as fh:

@@ -31,7 +31,7 @@ def _children(pid: int) -> list[int]:
 def server(tmp_path_factory):
     """`paperfeed serve --workers 1` on a migrated, empty catalogue: (base URL, gunicorn master pid)."""
     data = tmp_path_factory.mktemp("serve")
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PAPERFEED_", "DJANGO_")) and k != "DATABASE_URL"}
     env.update({"PAPERFEED_DATA_DIR": str(data), "DJANGO_SETTINGS_MODULE": "paperfeed.settings"})
     subprocess.run([sys.executable, "-m", "paperfeed.cli", "migrate", "--noinput"], cwd=REPO, env=env,
                    check=True, capture_output=True, timeout=300)
@@ -73,7 +73,7 @@ def test_mails_link_to_the_port_the_demo_serves_on(server):
 def test_backlog_and_request_line_are_configured(server):
     _, master, _ = server
     args = Path(f"/proc/{master}/cmdline").read_bytes().decode().split("\0")
-    assert args[args.index("--backlog") + 1] == "16"  # 16 per worker, one worker
+    assert args[args.index("--backlog") + 1] == "8"  # 8 per worker, one worker
     assert args[args.index("--limit-request-line") + 1] == "8190"
     assert int(args[args.index("--timeout") + 1]) <= 30
 

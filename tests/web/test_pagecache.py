@@ -301,3 +301,17 @@ def test_fast_path_cookie_header_matches_djangos(settings):
         ours = _csrf_cookie_header("s" * 32)
         drop_expires = lambda header: sorted(a for a in header.split("; ") if not a.startswith("expires="))  # noqa: E731
         assert drop_expires(ours) == drop_expires(expected)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("header", [{"HTTP_AUTHORIZATION": "Bearer pf_x"}, {"HTTP_ACCEPT": "text/markdown"}])
+def test_personal_or_other_representations_are_never_cached(settings, header):
+    """A token holder's answer or a Markdown request must not fill or be served from the cache."""
+    from django.test import RequestFactory
+
+    from paperfeed.web.pagecache import is_cacheable
+
+    settings.PAGE_CACHE_SECONDS = 60
+    request = RequestFactory().get("/api/daily_papers", **header)
+    assert not is_cacheable(request)
+    assert is_cacheable(RequestFactory().get("/api/daily_papers"))

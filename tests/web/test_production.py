@@ -20,7 +20,7 @@ HOST = "papers.example.org"
 
 def production_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     """An environment a real deployment could run with (strong key, real host name, SMTP)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PAPERFEED_") and k != "DATABASE_URL"}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PAPERFEED_", "DJANGO_")) and k != "DATABASE_URL"}
     env.update({
         "DJANGO_SETTINGS_MODULE": "paperfeed.settings",
         "PAPERFEED_DATA_DIR": str(tmp_path),

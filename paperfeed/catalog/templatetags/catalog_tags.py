@@ -23,17 +23,24 @@ def http_url(value: object) -> str:
 
 
 @register.simple_tag
-def author_list(links, limit: int = 0) -> str:
+def author_list(links, limit: int = 0, profiles: dict[str, str] | None = None) -> str:
     """Comma-separated author names, linked where they have a page; ``limit`` > 0 adds "+N more".
 
+    ``profiles`` maps an author page's URL to a member's page (a claimed authorship, given by the
+    follows app's ``claimed_author_list``); those names link to the member instead.
     One tag instead of a template loop: a listing renders hundreds of names.
     """
     links = list(links or [])
     shown = links[:limit] if limit > 0 else links
-    parts = [
-        format_html('<a href="{}">{}</a>', url, name) if url else format_html("<span>{}</span>", name)
-        for name, url in shown
-    ]
+    profiles = profiles or {}
+    parts = []
+    for name, url in shown:
+        if url and url in profiles:
+            parts.append(format_html('<a class="claimed-author" href="{}">{}</a>', profiles[url], name))
+        elif url:
+            parts.append(format_html('<a href="{}">{}</a>', url, name))
+        else:
+            parts.append(format_html("<span>{}</span>", name))
     html = mark_safe(", ".join(conditional_escape(part) for part in parts))  # every part escaped above
     if len(links) > len(shown):
         html += format_html(', <span class="more">+{} more</span>', len(links) - len(shown))

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from django import template
 from django.urls import reverse
-from django.utils.html import conditional_escape, format_html
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 
+from paperfeed.catalog.templatetags.catalog_tags import author_list
 from paperfeed.follows import claims, profiles, services
 from paperfeed.follows.models import AuthorClaim, Follow, Lab
 
@@ -28,24 +28,10 @@ def follow_button(context, kind: str, target_id: int, label: str = "") -> dict:
 
 @register.simple_tag
 def claimed_author_list(links, limit: int = 0) -> SafeString:
-    """Like ``author_list``; a claimed author links to the member's page (one cached map, no query per name)."""
+    """``author_list`` where a claimed author links to the member's page (one cached map, no query per name)."""
     claimed = claims.claimed_profiles()
-    links = list(links or [])
-    shown = links[:limit] if limit > 0 else links
-    parts = []
-    for name, url in shown:
-        username = claimed.get(url) if url else None
-        if username:
-            parts.append(format_html('<a class="claimed-author" href="{}">{}</a>',
-                                     reverse("follows:user", args=[username]), name))
-        elif url:
-            parts.append(format_html('<a href="{}">{}</a>', url, name))
-        else:
-            parts.append(format_html("<span>{}</span>", name))
-    html = mark_safe(", ".join(conditional_escape(part) for part in parts))  # every part escaped above
-    if len(links) > len(shown):
-        html += format_html(', <span class="more">+{} more</span>', len(links) - len(shown))
-    return html
+    profiles = {url: reverse("follows:user", args=[claimed[url]]) for _, url in links or [] if url in claimed}
+    return author_list(links, limit, profiles)
 
 
 @register.inclusion_tag("follows/_paper_links.html")

@@ -27,8 +27,7 @@ def _signed_in(request) -> bool:
 def _state(request) -> dict:
     """Per request: read ids and whether to hide them (a list page renders many items)."""
     if not hasattr(request, "_personal_state"):
-        profile = services.profile_of(request.user)
-        request._personal_state = {"read": services.read_ids(request.user), "hide": profile.hide_seen,
+        request._personal_state = {"read": services.read_ids(request.user), "hide": services.hides_seen(request.user),
                                    "csrf": get_token(request)}
     return request._personal_state
 
@@ -113,7 +112,7 @@ def personal_paper(context, paper) -> SafeString:
     if not _signed_in(request):
         return SafeString("")
     ctx = {
-        "paper": paper, "read": paper.pk in services.read_ids(request.user), "note": services.note_for(request.user, paper),
+        "paper": paper, "read": services.is_read(request.user, paper), "note": services.note_for(request.user, paper),
         "csrf_token": get_token(request), "next": request.get_full_path(), "assets": _assets(request),
         "authors": (paper.authors or [])[:8],
     }

@@ -37,3 +37,15 @@ def test_get_day_answers():
             with pytest.raises(FetchError, match=match):
                 get_day(client, url, DAY + dt.timedelta(days=days))
         assert get_day(client, url, DAY + dt.timedelta(days=9)).entries == []  # 404: an empty day
+
+
+def test_a_full_page_is_followed_by_the_next():
+    with ReplayServer() as server, PoliteClient(interval=0, sleep=lambda s: None) as client:
+        url = server.url + "/api/daily_papers"
+        server.add("/api/daily_papers", Reply(200, '[{"n": 1}, {"n": 2}]', {"ETag": '"p0"'}), query={"p": "0"})
+        server.add("/api/daily_papers", Reply(200, '[{"n": 3}, {"n": 4}]'), query={"p": "1"})
+        server.add("/api/daily_papers", Reply(200, "[]"), query={"p": "2"})
+        answer = get_day(client, url, DAY, limit=2)
+        assert answer.entries == [{"n": 1}, {"n": 2}, {"n": 3}, {"n": 4}] and answer.etag == '"p0"'
+        assert [r.query["p"] for r in server.requests] == ["0", "1", "2"]
+        assert server.requests[0].query == {"date": "2026-06-15", "limit": "2", "p": "0"}

@@ -1,7 +1,7 @@
 """``paperfeed papers``: read the daily papers, trending, search and one paper from a terminal.
 
 Reads this site's database by default, or another paperfeed with ``--server URL`` (its API).
-``--json`` prints the API's own JSON; ``show --md`` prints a paper as Markdown.
+``--json`` prints the API's own JSON; ``show --md`` prints a paper as /papers/{id}.md serves it.
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ class Command(BaseCommand):
             data, text = self._read(source, options, width)
         except ReadError as exc:
             raise CommandError(str(exc)) from None
-        if options.get("json"):
+        if options.get("json") and not options.get("md"):
             self.stdout.write(json.dumps(data, ensure_ascii=False, indent=2))
         else:
             self.stdout.write(text)
@@ -74,5 +74,8 @@ class Command(BaseCommand):
             ) if value}
             hits = source.search(options["query"], filters, options["limit"])
             return hits, terminal.search_list(options["query"], hits, width=width)
+        if options["md"]:
+            text = source.markdown(options["id"])
+            return text, text
         paper = source.paper(options["id"])
-        return paper, terminal.paper_markdown(paper) if options["md"] else terminal.paper_text(paper, width=width)
+        return paper, terminal.paper_text(paper, width=width)

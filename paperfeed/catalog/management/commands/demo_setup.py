@@ -6,7 +6,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from paperfeed.catalog.ingest_files import DEMO_DATA, ingest_paths
+from paperfeed.catalog.ingest_files import DEMO_DATA, DEMO_FIXTURE_IDS, ingest_paths
 from paperfeed.catalog.models import Paper
 
 
@@ -25,4 +25,6 @@ class Command(BaseCommand):
         report = ingest_paths([DEMO_DATA])
         if report.failed:
             raise CommandError("; ".join(report.failed))
+        # Out of date navigation, search and similar papers: they are test records, not papers.
+        Paper.objects.filter(arxiv_id__in=DEMO_FIXTURE_IDS).update(hidden=True)
         self.stdout.write(f"Demo data: {report.stats.summary()} in {time.perf_counter() - start:.1f} s.")

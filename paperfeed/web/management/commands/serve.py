@@ -2,9 +2,16 @@
 
     paperfeed serve [--host H] [--port N] [--workers W] [--with-worker] [--access-log]
 
-Collects static files, checks the port is free, runs gunicorn with W sync workers and, with
+Collects static files, checks the port is free, exports the ONNX query model once (in a
+short-lived child: web workers never load torch), runs gunicorn with W sync workers and, with
 ``--with-worker``, the background job worker (``paperfeed worker``) beside it. Ctrl-C (or
 SIGTERM) stops every child process; if gunicorn stops, the worker is stopped too.
+
+Overload: at most 8 connections per worker wait in the kernel's queue (16 with 2 workers: at
+0.1–0.4 s a page, 0.8–3.2 s of queueing at worst, instead of gunicorn's default of 2,048);
+past that the kernel turns new connections away; a queued request whose client has hung up is
+answered 499 unserved; a request runs at most 30 s. Outside production, mails and feeds link to
+the address served (``PAPERFEED_SITE_URL`` unless set).
 """
 
 from __future__ import annotations
@@ -28,11 +35,11 @@ from django.db.migrations.executor import MigrationExecutor
 from paperfeed.web.logs import gunicorn_log_config
 
 STOP_GRACE_SECONDS = 10
-# Overload sheds load instead of queueing it (docs/deployment.md, "Overload"): the kernel queues at
-# most BACKLOG_PER_WORKER connections per worker (a full queue refuses new ones at once), a request
+# Overload sheds load instead of queueing it (see the docstring): the kernel queues at
+# most BACKLOG_PER_WORKER connections per worker (a full queue turns new ones away), a request
 # whose client hung up while queued is dropped unserved (web/shedding.py), and no request runs
 # longer than REQUEST_TIMEOUT_SECONDS.
-BACKLOG_PER_WORKER = 16
+BACKLOG_PER_WORKER = 8
 REQUEST_TIMEOUT_SECONDS = 30
 # gunicorn's default (4094) cut a long search with a bare 414; this is gunicorn's maximum and fits
 # the longest query the search box sends (search.forms.MAX_QUERY_LENGTH, fully percent-encoded).
