@@ -52,9 +52,12 @@ def build(data_dir: Path, papers: int) -> tuple[str, str]:
 
     from paperfeed.accounts.models import Profile
     from paperfeed.catalog.models import Paper
+    from paperfeed.community.models import Vote
+    from paperfeed.community.services import recount_votes
     from paperfeed.discussions import rendering, services
     from paperfeed.discussions.models import Comment, CommentVote
     from paperfeed.notifications.models import Kind, Notification
+    from paperfeed.personal.models import ReadMark
 
     call_command("migrate", "--noinput", verbosity=0)
     now, today = timezone.now(), timezone.now().date()
@@ -80,6 +83,11 @@ def build(data_dir: Path, papers: int) -> tuple[str, str]:
     Notification.objects.bulk_create([Notification(user=reader, kind=Kind.REPLY, comment=c, paper=paper)
                                       for c in Comment.objects.filter(parent__isnull=False)[:30]])
     services.recount(paper.pk)
+    # The reader's own marks on the daily page: votes and read marks on a few of its papers.
+    listed = list(Paper.objects.order_by("pk").values_list("pk", flat=True)[:10])
+    Vote.objects.bulk_create([Vote(user=reader, paper_id=pk) for pk in listed[::2]])
+    recount_votes(listed[::2])
+    ReadMark.objects.bulk_create([ReadMark(user=reader, paper_id=pk) for pk in listed[1::3]])
     session = SessionStore()
     session["_auth_user_id"] = str(reader.pk)
     session["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
@@ -147,9 +155,14 @@ def main() -> None:
             base = f"http://127.0.0.1:{port}"
             _wait(base)
             cookie = f"sessionid={session_key}"
+            # A messages cookie (here an invalid one: no message to show) makes the page cache give
+            # the same reader a full render: the signed-in figure before shared pages, in the same run.
+            full = f"{cookie}; messages=x"
             rows = [("today's page, anonymous (baseline)", "/", ""), ("today's page, signed in", "/", cookie),
+                    ("today's page, signed in, full render", "/", full),
                     ("paper with 200 comments, anonymous", paper_path, ""),
-                    ("paper with 200 comments, signed in", paper_path, cookie)]
+                    ("paper with 200 comments, signed in", paper_path, cookie),
+                    ("paper with 200 comments, full render", paper_path, full)]
             results = []
             pids = _descendants(server.pid)
             for name, path, c in rows:

@@ -11,6 +11,9 @@ def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "paperfeed.settings")
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    if not sys.stderr.isatty():
+        # A log file, a pipe or the journal gets no progress bars (tqdm, and Hugging Face's through it).
+        os.environ.setdefault("TQDM_DISABLE", "1")
     from django.conf import settings
     from django.core.exceptions import ImproperlyConfigured
     from django.core.management import execute_from_command_line

@@ -82,6 +82,8 @@ SETTINGS: tuple[Setting, ...] = (
             "community:feed_trending_rss", "community:feed_trending_atom", "community:feed_search_rss",
             "community:feed_search_atom", "community:feed_collection_rss", "api:daily_papers", "api:paper",
         ], "URL names (namespace:name) of the pages the page cache serves to anonymous readers (comma-separated)."),
+        ("PAGE_CACHE_MEMBER_VIEWS", list, ["catalog:home", "catalog:date", "catalog:week", "catalog:month"],
+         "URL names of the cached pages signed-in (non-staff) readers share too, their own parts (votes, bell, name) filled in per request; list a view only when all its per-reader tags are slot-aware (paperfeed/web/slots.py)."),
         ("HOST", str, "127.0.0.1", "Address `paperfeed serve` binds."),
         ("PORT", int, 8000, "Port `paperfeed serve` binds."),
         ("WEB_WORKERS", int, 2, "gunicorn worker processes of `paperfeed serve`."),

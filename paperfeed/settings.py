@@ -229,13 +229,16 @@ ACCESS_LOG = LOG_FORMAT == "json" if not _access else _access in {"1", "true", "
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "paperfeed.web.logs.RequestIdFilter"}},
+    "filters": {"request_id": {"()": "paperfeed.web.logs.RequestIdFilter"},
+                "database_outage": {"()": "paperfeed.web.logs.DatabaseOutageFilter"}},
     "formatters": {"main": _LOG_FORMATTERS[LOG_FORMAT]},  # noqa: F821
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "main", "filters": ["request_id"]}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},  # noqa: F821
     "loggers": {
         # The access log is INFO whatever the root level; ACCESS_LOG switches it.
         "paperfeed.access": {"level": "INFO"},
+        # A request failed by a database outage: one line, not a traceback per request.
+        "django.request": {"filters": ["database_outage"]},
     },
 }
 

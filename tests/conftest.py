@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
+from django.core.cache import caches
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -25,6 +26,8 @@ def _no_page_cache(settings):
     # xdist workers. The real-server tests (tests/deploy/) run the default, shared by gunicorn's workers.
     settings.CACHES = {**settings.CACHES, "ratelimits": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "ratelimits"}}
+    # A LocMemCache's store outlives the settings change: start every test with no counts.
+    caches["ratelimits"].clear()
 
 
 @pytest.fixture

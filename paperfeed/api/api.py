@@ -3,7 +3,8 @@
 Every answer under /api/ is JSON with an ``error`` message when something is wrong: bad
 parameters or bodies 400, no token 401, a read token writing 403, unknown things 404, a wrong
 method 405 (with ``Allow``), a body too large 413, too many requests 429 (with ``Retry-After``),
-and a bug 500. Unknown routes and 405s are made JSON by :func:`json_errors` and :func:`not_found` in urls.py.
+a bug 500, and 503 while the database cannot be reached. Unknown routes and 405s are made JSON
+by :func:`json_errors` and :func:`not_found` in urls.py.
 """
 
 from __future__ import annotations
@@ -18,6 +19,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI
 from ninja.errors import HttpError, Throttled, ValidationError
+
+from paperfeed.web.logs import is_database_outage
+from paperfeed.web.middleware import answer_outage
 
 from . import papers, search, write
 from .docs import OfflineSwagger
@@ -84,7 +88,9 @@ def suspicious_request(request: HttpRequest, exc: SuspiciousOperation) -> HttpRe
 
 @api.exception_handler(Exception)
 def server_error(request: HttpRequest, exc: Exception) -> HttpResponse:
-    """A bug: logged with its traceback, answered as JSON 500 without details."""
+    """A bug: logged with its traceback, answered as JSON 500 without details; a database outage: JSON 503."""
+    if is_database_outage(exc):
+        return answer_outage(request, exc)  # one warning line: the outage is not a bug
     logger.error("API error on %s %s", request.method, request.path, exc_info=exc)
     return _error(request, "Internal error; it has been logged.", 500)
 

@@ -26,13 +26,14 @@ def paper_lines(rank: int, paper: Json, *, width: int, score: float | None = Non
     title = textwrap.wrap(_one_line(paper.get("title", "")), width=max(width - len(head), 20)) or [""]
     lines = [head + title[0], *(indent + line for line in title[1:])]
     meta = [paper.get("id", ""), _authors(paper.get("authors", []))]
-    if paper.get("githubRepo"):
-        stars = paper.get("githubStars")
-        meta.append(paper["githubRepo"].removeprefix("https://") + (f" ★{stars}" if stars is not None else ""))
-    if score is not None:
-        meta.append(f"score {score:.2f}" + (f" ({reason})" if reason else ""))
     lines += textwrap.wrap(" · ".join(m for m in meta if m), width=max(width, 40),
                            initial_indent=indent, subsequent_indent=indent)
+    # The code link and the score get lines of their own: a wrap must never split "repo ★stars".
+    if paper.get("githubRepo"):
+        stars = paper.get("githubStars")
+        lines.append(indent + paper["githubRepo"].removeprefix("https://") + (f" ★{stars}" if stars is not None else ""))
+    if score is not None:
+        lines.append(indent + f"score {score:.2f}" + (f" ({reason})" if reason else ""))
     return lines
 
 

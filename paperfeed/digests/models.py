@@ -69,7 +69,7 @@ class Delivery(models.Model):
         FAILED_TEMP = "failed_temp", "temporary failure, will retry"
         FAILED_PERM = "failed_perm", "permanent failure"
         CANCELLED = "cancelled", "cancelled (unsubscribed before sending)"
-        EMPTY = "empty", "nothing to send (recorded so it is not composed again)"
+        EMPTY = "empty", "nothing to send yet (composed again when the period gains papers)"
 
     subscriber = models.ForeignKey(Subscriber, on_delete=models.CASCADE, related_name="deliveries")
     period = models.CharField(max_length=32, help_text="'daily:2026-11-27' or 'weekly:2026-W48'.")

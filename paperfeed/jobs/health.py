@@ -1,7 +1,8 @@
 """Judging health from plain facts: pure functions that take the facts and ``now``, no database.
 
 A component is "ok", "degraded" or "down". The site is down when the database is; degraded when
-anything else is not ok (the cache, the worker's heartbeat, a job overdue against its schedule).
+anything else is not ok (the cache, the worker's heartbeat, a job overdue against its schedule or
+failing run after run).
 """
 
 from __future__ import annotations
@@ -11,6 +12,9 @@ import datetime as dt
 
 OK, DEGRADED, DOWN = "ok", "degraded", "down"
 JOB_GRACE = dt.timedelta(minutes=15)  # a run may take a while and the worker ticks: not overdue at once
+# One failed run is weather (arXiv busy for a minute); this many in a row is a problem someone should see,
+# even while the last success is still recent enough for the job not to be overdue.
+FAILING_AFTER = 3
 
 
 @dataclasses.dataclass(frozen=True)
@@ -24,6 +28,7 @@ class JobFacts:
     first_attempt_at: dt.datetime | None
     running: bool
     allowed: dt.timedelta | None = None  # how long without success is fine; None: 2 × interval + grace
+    failures_in_a_row: int = 0  # finished runs that failed since the last success
 
 
 def allowed_gap(job: JobFacts) -> dt.timedelta:
@@ -32,9 +37,11 @@ def allowed_gap(job: JobFacts) -> dt.timedelta:
 
 
 def job_state(job: JobFacts, *, now: dt.datetime) -> str:
-    """"disabled", "pending" (never tried), "running", "ok" or "overdue"."""
+    """"disabled", "pending" (never tried), "running", "ok", "failing" (FAILING_AFTER failures in a row) or "overdue"."""
     if not job.enabled:
         return "disabled"
+    if job.failures_in_a_row >= FAILING_AFTER:
+        return "failing"
     reference = job.last_ok_at or job.first_attempt_at
     if reference is None:
         return "pending"
@@ -42,6 +49,11 @@ def job_state(job: JobFacts, *, now: dt.datetime) -> str:
         return "ok"
     # A long run (a large embed after an ingest) holds its lease: late, but not stuck.
     return "running" if job.running else "overdue"
+
+
+def job_component(state: str) -> str:
+    """A job's state as a health component: degraded when overdue or failing, else ok."""
+    return DEGRADED if state in {"overdue", "failing"} else OK
 
 
 def worker_state(last_beat_at: dt.datetime | None, *, now: dt.datetime, stale: dt.timedelta) -> str:

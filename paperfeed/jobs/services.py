@@ -50,7 +50,7 @@ def health_report(*, now: dt.datetime) -> dict[str, Any]:
     jobs = job_states(now=now)
     for name, job in jobs.items():
         if job["state"] != "disabled":
-            components[f"job:{name}"] = rules.DEGRADED if job["overdue"] else rules.OK
+            components[f"job:{name}"] = rules.job_component(job["state"])
     details["jobs"] = jobs
     return {"status": rules.overall(components), "components": components, "details": details,
             "time": now.isoformat()}
@@ -82,17 +82,32 @@ def job_states(*, now: dt.datetime) -> dict[str, dict[str, Any]]:
         runs = JobRun.objects.filter(name=job.name)
         last_ok = runs.filter(ok=True).order_by("-started_at").first()
         first = runs.order_by("started_at").values_list("started_at", flat=True).first()
+        failed = runs.filter(ok=False)
         lease = leases.get(job.name)
         facts = rules.JobFacts(
             name=job.name, enabled=job.enabled(), interval=job.interval(),
             last_ok_at=(last_ok.finished_at or last_ok.started_at) if last_ok else None,
             first_attempt_at=first, running=bool(lease and lease.leased_until and lease.leased_until > now),
-            allowed=_allowed(job))
+            allowed=_allowed(job),
+            failures_in_a_row=(failed.filter(started_at__gt=last_ok.started_at) if last_ok else failed).count())
         state = rules.job_state(facts, now=now)
-        out[job.name] = {"state": state, "overdue": state == "overdue",
+        out[job.name] = {"state": state, "overdue": state == "overdue", "failing": state == "failing",
+                         "failures_in_a_row": facts.failures_in_a_row,
                          "last_success": facts.last_ok_at.isoformat() if facts.last_ok_at else None,
                          "allowed_hours": round(rules.allowed_gap(facts).total_seconds() / 3600, 2)}
     return out
+
+
+def _shown_counts(counts: dict[str, Any] | None, *, at_most: int = 5) -> list[tuple[str, str]]:
+    """A run's counts as short (name, text) pairs: a list of ids shows its length and the first few."""
+    shown = []
+    for key, value in (counts or {}).items():
+        if isinstance(value, (list, tuple, set)):
+            items = [str(v) for v in value]
+            more = f", … ({len(items)})" if len(items) > at_most else ""
+            value = f"{len(items)}" + (f" ({', '.join(items[:at_most])}{more})" if items else "")
+        shown.append((str(key), str(value)))
+    return shown
 
 
 def status(*, now: dt.datetime, recent: int = 30) -> dict[str, Any]:
@@ -117,6 +132,9 @@ def status(*, now: dt.datetime, recent: int = 30) -> dict[str, Any]:
             "running_on": lease.owner if held else "",
             "state": schedule.get(name, {}).get("state", ""),
             "overdue": schedule.get(name, {}).get("overdue", False),
+            "failing": schedule.get(name, {}).get("failing", False),
+            "failures_in_a_row": schedule.get(name, {}).get("failures_in_a_row", 0),
+            "shown_counts": _shown_counts(runs["last"].counts if runs["last"] else {}),  # the page's; JSON has "last"
         })
     return {
         "health": report,

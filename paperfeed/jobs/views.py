@@ -41,8 +41,9 @@ def _run_json(run) -> dict | None:
 def _as_json(context: dict) -> dict:
     return {
         "health": context["health"],
-        "jobs": [{**job, "last": _run_json(job["last"]), "last_ok": _run_json(job["last_ok"]),
-                  "last_failed": _run_json(job["last_failed"])} for job in context["jobs"]],
+        "jobs": [{**{k: v for k, v in job.items() if k != "shown_counts"}, "last": _run_json(job["last"]),
+                  "last_ok": _run_json(job["last_ok"]), "last_failed": _run_json(job["last_failed"])}
+                 for job in context["jobs"]],
         "harvest_states": [{"key": s.key, "watermark": s.watermark, "resumption_token": s.resumption_token,
                             "pages": s.pages, "records": s.records} for s in context["harvest_states"]],
     }

@@ -7,11 +7,11 @@ put no markup into a mail, and the subject carries no user text at all (no heade
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.mail import EmailMessage
 from django.core.mail.message import make_msgid
 from django.template.loader import render_to_string
 from django.utils.text import Truncator
 
+from paperfeed.accounts.emails import MailMessage, render_subject
 from paperfeed.digests.emails import mail_domain, site_url
 from paperfeed.discussions.rendering import plain_text
 
@@ -39,14 +39,14 @@ def mail_context(mail: NotificationMail) -> dict | None:
     }
 
 
-def notification_email(mail: NotificationMail) -> EmailMessage | None:
+def notification_email(mail: NotificationMail) -> MailMessage | None:
     """The message for one outbox row, or None when nothing is left to say."""
     context = mail_context(mail)
     if context is None:
         return None
-    subject = " ".join(render_to_string("notifications/email/subject.txt", context).split())
+    subject = render_subject("notifications/email/subject.txt", context)
     body = render_to_string("notifications/email/body.txt", context)
-    return EmailMessage(
+    return MailMessage(
         subject=subject, body=body, to=[mail.user.email],
         headers={"Message-ID": make_msgid(domain=mail_domain()), "Auto-Submitted": "auto-generated"},
     )

@@ -34,6 +34,7 @@ from .ranker import Liked, LikedSims, Ranked, Signals, liked_sims, rank
 from .textmodel import Candidate, CandidatePool
 
 MAX_TOPICS, MAX_CATEGORIES, MAX_SEEDS = 20, 20, 50
+MAX_LIKED = 1000
 SEARCH_MATCHES = 200  # newest matches of a saved search looked at per refresh
 
 
@@ -119,7 +120,7 @@ def profile_of(user) -> FeedProfile:
 
 
 def liked_ids(user, profile: FeedProfile) -> dict[int, str]:
-    """Ids of the papers the reader upvoted, collected or pasted, with how ("upvoted", …), newest id first."""
+    """Ids of the papers the reader upvoted, collected or pasted (the newest MAX_LIKED), with how ("upvoted", …)."""
     how: dict[int, str] = {}
     for pid in profile.seed_papers.values_list("id", flat=True):
         how[pid] = "picked"
@@ -127,7 +128,8 @@ def liked_ids(user, profile: FeedProfile) -> dict[int, str]:
         how[pid] = "collected"
     for pid in Vote.objects.filter(user=user).values_list("paper_id", flat=True):
         how[pid] = "upvoted"
-    return {pid: how[pid] for pid in sorted(how, reverse=True)}
+    # The newest MAX_LIKED: closeness is a pool × liked matrix, kept per reader.
+    return {pid: how[pid] for pid in sorted(how, reverse=True)[:MAX_LIKED]}
 
 
 def liked_papers(how: dict[int, str]) -> tuple[Liked, ...]:

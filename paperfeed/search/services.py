@@ -13,7 +13,7 @@ import logging
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from paperfeed.catalog.models import CodeLink, Paper
@@ -123,6 +123,8 @@ def _semantic_backend() -> tuple[Embedder | None, NearestVectors | None]:
     except QueryModelNotReady as exc:  # a web worker before the graph's export: keyword search meanwhile
         log.warning("semantic search unavailable: %s", exc)
         return None, None
+    except (OperationalError, InterfaceError):
+        raise  # the database is down: the whole request fails, and is answered and logged once, as such
     except Exception:  # a broken model must not take keyword search down with it
         log.exception("semantic search unavailable")
         return None, None

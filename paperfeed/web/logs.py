@@ -7,11 +7,19 @@ import logging
 import re
 import uuid
 
+from django.db import InterfaceError, OperationalError
+
 _request_id: contextvars.ContextVar[str] = contextvars.ContextVar("paperfeed_request_id", default="-")
 # A proxy's X-Request-ID is kept when it looks like an id, so one id follows a request through nginx.
 _GIVEN_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 access_log = logging.getLogger("paperfeed.access")
+OUTAGE_ERRORS = (OperationalError, InterfaceError)
+
+
+def is_database_outage(exc: BaseException | None) -> bool:
+    """Whether ``exc`` means the database cannot be reached (not a bug in a query)."""
+    return isinstance(exc, OUTAGE_ERRORS)
 
 
 def new_request_id(given: str = "") -> str:
@@ -44,6 +52,22 @@ class RequestIdFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if not hasattr(record, "request_id"):
             record.request_id = _request_id.get()
+        return True
+
+
+class DatabaseOutageFilter(logging.Filter):
+    """On ``django.request``: a request failed by a database outage logs one line, not its traceback.
+
+    The outage is the same in every request while it lasts, and the 503 page says so; a traceback
+    per request would bury the log. Outages met inside a view are answered (and logged once) by
+    the request middleware; this covers those met elsewhere (another middleware, the page cache).
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and is_database_outage(record.exc_info[1]):
+            reason = str(record.exc_info[1]).splitlines() or [type(record.exc_info[1]).__name__]
+            record.msg, record.args = f"{record.getMessage()} (database unavailable: {reason[0]})", ()
+            record.exc_info = record.exc_text = None
         return True
 
 

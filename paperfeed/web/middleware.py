@@ -4,9 +4,10 @@
 the request carries (``X-Request-ID`` from the proxy when it looks like one, else a new one),
 returns it in the response's ``X-Request-ID``, and writes the access line when
 ``settings.ACCESS_LOG`` is on. A database outage (connection refused, database file unreadable)
-in a view is answered with a small 503 page, or JSON under ``/api/``, and one warning line
-instead of a traceback. A 500 made elsewhere (another middleware, the API's own error handler)
-while the database cannot be reached is replaced the same way.
+in a view (or the API, through :func:`answer_outage`) is answered with a small 503 page, or JSON
+under ``/api/``, and one warning line instead of a traceback. A 500 made elsewhere (another
+middleware, the page cache) while the database cannot be reached is replaced the same way, and
+``logs.DatabaseOutageFilter`` keeps its traceback out of Django's request log.
 """
 
 from __future__ import annotations
@@ -16,20 +17,14 @@ import time
 from collections.abc import Callable
 
 from django.conf import settings
-from django.db import InterfaceError, OperationalError, connection
+from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 
-from paperfeed.web.logs import bind_request_id, log_access, new_request_id
+from paperfeed.web.logs import OUTAGE_ERRORS, bind_request_id, is_database_outage, log_access, new_request_id
 
 log = logging.getLogger(__name__)
-OUTAGE_ERRORS = (OperationalError, InterfaceError)
 RETRY_AFTER_SECONDS = 30
-
-
-def is_database_outage(exc: BaseException | None) -> bool:
-    """Whether ``exc`` means the database cannot be reached (not a bug in a query)."""
-    return isinstance(exc, OUTAGE_ERRORS)
 
 
 def database_reachable() -> bool:
@@ -52,6 +47,13 @@ def unavailable(request: HttpRequest) -> HttpResponse:
                                 status=503)
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
+
+
+def answer_outage(request: HttpRequest, exception: BaseException) -> HttpResponse:
+    """The 503 for a request that met a database outage, logged as one warning line (no traceback)."""
+    reason = str(exception).splitlines()
+    log.warning("database unavailable: %s", reason[0] if reason else type(exception).__name__)
+    return unavailable(request)
 
 
 class RequestMiddleware:
@@ -78,6 +80,4 @@ class RequestMiddleware:
         """A view that met a database outage answers 503, logged as one line (no traceback)."""
         if not is_database_outage(exception):
             return None
-        log.warning("database unavailable: %s", str(exception).splitlines()[0] if str(exception) else
-                    type(exception).__name__)
-        return unavailable(request)
+        return answer_outage(request, exception)

@@ -18,6 +18,7 @@ a cached page is answered without running the middleware stack at all. Both read
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import os
 import time
@@ -29,6 +30,8 @@ from django.http import HttpRequest, HttpResponse, parse_cookie
 from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH
 from django.utils.cache import patch_vary_headers
 from django.utils.http import http_date
+
+from paperfeed.web import slots
 
 _TOKEN_PREFIX = b'name="csrfmiddlewaretoken" value="'
 _CSRF_META = ("CSRF_COOKIE", "CSRF_COOKIE_NEEDS_UPDATE")
@@ -150,7 +153,11 @@ class PageCacheMiddleware:
     ) -> HttpResponse | None:
         """A cached (or freshly cached) page for a listed view and an anonymous GET; else None."""
         seconds = cache_seconds()
-        if seconds <= 0 or not is_cacheable(request):
+        if seconds <= 0:
+            return None
+        if is_member_cacheable(request):
+            return _member_page(request, view, args, kwargs, seconds)
+        if not is_cacheable(request):
             return None
         if request.resolver_match.view_name not in settings.PAGE_CACHE_VIEWS:
             return None
@@ -172,7 +179,7 @@ class PageCacheMiddleware:
 
 
 def _render_detached(
-    view: Callable[..., HttpResponse], request: HttpRequest, args, kwargs
+    view: Callable[..., HttpResponse], request: HttpRequest, args, kwargs, *, split: bool = True
 ) -> tuple[HttpResponse, tuple[bytes, ...]]:
     """Render with a throwaway CSRF secret; return the response and its content cut at the tokens."""
     saved = {name: request.META[name] for name in _CSRF_META if name in request.META}
@@ -185,7 +192,74 @@ def _render_detached(
         for name in _CSRF_META:
             request.META.pop(name, None)
         request.META.update(saved)
-    return response, (() if response.streaming else split_at_tokens(response.content))
+    return response, (() if response.streaming or not split else split_at_tokens(response.content))
+
+
+# --- signed-in readers: one shared page, per-reader slots (see paperfeed.web.slots) -----------
+
+
+def is_member_cacheable(request: HttpRequest) -> bool:
+    """True for a GET/HEAD of a shared view by a signed-in, non-staff reader with no pending messages.
+
+    Staff get a full render (their pages carry staff-only links); a messages cookie means a
+    message to show once, which only a full render does.
+    """
+    if request.method not in ("GET", "HEAD") or not headers_allow_cache(request.META):
+        return False
+    if settings.SESSION_COOKIE_NAME not in request.COOKIES:
+        return False
+    if any(name not in (settings.CSRF_COOKIE_NAME, settings.SESSION_COOKIE_NAME) for name in request.COOKIES):
+        return False
+    if request.resolver_match.view_name not in settings.PAGE_CACHE_MEMBER_VIEWS:
+        return False
+    user = getattr(request, "user", None)
+    return bool(user is not None and user.is_authenticated and user.is_active
+                and not user.is_staff and not user.is_superuser)
+
+
+def _member_page(request: HttpRequest, view, args, kwargs, seconds: float) -> HttpResponse | None:
+    """The shared signed-in page with this reader's slots filled in; None: render it in full."""
+    key = "pf:member1:" + page_key(request.META)[len("pf:page2:"):]
+    entry = fresh_entry(key)
+    if entry is None:
+        # Not shareable (see _render_shared) is remembered too: one wasted render per interval.
+        entry = _render_shared(request, view, args, kwargs) or (None, "")
+        caches["default"].set(key, (*entry, clock() + seconds), seconds)
+    if entry[0] is None:
+        return None
+    (parts, found, token_mark), content_type = entry
+    content = slots.fill(parts, found, request.user)
+    if content is None:
+        return None
+    if token_mark in content:
+        content = content.replace(token_mark, _token_for(request))
+    response = HttpResponse(content, content_type=content_type)
+    patch_vary_headers(response, ["Cookie"])
+    return response
+
+
+def _render_shared(request: HttpRequest, view, args, kwargs) -> tuple[tuple, str] | None:
+    """Render the view for the stand-in reader; ((parts, slots), content type), or None if not shareable."""
+    # On a copy: what tags note on the request ("assets already emitted", cached ids) must not
+    # leak into the full render that follows when the page turns out not shareable.
+    shared = copy.copy(request)
+    shared.user = stand_in = slots.stand_in_user()
+    shared._messages = []  # the reader's session-stored messages stay for their next full render
+    nonce = slots.begin(shared)
+    try:
+        response, _ = _render_detached(view, shared, args, kwargs, split=False)
+    finally:
+        found = slots.end(shared)
+    if response.status_code != 200 or response.streaming or response.cookies or slots.asked_about(stand_in):
+        return None
+    if any(slots.provider(name) is None for name, _, _ in found):
+        return None
+    # Every form token (in the page and in the slots' variants) becomes one mark, unguessable as
+    # the nonce is: a request swaps in its own token with one bytes.replace.
+    mark = f"pf-csrf-{nonce}".encode()
+    found = [(name, arg, tuple(mark.join(split_at_tokens(v)) for v in variants)) for name, arg, variants in found]
+    parts = tuple(slots.split(mark.join(split_at_tokens(response.content)), nonce))
+    return (parts, tuple(found), mark), response["Content-Type"]
 
 
 def _token_for(request: HttpRequest) -> bytes:

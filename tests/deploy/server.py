@@ -35,7 +35,10 @@ class Server:
 
 def environment(data_dir: Path, **extra: str) -> dict[str, str]:
     """The environment of a paperfeed process with its own data dir (and none of the test run's DB)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PAPERFEED_") and k != "DATABASE_URL"}
+    # Nothing of the test run's own: its database, and Playwright's DJANGO_ALLOW_ASYNC_UNSAFE,
+    # which `check --deploy` rightly refuses.
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("PAPERFEED_") and k not in {"DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
     env.update({"PAPERFEED_DATA_DIR": str(data_dir), "DJANGO_SETTINGS_MODULE": "paperfeed.settings",
                 "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"})
     env.update(extra)

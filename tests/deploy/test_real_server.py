@@ -101,3 +101,6 @@ def test_with_the_database_unreachable_pages_and_api_answer_503(tmp_path):
     assert health.status_code == 503 and health.json() == {"status": "down", "components": {"database": "down"}}
     for answer in (api, page, health):
         assert "127.0.0.1" not in answer.text and str(closed) not in answer.text
+    # The outage is logged as lines, without a traceback per request (page cache, API and search alike).
+    records = [json.loads(line) for line in server.lines() if line.startswith("{")]
+    assert records and not [r for r in records if "exc_info" in r], [r["message"] for r in records if "exc_info" in r]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from paperfeed.jobs.health import DEGRADED, DOWN, OK, JobFacts, job_state, overall, worker_state
+from paperfeed.jobs.health import DEGRADED, DOWN, OK, JobFacts, job_component, job_state, overall, worker_state
 
 NOW = dt.datetime(2026, 6, 20, 12, tzinfo=dt.UTC)
 MIN = dt.timedelta(minutes=1)
@@ -48,3 +48,16 @@ def test_overall_is_down_only_with_the_database():
     assert overall({"database": OK, "cache": OK, "worker": OK}) == OK
     assert overall({"database": OK, "cache": OK, "worker": DOWN}) == DEGRADED
     assert overall({"database": DOWN}) == DOWN
+
+
+def test_failing_run_after_run_is_failing_before_it_is_overdue():
+    # Last success 10 minutes ago (not overdue), but the last three runs failed: someone should look.
+    assert job_state(_job(last_ok_at=NOW - 10 * MIN, failures_in_a_row=2), now=NOW) == "ok"
+    assert job_state(_job(last_ok_at=NOW - 10 * MIN, failures_in_a_row=3), now=NOW) == "failing"
+    assert job_state(_job(last_ok_at=None, first_attempt_at=NOW - 15 * MIN, failures_in_a_row=3), now=NOW) == "failing"
+    assert job_state(_job(enabled=False, failures_in_a_row=9), now=NOW) == "disabled"
+
+
+def test_a_failing_or_overdue_job_degrades_the_site():
+    assert [job_component(s) for s in ("ok", "running", "pending", "overdue", "failing")] == [
+        OK, OK, OK, DEGRADED, DEGRADED]

@@ -128,3 +128,18 @@ def test_the_job_worker_beside_the_server_embeds_through_onnx(settings):
     assert worker_settings() == {}
     settings.EMBEDDING_QUANTIZE, settings.EMBEDDER = "", "paperfeed.search.embedding.hashing.HashingEmbedder"
     assert worker_settings() == {}
+
+
+@pytest.mark.django_db
+def test_without_the_exported_graph_a_web_worker_searches_by_keyword(monkeypatch, settings, tmp_path):
+    from paperfeed.search import embedding, services
+
+    settings.DATA_DIR = tmp_path  # no exported ONNX graph here
+    monkeypatch.setattr(embedding, "_torch_allowed", False)  # what forbid_torch() does in serving.py
+    embedding.forget_embedders()
+    try:
+        with pytest.raises(embedding.QueryModelNotReady):
+            embedding.get_query_embedder()  # never exports (torch), never falls back to the torch model
+        assert services.search(query="graph").hits == []  # keyword search still answers
+    finally:
+        embedding.forget_embedders()

@@ -14,7 +14,8 @@ from django.utils.safestring import SafeString
 
 from paperfeed.community import collections as coll
 from paperfeed.community import services, sparkline
-from paperfeed.community.models import Collection
+from paperfeed.community.models import Collection, Vote
+from paperfeed.web import slots
 
 register = template.Library()
 
@@ -55,7 +56,8 @@ def _vote_context(context, paper) -> dict:
     signed_in = bool(user and user.is_authenticated)
     return {
         "paper": paper,
-        "voted": signed_in and paper.pk in _voted_ids(request),
+        # On a page shared by signed-in readers the state is a slot (vote_button), not a query.
+        "voted": signed_in and not slots.shared_render(request) and paper.pk in _voted_ids(request),
         "signed_in": signed_in,
         "csrf_token": _per_request(request, "_community_csrf", lambda: get_token(request)) if signed_in else "",
         "next": request.get_full_path() if request is not None else "",
@@ -92,7 +94,24 @@ def _vote_html(ctx: dict) -> SafeString:
 @register.simple_tag(takes_context=True)
 def vote_button(context, paper) -> SafeString:
     """Upvote toggle for a paper: a POST form that works without JS and updates in place with it."""
-    return _vote_html(_vote_context(context, paper))
+    ctx = _vote_context(context, paper)
+    request = context.get("request")
+    if ctx["signed_in"] and slots.shared_render(request):
+        return slots.mark(request, "vote", paper.pk, (_vote_html(ctx), _vote_html({**ctx, "voted": True})))
+    return _vote_html(ctx)
+
+
+def _voted_slots(user, args) -> dict[str, int]:
+    """Slot provider: variant 1 (voted) for the papers among ``args`` the reader voted for."""
+    ids = {int(a) for a in args if a.isdigit()}
+    if not ids:
+        return {}
+    # A range over the (user, paper) unique index, not IN (50 ids): a fraction of the ORM's work.
+    voted = Vote.objects.filter(user_id=user.pk, paper_id__gte=min(ids), paper_id__lte=max(ids))
+    return {str(pk): 1 for pk in voted.values_list("paper_id", flat=True) if pk in ids}
+
+
+slots.register("vote", _voted_slots)
 
 
 @register.simple_tag

@@ -7,8 +7,17 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from paperfeed.notifications.services import unread_count
+from paperfeed.web import slots
 
 register = template.Library()
+
+
+def bell_html(n: int) -> SafeString:
+    """The bell's list item for ``n`` unread notifications."""
+    label = f"Notifications, {n} unread" if n else "Notifications"
+    badge = format_html(' <span class="bell-count">{}</span>', n) if n else ""
+    return format_html('<li><a class="bell" href="/notifications/" aria-label="{}" data-unread="{}">🔔{}</a></li>',
+                       label, n, badge)
 
 
 @register.simple_tag(takes_context=True)
@@ -18,8 +27,15 @@ def notification_bell(context) -> SafeString:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return SafeString("")
-    n = unread_count(user)
-    label = f"Notifications, {n} unread" if n else "Notifications"
-    badge = format_html(' <span class="bell-count">{}</span>', n) if n else ""
-    return format_html('<li><a class="bell" href="/notifications/" aria-label="{}" data-unread="{}">🔔{}</a></li>',
-                       label, n, badge)
+    if slots.shared_render(request):
+        return slots.mark(request, "bell")
+    return bell_html(unread_count(user))
+
+
+def _bell_slots(user, args) -> dict[str, str]:
+    """Slot provider: the reader's bell (one count query for the page)."""
+    html = str(bell_html(unread_count(user)))
+    return {arg: html for arg in args}
+
+
+slots.register("bell", _bell_slots)

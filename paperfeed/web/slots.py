@@ -1,0 +1,125 @@
+"""Per-reader slots: how signed-in readers share one cached page.
+
+A page in ``settings.PAGE_CACHE_MEMBER_VIEWS`` is rendered once per cache interval for a stand-in
+signed-in reader (``stand_in_user()``: no votes, no notifications, nothing personal). Every tag
+whose output depends on the reader calls ``mark()`` during that render instead of asking the
+database: it returns a marker and keeps the tag's possible outputs (its *variants*, e.g. a vote
+button voted and not voted). Each request then asks the slot's provider, registered under the
+slot's name by the app that owns the data, which variant (or which escaped text) this reader gets,
+with one query per slot name for the whole page: the shared bytes never hold anyone's data.
+
+A page is not shared (each reader gets a full render) when its view is not listed, when its render
+used a slot without a registered provider, or when something asked for the stand-in's id: a tag
+that is not slot-aware querying "the reader's" data, whose empty answer must not reach anyone.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Callable, Sequence
+
+from django.contrib.auth import get_user_model
+from django.http import HttpRequest
+from django.utils.functional import SimpleLazyObject
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+# provider(user, args) -> {arg: index into the slot's variants, or escaped HTML for that arg}
+Provider = Callable[[object, Sequence[str]], dict[str, "int | str"]]
+
+_PROVIDERS: dict[str, Provider] = {}
+_ATTR = "_pf_member_slots"  # on the request while a shared page renders: (nonce, [slots])
+
+
+def register(name: str, provider: Provider) -> None:
+    """Make ``provider`` answer the slots called ``name`` (idempotent; the last one wins)."""
+    _PROVIDERS[name] = provider
+
+
+def provider(name: str) -> Provider | None:
+    """The provider registered for ``name``, if any."""
+    return _PROVIDERS.get(name)
+
+
+class _StandIn(SimpleLazyObject):
+    """A signed-in user with no row, that notes when code asks for its id (a query about "the reader")."""
+
+    def __getattr__(self, name: str):
+        if name in ("pk", "id"):
+            self.__dict__["_pf_asked"] = True
+        return super().__getattr__(name)
+
+
+def stand_in_user():
+    """The reader a shared page is rendered for: signed in, no row, no data of anyone's.
+
+    A tag that is not slot-aware reads its id to query the reader's data: ``asked_about()`` is then
+    true and the page is not shared (it would show the stand-in's empty state to everyone).
+    """
+    return _StandIn(lambda: get_user_model()(pk=0, username="", is_active=True))
+
+
+def asked_about(user) -> bool:
+    """Whether code read the stand-in's id during the render."""
+    return bool(user.__dict__.get("_pf_asked"))
+
+
+def shared_render(request: HttpRequest | None) -> bool:
+    """True while ``request`` renders a page shared by signed-in readers: tags must ``mark()``."""
+    return request is not None and hasattr(request, _ATTR)
+
+
+def begin(request: HttpRequest) -> str:
+    """Start a shared render of ``request``; returns the render's marker nonce."""
+    nonce = secrets.token_hex(8)  # data on the page cannot guess it, so cannot forge a marker
+    setattr(request, _ATTR, (nonce, []))
+    return nonce
+
+
+def end(request: HttpRequest) -> list[tuple[str, str, tuple[bytes, ...]]]:
+    """Finish a shared render; returns its slots (name, arg, variants) in marker order."""
+    _, found = request.__dict__.pop(_ATTR)
+    return found
+
+
+def mark(request: HttpRequest, name: str, arg: object = "", variants: Sequence[str] = ()) -> SafeString:
+    """A marker for a per-reader part; ``variants`` are its possible outputs (empty: text from the provider)."""
+    nonce, found = getattr(request, _ATTR)
+    found.append((name, str(arg), tuple(str(v).encode() for v in variants)))
+    return mark_safe(f"<!--pf-slot:{nonce}:{len(found) - 1}-->")  # noqa: S308 - nonce and index only
+
+
+def split(content: bytes, nonce: str) -> list[bytes | int]:
+    """The page cut at its markers: static bytes and slot indexes, alternating."""
+    pieces = re.split(rb"<!--pf-slot:" + nonce.encode() + rb":(\d+)-->", content)
+    return [int(p) if i % 2 else p for i, p in enumerate(pieces)]
+
+
+def fill(parts: Sequence[bytes | int], found: Sequence[tuple[str, str, tuple[bytes, ...]]], user) -> bytes | None:
+    """The page for ``user``: each slot's variant (or text) as its provider says; None if one has none."""
+    by_name: dict[str, list[str]] = {}
+    for name, arg, _ in found:
+        by_name.setdefault(name, []).append(arg)
+    answers: dict[str, dict[str, int | str]] = {}
+    for name, args in by_name.items():
+        answer = _PROVIDERS.get(name)
+        if answer is None:
+            return None
+        answers[name] = answer(user, args)
+    out = []
+    for part in parts:
+        if isinstance(part, bytes):
+            out.append(part)
+            continue
+        name, arg, variants = found[part]
+        value = answers[name].get(arg, 0)
+        out.append(value.encode() if isinstance(value, str) else variants[value] if variants else b"")
+    return b"".join(out)
+
+
+def _username(user, args: Sequence[str]) -> dict[str, str]:
+    return {arg: escape(user.get_username()) for arg in args}
+
+
+register("username", _username)

@@ -1,0 +1,220 @@
+"""Signed-in readers share one cached page; their own parts (votes, bell, name) are slots filled per request."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.core.cache import cache
+from django.http import HttpResponse
+from django.template import RequestContext, Template
+from django.test import Client
+from django.urls import get_resolver, include, path
+
+from paperfeed import conf
+from paperfeed.catalog.models import Paper
+from paperfeed.community.models import Vote
+from paperfeed.notifications.models import Kind, Notification
+from paperfeed.web import pagecache, slots
+from tests.factories import make_comment, make_paper, make_user, make_verified_user, make_vote
+from tests.web.test_pagecache import _view_names
+
+pytestmark = pytest.mark.django_db
+
+TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+PAGE = Template(
+    "{% load community_tags notifications_tags web_tags %}<p>{% reader_name %}</p><ul>{% notification_bell %}</ul>"
+    "{% for p in papers %}{% vote_button p %}{% endfor %}<form method=post>{% csrf_token %}</form>"
+    "{% for m in messages %}<p>{{ m }}</p>{% endfor %}"
+)
+
+
+def shared_page(request):
+    return HttpResponse(PAGE.render(RequestContext(request, {"papers": Paper.objects.order_by("pk")})))
+
+
+def tainted_page(request):
+    # A per-reader query that is not a slot: the page must not be shared.
+    mine = Vote.objects.filter(user=request.user).count()
+    return HttpResponse(f"<p>{mine} votes</p>" + PAGE.render(RequestContext(request, {"papers": []})))
+
+
+urlpatterns = [
+    path("shared", shared_page, name="shared"),
+    path("tainted", tainted_page, name="tainted"),
+    path("", include("paperfeed.urls")),
+]
+
+
+@pytest.fixture
+def test_urls(settings):
+    """This module's pages: "shared" and "tainted" are cached for anonymous and signed-in readers."""
+    settings.ROOT_URLCONF = "tests.web.test_pagecache_members"
+    settings.PAGE_CACHE_VIEWS = settings.PAGE_CACHE_MEMBER_VIEWS = ["shared", "tainted"]
+
+
+@pytest.fixture
+def page_cache(settings):
+    """The page cache on, for 30 seconds, empty at the start and the end."""
+    settings.PAGE_CACHE_SECONDS = 30
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def renders(monkeypatch) -> list[int]:
+    """Counts the shared renders (one per page and cache interval)."""
+    count = [0]
+    real = pagecache._render_shared
+
+    def counting(*args, **kwargs):
+        count[0] += 1
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(pagecache, "_render_shared", counting)
+    return count
+
+
+def _reader(name: str) -> Client:
+    client = Client()
+    client.force_login(make_user(username=name))
+    return client
+
+
+def _vote_state(html: str, paper) -> str:
+    form = re.search(rf'<form class="pf-vote[^"]*" method="post" action="[^"]*/{paper.arxiv_id}/[^"]*">.*?</form>', html)
+    return re.search(r'aria-pressed="(\w+)"', form[0])[1]
+
+
+def test_signed_in_readers_share_one_render_with_their_own_votes_and_names(page_cache, test_urls, renders):
+    voted, other = make_paper(title="Voted paper"), make_paper(title="Other paper")
+    alice, bob = _reader("alice"), _reader("bob")
+    make_vote(user=_user("alice"), paper=voted)
+    a, b = alice.get("/shared").content.decode(), bob.get("/shared").content.decode()
+    assert renders[0] == 1
+    assert (_vote_state(a, voted), _vote_state(a, other)) == ("true", "false")
+    assert (_vote_state(b, voted), _vote_state(b, other)) == ("false", "false")
+    assert "<p>alice</p>" in a and "bob" not in a
+    assert "<p>bob</p>" in b and "alice" not in b
+    assert "pf-slot" not in a + b
+
+
+def _user(name: str):
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.get(username=name)
+
+
+def test_a_vote_shows_at_once_on_the_shared_page(page_cache, test_urls):
+    paper = make_paper(title="Fresh vote")
+    reader = _reader("voter")
+    assert _vote_state(reader.get("/shared").content.decode(), paper) == "false"
+    page = reader.get("/shared").content.decode()
+    token = TOKEN.search(page)[1]
+    reader.post(f"/papers/{paper.arxiv_id}/vote", {"csrfmiddlewaretoken": token, "next": "/shared"})
+    assert _vote_state(reader.get("/shared").content.decode(), paper) == "true"
+
+
+def test_the_bell_counts_each_readers_own_notifications(page_cache, test_urls):
+    paper = make_paper()
+    author, replier = make_verified_user(username="author"), make_verified_user(username="replier")
+    reply = make_comment(paper=paper, user=replier, parent=make_comment(paper=paper, user=author))
+    Notification.objects.create(user=author, kind=Kind.REPLY, comment=reply, paper=paper)
+    a, r = Client(), Client()
+    a.force_login(author)
+    r.force_login(replier)
+    bell = re.compile(r'class="bell"[^>]*data-unread="(\d+)"')
+    assert bell.search(a.get("/shared").content.decode())[1] == "1"
+    assert bell.search(r.get("/shared").content.decode())[1] == "0"
+
+
+def test_no_readers_data_is_in_the_shared_bytes(page_cache, test_urls):
+    paper = make_paper()
+    reader = _reader("secretname")
+    make_vote(user=_user("secretname"), paper=paper)
+    reader.get("/shared")
+    key = "pf:member1:" + pagecache.page_key({"PATH_INFO": "/shared", "QUERY_STRING": ""})[len("pf:page2:"):]
+    (parts, found, _), _, _ = cache.get(key)
+    stored = b"".join(p for p in parts if isinstance(p, bytes)) + b"".join(v for _, _, vs in found for v in vs)
+    assert b"secretname" not in stored
+    assert b'aria-pressed="true"' in stored  # only as the "voted" variant of a slot
+    assert {name for name, _, _ in found} == {"username", "bell", "vote"}
+
+
+def test_each_signed_in_reader_gets_their_own_csrf_token(page_cache, test_urls):
+    make_paper()
+    alice, bob = _reader("alice"), _reader("bob")
+    tokens = set(TOKEN.findall(alice.get("/shared").content.decode())) | set(TOKEN.findall(bob.get("/shared").content.decode()))
+    assert len(tokens) >= 2
+    assert alice.cookies["csrftoken"].value != bob.cookies["csrftoken"].value
+
+
+def test_staff_and_pending_messages_get_a_full_render(page_cache, test_urls, renders):
+    make_paper()
+    staff = Client()
+    staff.force_login(make_user(username="boss", is_staff=True))
+    staff.get("/shared")
+    assert renders[0] == 0
+    reader = _reader("told")
+    reader.cookies["messages"] = "anything"
+    reader.get("/shared")
+    assert renders[0] == 0
+
+
+def test_messages_of_the_session_never_enter_the_shared_page(page_cache, test_urls, settings):
+    settings.MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+    make_paper()
+    reader = _reader("told")
+    session = reader.session
+    session["_messages"] = '[["__json_message",0,25,"Only for you"]]'
+    session.save()
+    assert b"Only for you" not in reader.get("/shared").content
+    assert b"Only for you" not in _reader("other").get("/shared").content
+
+
+def test_a_slot_without_provider_means_a_full_render(page_cache, test_urls, renders, monkeypatch):
+    make_paper()
+    monkeypatch.delitem(slots._PROVIDERS, "bell")
+    page = _reader("nobell").get("/shared").content.decode()
+    assert renders[0] == 1 and "pf-slot" not in page and "<p>nobell</p>" in page
+
+
+def test_cache_off_means_full_renders(client, renders, test_urls):
+    make_paper()
+    _reader("plain").get("/shared")
+    assert renders[0] == 0
+
+
+def test_default_member_views_are_cached_views_of_the_site():
+    default = set(conf.BY_NAME["PAGE_CACHE_MEMBER_VIEWS"].default)
+    assert default <= set(conf.BY_NAME["PAGE_CACHE_VIEWS"].default)
+    assert default <= set(_view_names(get_resolver()))
+
+
+def test_slot_markers_cannot_be_forged_by_data():
+    nonce = "00ff00ff00ff00ff"
+    parts = slots.split(b"a<!--pf-slot:deadbeefdeadbeef:0-->b<!--pf-slot:00ff00ff00ff00ff:0-->c", nonce)
+    assert parts == [b"a<!--pf-slot:deadbeefdeadbeef:0-->b", 0, b"c"]
+
+
+def test_a_page_that_queries_the_reader_is_not_shared(page_cache, test_urls):
+    paper = make_paper()
+    make_vote(user=make_user(username="counted"), paper=paper)
+    counted = Client()
+    counted.force_login(_user("counted"))
+    assert b"<p>1 votes</p>" in counted.get("/tainted").content
+    assert b"<p>0 votes</p>" in _reader("fresh").get("/tainted").content
+    assert b"<p>1 votes</p>" in counted.get("/tainted").content
+
+
+def test_the_daily_page_signed_in_is_what_a_full_render_shows(page_cache, settings):
+    """Shared or not (it is shared once every per-reader tag on it is slot-aware), the reader sees their own page."""
+    voted = make_paper(title="Voted paper")
+    make_paper(title="Other paper")
+    reader = _reader("daily")
+    make_vote(user=_user("daily"), paper=voted)
+    shared = reader.get("/").content.decode()
+    settings.PAGE_CACHE_SECONDS = 0
+    full = reader.get("/").content.decode()
+    assert TOKEN.sub("", shared) == TOKEN.sub("", full)
