@@ -132,6 +132,9 @@ else:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": str(DATA_DIR / "paperfeed.sqlite3"),
+            # Kept per worker: opening SQLite and running the PRAGMAs below cost ~1 ms a request,
+            # more than a signed-in reader's shared page (web/slots.py) costs to serve.
+            "CONN_MAX_AGE": 600,
             "OPTIONS": {
                 # WAL lets readers (web workers) proceed while a writer (ingest, votes) commits.
                 "init_command": (

@@ -37,7 +37,7 @@ def allowed_gap(job: JobFacts) -> dt.timedelta:
 
 
 def job_state(job: JobFacts, *, now: dt.datetime) -> str:
-    """"disabled", "pending" (never tried), "running", "ok", "failing" (FAILING_AFTER failures in a row) or "overdue"."""
+    """"disabled", "pending" (never tried), "running", "ok", "failing" (FAILING_AFTER in a row) or "overdue"."""
     if not job.enabled:
         return "disabled"
     if job.failures_in_a_row >= FAILING_AFTER:

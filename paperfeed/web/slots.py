@@ -20,6 +20,8 @@ import secrets
 from collections.abc import Callable, Sequence
 
 from django.contrib.auth import get_user_model
+from django.db import connections, router
+from django.db.models import Model
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 from django.utils.html import escape
@@ -42,11 +44,15 @@ def provider(name: str) -> Provider | None:
     return _PROVIDERS.get(name)
 
 
+# What a shared page may know of its reader: the same for every signed-in, non-staff reader.
+_COMMON = frozenset({"is_authenticated", "is_anonymous", "is_active", "is_staff", "is_superuser"})
+
+
 class _StandIn(SimpleLazyObject):
-    """A signed-in user with no row, that notes when code asks for its id (a query about "the reader")."""
+    """A signed-in user with no row, that notes when code asks it anything personal (id, name, perms)."""
 
     def __getattr__(self, name: str):
-        if name in ("pk", "id"):
+        if name not in _COMMON:
             self.__dict__["_pf_asked"] = True
         return super().__getattr__(name)
 
@@ -54,14 +60,15 @@ class _StandIn(SimpleLazyObject):
 def stand_in_user():
     """The reader a shared page is rendered for: signed in, no row, no data of anyone's.
 
-    A tag that is not slot-aware reads its id to query the reader's data: ``asked_about()`` is then
-    true and the page is not shared (it would show the stand-in's empty state to everyone).
+    A tag that is not slot-aware reads its id (to query the reader's data), name or permissions:
+    ``asked_about()`` is then true and the page is not shared (it would show the stand-in's empty
+    state to everyone).
     """
     return _StandIn(lambda: get_user_model()(pk=0, username="", is_active=True))
 
 
 def asked_about(user) -> bool:
-    """Whether code read the stand-in's id during the render."""
+    """Whether code asked the stand-in anything beyond "signed in, not staff" during the render."""
     return bool(user.__dict__.get("_pf_asked"))
 
 
@@ -116,6 +123,43 @@ def fill(parts: Sequence[bytes | int], found: Sequence[tuple[str, str, tuple[byt
         value = answers[name].get(arg, 0)
         out.append(value.encode() if isinstance(value, str) else variants[value] if variants else b"")
     return b"".join(out)
+
+
+def ids_among(model: type[Model], *, user_id: int, ids: set[int], user_field: str = "user",
+              id_field: str = "paper") -> set[int]:
+    """Which of ``ids`` have a ``model`` row of the reader's: a range over its (user, id) index.
+
+    Plain SQL from the model's own names, on PostgreSQL and SQLite alike: providers run on every
+    signed-in request, and the ORM takes about 20 times as long to build this query as the
+    database takes to answer it.
+    """
+    if not ids:
+        return set()
+    conn = connections[router.db_for_read(model)]
+    quote, meta = conn.ops.quote_name, model._meta
+    column = quote(meta.get_field(id_field).column)
+    sql = (f"SELECT {column} FROM {quote(meta.db_table)} "
+           f"WHERE {quote(meta.get_field(user_field).column)} = %s AND {column} BETWEEN %s AND %s")
+    with conn.cursor() as cursor:
+        cursor.execute(sql, [user_id, min(ids), max(ids)])
+        return {row[0] for row in cursor.fetchall()} & ids
+
+
+def count_of(model: type[Model], *, user_id: int, user_field: str = "user", unset: str = "") -> int:
+    """How many ``model`` rows the reader has (with the field ``unset`` NULL): plain SQL, as ids_among."""
+    conn = connections[router.db_for_read(model)]
+    quote, meta = conn.ops.quote_name, model._meta
+    sql = f"SELECT COUNT(*) FROM {quote(meta.db_table)} WHERE {quote(meta.get_field(user_field).column)} = %s"
+    if unset:
+        sql += f" AND {quote(meta.get_field(unset).column)} IS NULL"
+    with conn.cursor() as cursor:
+        cursor.execute(sql, [user_id])
+        return cursor.fetchone()[0]
+
+
+def slot_ids(args: Sequence[str]) -> set[int]:
+    """The integer args of a slot name (paper ids, say); others are ignored."""
+    return {int(a) for a in args if a.isdigit()}
 
 
 def _username(user, args: Sequence[str]) -> dict[str, str]:

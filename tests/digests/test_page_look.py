@@ -54,3 +54,9 @@ def test_pages_with_a_button_show_it_in_a_site_form(client):
 def test_digest_stylesheet_no_longer_narrows_the_page_or_styles_buttons():
     css = Path(finders.find("digests/digests.css")).read_text()
     assert "max-width: 40rem" not in css and not re.search(r"(^|[ ,])button\s*\{", css)
+
+
+def test_the_footer_subscribe_button_has_the_site_button_style(client):
+    html = client.get("/subscribe").content.decode()
+    footer_form = html.split('<form class="subscribe-form"', 1)[1].split("</form>", 1)[0]
+    assert '<button type="submit" class="button">Subscribe</button>' in footer_form

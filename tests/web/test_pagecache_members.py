@@ -218,3 +218,26 @@ def test_the_daily_page_signed_in_is_what_a_full_render_shows(page_cache, settin
     settings.PAGE_CACHE_SECONDS = 0
     full = reader.get("/").content.decode()
     assert TOKEN.sub("", shared) == TOKEN.sub("", full)
+
+
+def test_anything_personal_asked_of_the_stand_in_means_a_full_render():
+    for ask in (lambda u: u.pk, lambda u: u.email, lambda u: u.get_username(), lambda u: u.has_perm("x")):
+        user = slots.stand_in_user()
+        ask(user)
+        assert slots.asked_about(user)
+    user = slots.stand_in_user()
+    assert user.is_authenticated and not user.is_staff and not user.is_superuser
+    assert not slots.asked_about(user)
+
+
+def test_the_plain_sql_helpers_agree_with_the_orm():
+    reader, other = make_user(), make_user()
+    papers = [make_paper() for _ in range(4)]
+    for paper in papers[:2]:
+        make_vote(user=reader, paper=paper)
+    make_vote(user=other, paper=papers[2])
+    ids = {p.pk for p in papers[1:]}
+    assert slots.ids_among(Vote, user_id=reader.pk, ids=ids) == {papers[1].pk}
+    assert slots.ids_among(Vote, user_id=reader.pk, ids=set()) == set()
+    assert slots.count_of(Vote, user_id=reader.pk) == 2
+    assert slots.slot_ids(["3", "x", "12"]) == {3, 12}
