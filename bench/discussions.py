@@ -6,11 +6,13 @@ server (``paperfeed serve``, gunicorn with ``--workers`` sync workers, page cach
 
 Builds a throw-away SQLite database in a temporary folder: ``--papers`` papers listed today, one
 of them with 200 comments (50 top-level, 150 replies, votes on them) from 40 verified readers; a
-signed-in reader with a session (and unread notifications, so the bell counts). Then loads each
-page for ``--duration`` seconds with ``--connections`` concurrent clients (the asyncio client of
-bench/web.py, plus the session cookie for signed-in pages) after a short warm-up, and prints
-requests/s, p50, p99 and the server's CPU time per request (all worker processes; the figure
-that stays meaningful on a busy machine). Targets: 200-comment page p99 ≤ 50 ms signed in on 2 workers; the
+signed-in reader with a session (unread notifications, so the bell counts; votes and read marks on
+a few of today's papers). Then loads each page for ``--duration`` seconds with ``--connections``
+concurrent clients (the asyncio client of bench/web.py, plus the session cookie for signed-in
+pages) after a short warm-up, and prints requests/s, p50, p99 and the server's CPU time per
+request (all worker processes; the figure that stays meaningful on a busy machine). Each signed-in
+page is loaded twice: as served (a page shared by signed-in readers, web/slots.py, where its view
+allows) and as a full render for the same reader (a messages cookie bypasses the page cache). Targets: 200-comment page p99 ≤ 50 ms signed in on 2 workers; the
 signed-in daily page ≥ 1,000 req/s.
 """
 

@@ -199,3 +199,65 @@ def make_comment(*, paper=None, user=None, body: str = "A comment.", parent=None
 
     return post_comment(user=user or make_verified_user(), paper=paper or make_paper(), body=body,
                         parent_id=parent.pk if parent is not None else None, **overrides)
+
+
+# --- accounts and notifications: per-user rows ----------------------------------------------------
+def make_profile(*, user=None, **overrides):
+    """Create and return the Profile of ``user`` (a new one unless given); e.g. ``email_confirmed_at=...``."""
+    from paperfeed.accounts.models import Profile
+
+    return Profile.objects.create(user=user or make_user(), **overrides)
+
+
+def make_notification_prefs(*, user=None, **overrides):
+    """Create and return notification Preferences of ``user`` (all mail on unless overridden)."""
+    from paperfeed.notifications.models import Preferences
+
+    return Preferences.objects.create(user=user or make_user(), **overrides)
+
+
+# --- follows ----------------------------------------------------------------------------------
+def make_lab(**overrides):
+    """Create and return a Lab with a fresh name and slug unless overridden."""
+    from paperfeed.follows.models import Lab
+
+    n = next(_seq)
+    fields = {"name": f"Lab {n}", "slug": f"lab-{n}"}
+    fields.update(overrides)
+    return Lab.objects.create(**fields)
+
+
+def make_lab_membership(*, lab=None, user=None, is_admin: bool = False, **overrides):
+    """Make ``user`` (a new one unless given) a member of ``lab`` (a new one unless given); returns the row."""
+    from paperfeed.follows.models import LabMembership
+
+    return LabMembership.objects.create(lab=lab or make_lab(), user=user or make_user(), is_admin=is_admin,
+                                        **overrides)
+
+
+def make_follow(*, user=None, author=None, followed_user=None, lab=None, **overrides):
+    """Make ``user`` (a new one unless given) follow exactly one of ``author``, ``followed_user`` or ``lab``."""
+    from paperfeed.follows.models import Follow
+
+    return Follow.objects.create(user=user or make_user(), author=author, followed_user=followed_user, lab=lab,
+                                 **overrides)
+
+
+def make_author_claim(*, user=None, paper=None, author=None, status: str = "pending", **overrides):
+    """Create and return an AuthorClaim by ``user`` of ``author`` on ``paper`` (its first author unless given)."""
+    from paperfeed.follows.models import AuthorClaim
+
+    paper = paper or make_paper()
+    if author is None:
+        first = paper.authorships.order_by("position").first()
+        author = first.author if first is not None else add_authors(paper)[0]
+    return AuthorClaim.objects.create(user=user or make_user(), paper=paper, author=author, status=status,
+                                      **overrides)
+
+
+def make_paper_link(*, paper=None, kind: str = "dataset", url: str | None = None, **overrides):
+    """Create and return a PaperLink (pending unless overridden) on ``paper`` (a new one unless given)."""
+    from paperfeed.follows.models import PaperLink
+
+    url = url or f"https://data.example.org/{next(_seq)}"
+    return PaperLink.objects.create(paper=paper or make_paper(), kind=kind, url=url, **overrides)

@@ -5,8 +5,11 @@ Most traffic is anonymous readers of the same few pages, so a rendered page is k
 or vote shows within that many seconds, and a busy page is rendered once per interval per worker
 instead of once per request. Which pages: the URL names in ``settings.PAGE_CACHE_VIEWS``.
 
-Only requests without a session or messages cookie are served from the cache, so a signed-in
-reader always sees their own votes and links. Pages carry CSRF-protected forms (subscribe,
+Requests without a session or messages cookie are served from the cache as they are. Signed-in
+readers (not staff, no messages cookie) of the views in ``settings.PAGE_CACHE_MEMBER_VIEWS`` share
+a second entry per page, rendered for a stand-in reader, whose per-reader parts are slots filled
+for each request (``paperfeed.web.slots``): they see their own votes, bell and name at once, and
+that entry holds no reader's data. Pages carry CSRF-protected forms (subscribe,
 votes): a cached page is rendered against a throwaway CSRF secret that no browser ever holds,
 the page is stored cut at its form tokens, and each response is joined with the reader's own token.
 
@@ -244,6 +247,7 @@ def _render_shared(request: HttpRequest, view, args, kwargs) -> tuple[tuple, str
     # leak into the full render that follows when the page turns out not shareable.
     shared = copy.copy(request)
     shared.user = stand_in = slots.stand_in_user()
+    shared.session = type(request.session)()  # empty: nothing of the reader's session reaches the page
     shared._messages = []  # the reader's session-stored messages stay for their next full render
     nonce = slots.begin(shared)
     try:

@@ -11,12 +11,10 @@ from hypothesis import given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from paperfeed.accounts.models import Profile
 from paperfeed.api.params import ARXIV_ID_PATTERN
 from paperfeed.community.arxiv_ids import normalise_arxiv_id
 from paperfeed.community.models import Collection, Submission, Vote
-from paperfeed.discussions.models import Comment
-from tests.factories import make_collection, make_paper, make_token, make_user
+from tests.factories import make_collection, make_comment, make_paper, make_token, make_user, make_verified_user
 
 pytestmark = pytest.mark.django_db
 PAPER = "2611.00001"
@@ -38,8 +36,7 @@ def _clean_cache():
 @pytest.fixture
 def writer():
     """A confirmed account (it may comment) with a write token; returns ``(user, secret)``."""
-    user = make_user(date_joined=timezone.now() - dt.timedelta(days=30))
-    Profile.objects.create(user=user, email_confirmed_at=timezone.now())
+    user = make_verified_user(days_old=30)
     return user, make_token(user=user, scope="write")[1]
 
 
@@ -75,7 +72,7 @@ def _endpoints(collection_id: int, comment_id: int) -> list[tuple[str, str, dict
 def endpoints(writer, paper):
     user, _ = writer
     collection = make_collection(owner=user)
-    first = Comment.objects.create(paper=paper, author=make_user(), body="First", body_html="<p>First</p>")
+    first = make_comment(paper=paper, body="First")
     return _endpoints(collection.pk, first.pk)
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from paperfeed.community.models import ModerationLog
-from paperfeed.follows.models import AuthorClaim, Lab, PaperLink, Status
-from tests.factories import add_authors, make_paper, make_user
+from paperfeed.follows.models import Lab, Status
+from tests.factories import add_authors, make_author_claim, make_paper, make_paper_link, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -26,8 +26,8 @@ def _action(client, model: str, action: str, pks) -> None:
 def test_staff_approve_and_reject_claims_in_admin(client, staff):
     paper = make_paper()
     ada, bob = add_authors(paper)
-    good = AuthorClaim.objects.create(user=make_user(), paper=paper, author=ada)
-    bad = AuthorClaim.objects.create(user=make_user(), paper=paper, author=bob)
+    good = make_author_claim(paper=paper, author=ada)
+    bad = make_author_claim(paper=paper, author=bob)
     assert client.get("/admin/follows/authorclaim/?status__exact=pending").status_code == 200
     _action(client, "authorclaim", "approve", [good.pk])
     _action(client, "authorclaim", "reject", [bad.pk])
@@ -40,7 +40,7 @@ def test_staff_approve_and_reject_claims_in_admin(client, staff):
 
 def test_staff_approve_links_in_admin_and_the_paper_page_shows_them(client, staff):
     paper = make_paper()
-    link = PaperLink.objects.create(paper=paper, kind="dataset", url="https://data.example.org/d", added_by=staff)
+    link = make_paper_link(paper=paper, kind="dataset", url="https://data.example.org/d", added_by=staff)
     assert client.get("/admin/follows/paperlink/").status_code == 200
     _action(client, "paperlink", "approve", [link.pk])
     link.refresh_from_db()

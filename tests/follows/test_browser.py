@@ -40,8 +40,8 @@ def page():
 def test_follow_an_author_and_a_lab(live_server, page, settings):
     from django.core.cache import cache
 
-    from paperfeed.follows.models import AuthorClaim, Follow, Lab, LabMembership, Status
-    from tests.factories import add_authors, make_paper, make_user
+    from paperfeed.follows.models import Follow, Status
+    from tests.factories import add_authors, make_author_claim, make_lab, make_lab_membership, make_paper, make_user
 
     cache.clear()
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # argon2 is tested elsewhere
@@ -52,9 +52,9 @@ def test_follow_an_author_and_a_lab(live_server, page, settings):
     picked = make_paper(title="A paper grace picked")
     picked.picked_by = grace
     picked.save(update_fields=["picked_by"])
-    lab = Lab.objects.create(name="Vision Lab", slug="vision", description="Computer vision reading group")
-    LabMembership.objects.create(lab=lab, user=grace, is_admin=True)
-    AuthorClaim.objects.create(user=grace, paper=authored, author=hopper, status=Status.APPROVED)
+    lab = make_lab(name="Vision Lab", slug="vision", description="Computer vision reading group")
+    make_lab_membership(lab=lab, user=grace, is_admin=True)
+    make_author_claim(user=grace, paper=authored, author=hopper, status=Status.APPROVED)
     base = live_server.url
 
     page.goto(f"{base}/accounts/login/")

@@ -6,11 +6,10 @@ import datetime as dt
 
 import pytest
 
-from paperfeed.accounts.models import Profile
 from paperfeed.community.models import ModerationLog
 from paperfeed.follows import claims
-from paperfeed.follows.models import AuthorClaim, Status
-from tests.factories import add_authors, make_paper, make_user
+from paperfeed.follows.models import Status
+from tests.factories import add_authors, make_author_claim, make_paper, make_profile, make_user
 
 pytestmark = pytest.mark.django_db
 NOW = dt.datetime(2026, 12, 1, 12, tzinfo=dt.UTC)
@@ -18,7 +17,7 @@ NOW = dt.datetime(2026, 12, 1, 12, tzinfo=dt.UTC)
 
 def _verified(email: str):
     user = make_user(email=email)
-    Profile.objects.create(user=user, email_confirmed_at=NOW)
+    make_profile(user=user, email_confirmed_at=NOW)
     return user
 
 
@@ -90,7 +89,7 @@ def test_claimed_map_follows_approvals_and_is_one_query(django_assert_num_querie
     paper = make_paper()
     ada, _ = add_authors(paper)
     user = make_user(username="ada")
-    claim = AuthorClaim.objects.create(user=user, paper=paper, author=ada)
+    claim = make_author_claim(user=user, paper=paper, author=ada)
     assert claims.claimed_profiles() == {}
     claims.decide_claims([claim], approve=True, moderator=None, now=NOW)
     with django_assert_num_queries(1):

@@ -8,8 +8,8 @@ import pytest
 
 from paperfeed.community.models import ModerationLog, Submission
 from paperfeed.follows import links, services
-from paperfeed.follows.models import AuthorClaim, PaperLink, Status
-from tests.factories import add_authors, make_paper, make_submission, make_user
+from paperfeed.follows.models import PaperLink, Status
+from tests.factories import add_authors, make_author_claim, make_paper, make_submission, make_user
 
 pytestmark = pytest.mark.django_db
 NOW = dt.datetime(2026, 12, 1, 12, tzinfo=dt.UTC)
@@ -22,10 +22,10 @@ def test_who_may_add_links():
     paper.picked_by = picker
     paper.save(update_fields=["picked_by"])
     make_submission(user=submitter, arxiv_id=paper.arxiv_id, paper=paper, status=Submission.Status.LISTED)
-    AuthorClaim.objects.create(user=author, paper=paper, author=ada, status=Status.APPROVED)
+    make_author_claim(user=author, paper=paper, author=ada, status=Status.APPROVED)
     other = make_paper()
-    AuthorClaim.objects.create(user=pending_author, paper=paper, author=ada, status=Status.PENDING)
-    AuthorClaim.objects.create(user=pending_author, paper=other, author=ada, status=Status.APPROVED)
+    make_author_claim(user=pending_author, paper=paper, author=ada, status=Status.PENDING)
+    make_author_claim(user=pending_author, paper=other, author=ada, status=Status.APPROVED)
     assert all(links.may_add_links(u, paper) for u in (picker, submitter, author, make_user(is_staff=True)))
     assert not links.may_add_links(stranger, paper)
     assert not links.may_add_links(pending_author, paper)  # pending here, approved only on another paper

@@ -6,8 +6,8 @@ import pytest
 from django.template import Context, Template
 
 from paperfeed.catalog.services import decorate
-from paperfeed.follows.models import AuthorClaim, Status
-from tests.factories import add_authors, make_paper, make_user
+from paperfeed.follows.models import Status
+from tests.factories import add_authors, make_author_claim, make_paper, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +23,7 @@ def test_claimed_names_link_to_the_member_page_at_one_query_per_list(django_asse
     for paper in papers:
         add_authors(paper)
     ada = papers[0].authorships.get(position=0).author
-    AuthorClaim.objects.create(user=make_user(username="ada"), paper=papers[0], author=ada, status=Status.APPROVED)
+    make_author_claim(user=make_user(username="ada"), paper=papers[0], author=ada, status=Status.APPROVED)
     decorated = decorate(papers)
     with django_assert_num_queries(1):
         html = _render(decorated)

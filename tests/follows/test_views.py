@@ -5,8 +5,17 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from paperfeed.follows.models import AuthorClaim, Follow, Lab, LabMembership, PaperLink, Status
-from tests.factories import add_authors, make_paper, make_submission, make_user
+from paperfeed.follows.models import AuthorClaim, Follow, Lab, PaperLink, Status
+from tests.factories import (
+    add_authors,
+    make_author_claim,
+    make_follow,
+    make_lab,
+    make_lab_membership,
+    make_paper,
+    make_submission,
+    make_user,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -19,7 +28,7 @@ def reader(client):
 
 
 def _lab(**kw) -> Lab:
-    return Lab.objects.create(name=kw.pop("name", "Vision Lab"), slug=kw.pop("slug", "vision"), **kw)
+    return make_lab(**{"name": "Vision Lab", "slug": "vision", **kw})
 
 
 def test_follow_and_unfollow_an_author(client, reader):
@@ -85,11 +94,11 @@ def test_follow_is_rate_limited(client, reader, settings):
 def test_lab_page_lists_members_papers_and_picks(client):
     lab = _lab(description="We see things.")
     member = make_user(username="grace")
-    LabMembership.objects.create(lab=lab, user=member)
+    make_lab_membership(lab=lab, user=member)
     authored, picked, hidden, unrelated = (make_paper(title=t) for t in ("Authored one", "Picked one",
                                                                            "Hidden one", "Unrelated one"))
     ada, _ = add_authors(authored)
-    AuthorClaim.objects.create(user=member, paper=authored, author=ada, status=Status.APPROVED)
+    make_author_claim(user=member, paper=authored, author=ada, status=Status.APPROVED)
     picked.picked_by = member
     picked.save(update_fields=["picked_by"])
     hidden.picked_by, hidden.hidden = member, True
@@ -114,7 +123,7 @@ def test_unknown_pages_are_404(client):
 def test_lab_admin_manages_members_others_may_not(client):
     lab = _lab()
     boss, newcomer, outsider = make_user(username="boss"), make_user(username="newbie"), make_user()
-    LabMembership.objects.create(lab=lab, user=boss, is_admin=True)
+    make_lab_membership(lab=lab, user=boss, is_admin=True)
     client.force_login(outsider)
     assert client.post("/labs/vision/members", {"username": "newbie"}).status_code == 403
     assert "Add a member" not in client.get("/labs/vision").content.decode()
@@ -146,7 +155,7 @@ def test_user_page_lists_picks_submissions_and_papers(client):
     picked.save(update_fields=["picked_by"])
     make_submission(user=user, arxiv_id=submitted.arxiv_id, paper=submitted, status="listed")
     author, _ = add_authors(authored)
-    AuthorClaim.objects.create(user=user, paper=authored, author=author, status=Status.APPROVED)
+    make_author_claim(user=user, paper=authored, author=author, status=Status.APPROVED)
     body = client.get("/users/ada").content.decode()
     assert "A pick" in body and "A submission" in body and "A paper" in body
 
@@ -155,10 +164,10 @@ def test_author_page_shows_follow_claimant_and_picks(client, reader):
     paper, picked = make_paper(), make_paper(title="Claimant's pick")
     ada, _ = add_authors(paper)
     claimant = make_user(username="ada")
-    AuthorClaim.objects.create(user=claimant, paper=paper, author=ada, status=Status.APPROVED)
+    make_author_claim(user=claimant, paper=paper, author=ada, status=Status.APPROVED)
     picked.picked_by = claimant
     picked.save(update_fields=["picked_by"])
-    Follow.objects.create(user=reader, author=ada)
+    make_follow(user=reader, author=ada)
     body = client.get(f"/authors/{ada.key}").content.decode()
     assert "Following" in body and 'href="/users/ada"' in body and "Claimant&#x27;s pick" in body
 
@@ -207,6 +216,6 @@ def test_stranger_cannot_add_links(client, reader):
 
 def test_profile_lists_follows_and_claims(client, reader):
     lab = _lab()
-    Follow.objects.create(user=reader, lab=lab)
+    make_follow(user=reader, lab=lab)
     body = client.get("/accounts/profile/").content.decode()
     assert "You follow" in body and "Vision Lab" in body and "/users/reader" in body

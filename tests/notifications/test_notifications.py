@@ -9,11 +9,18 @@ from django.utils import timezone
 
 from paperfeed.community.models import Submission
 from paperfeed.discussions.moderation import set_comments_hidden
-from paperfeed.follows.models import Follow
 from paperfeed.notifications.mail import batch, send_notification_mail
 from paperfeed.notifications.models import Kind, Notification, NotificationMail, Preferences
 from paperfeed.notifications.services import unread_count
-from tests.factories import add_authors, make_comment, make_paper, make_submission, make_verified_user
+from tests.factories import (
+    add_authors,
+    make_comment,
+    make_follow,
+    make_notification_prefs,
+    make_paper,
+    make_submission,
+    make_verified_user,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -50,7 +57,7 @@ def test_followers_of_an_author(post):
     follower = make_verified_user()
     paper = make_paper()
     (author,) = add_authors(paper, ["Grace Hopper"])
-    Follow.objects.create(user=follower, author=author)
+    make_follow(user=follower, author=author)
     post(paper=paper)
     assert _kinds(follower) == [Kind.FOLLOWED]
 
@@ -112,7 +119,7 @@ def test_one_mail_per_hour_batched_exactly_once(smtp, post, settings):
 
 def test_opt_out_per_kind(smtp, post):
     author = make_verified_user()
-    Preferences.objects.create(user=author, email_reply=False)
+    make_notification_prefs(user=author, email_reply=False)
     top = post(user=author)
     post(paper=top.paper, parent=top)
     stats = send_notification_mail(now=timezone.now() + dt.timedelta(seconds=1))

@@ -241,3 +241,20 @@ def test_the_plain_sql_helpers_agree_with_the_orm():
     assert slots.ids_among(Vote, user_id=reader.pk, ids=set()) == set()
     assert slots.count_of(Vote, user_id=reader.pk) == 2
     assert slots.slot_ids(["3", "x", "12"]) == {3, 12}
+
+
+def test_the_shared_render_sees_neither_the_readers_session_nor_their_user(page_cache, test_urls, monkeypatch):
+    seen = []
+    real = pagecache._render_detached
+
+    def spy(view, request, *args, **kwargs):
+        seen.append((dict(request.session.items()), request.user.is_authenticated))
+        return real(view, request, *args, **kwargs)
+
+    monkeypatch.setattr(pagecache, "_render_detached", spy)
+    reader = _reader("private")
+    session = reader.session
+    session["note"] = "secret"
+    session.save()
+    assert b"<p>private</p>" in reader.get("/shared").content
+    assert seen == [({}, True)]
