@@ -65,7 +65,10 @@ browser:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium; \
 	  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium; fi; }
 	@# axe-core (npm) for the accessibility audit in the browser tests; node_modules/ is git-ignored.
-	@test -f node_modules/axe-core/axe.min.js || npm install --no-save --no-package-lock --no-audit --no-fund axe-core@4
+	@test -f node_modules/axe-core/axe.min.js || { command -v npm >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq npm; \
+	  else sudo apt-get update -qq && sudo apt-get install -y -qq npm; fi; }; \
+	  npm install --no-save --no-package-lock --no-audit --no-fund axe-core@4; }
 
 ## make screenshots: start the demo on a spare port and save desktop and phone screenshots into docs/screenshots/.
 screenshots: $(STAMP) browser

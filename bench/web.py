@@ -12,6 +12,12 @@
 3. Prints requests/s, p50 and p99 latency for both, and the ratio.
 4. Checks freshness: adds a paper with many votes to the latest day while the cached server runs
    and reports how many seconds pass before the home page shows it.
+
+With ``--search``, it loads the search page (``/search?q=…``) and the API
+(``/api/papers/search?q=…``) instead, cycling through ``--queries`` varied three-word queries
+(three adjacent title words of random papers), at 8 and at 100 connections, with the search
+result cache and query-embedding memo (``PAPERFEED_SEARCH_CACHE_SECONDS``, default 2) and, as the
+baseline, with both off. ``--data-dir`` runs against an existing catalogue instead of building one.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ import argparse
 import asyncio
 import json
 import os
+import random
 import re
 import shutil
 import signal
@@ -27,6 +34,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -90,12 +98,12 @@ def ensure_database() -> None:
 class Server:
     """``paperfeed serve`` in a child process, stopped with SIGINT like a Ctrl-C."""
 
-    def __init__(self, *, port: int, workers: int, cache_seconds: str) -> None:
+    def __init__(self, *, port: int, workers: int, cache_seconds: str, env: dict[str, str] | None = None) -> None:
         self.port = port
         self.url = f"http://127.0.0.1:{port}"
         self.proc = subprocess.Popen(
             [*CLI, "serve", "--port", str(port), "--workers", str(workers)],
-            env=bench_env(cache_seconds), cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+            env={**bench_env(cache_seconds), **(env or {})}, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
         )
 
     def wait_ready(self, path: str, timeout: float = 90) -> None:
@@ -162,10 +170,22 @@ def _ms(text: str) -> float:
     return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
 
 
-def load_wrk(url: str, *, duration: float, connections: int) -> dict:
+def _wrk_script(paths: list[str]) -> list[str]:
+    """wrk arguments for a Lua script that cycles through ``paths`` (none for one fixed URL)."""
+    if not paths:
+        return []
+    script = BENCH_DIR / "paths.lua"
+    quoted = ", ".join(json.dumps(p) for p in paths)  # JSON strings are valid Lua strings here (ASCII)
+    script.write_text(f"paths = {{{quoted}}}\ni = 0\nrequest = function()\n  i = i % #paths + 1\n"
+                      f"  return wrk.format(\"GET\", paths[i])\nend\n")
+    return ["-s", str(script)]
+
+
+def load_wrk(url: str, *, duration: float, connections: int, paths: list[str] | None = None) -> dict:
     """Run wrk with its latency distribution; returns req/s, p50, p99 (ms), requests, errors."""
     out = subprocess.run(
-        ["wrk", "-t", "2", "-c", str(connections), "-d", f"{duration:.0f}s", "--latency", "--timeout", "10s", url],
+        ["wrk", "-t", "2", "-c", str(connections), "-d", f"{duration:.0f}s", "--latency", "--timeout", "10s",
+         *_wrk_script(paths or []), url],
         capture_output=True, text=True, check=True,
     ).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out)[1])
@@ -178,8 +198,10 @@ def load_wrk(url: str, *, duration: float, connections: int) -> dict:
             "errors": int(errors[1]) if errors else 0, "socket_errors": socket_errors[1] if socket_errors else ""}
 
 
-async def _one_client(host: str, port: int, request: bytes, until: float, latencies: list, errors: list) -> None:
+async def _one_client(host: str, port: int, requests: list[bytes], until: float, latencies: list,
+                      errors: list) -> None:
     while time.perf_counter() < until:
+        request = requests[len(latencies) % len(requests)]  # shared count: the clients walk the list together
         started = time.perf_counter()
         try:
             reader, writer = await asyncio.open_connection(host, port)
@@ -195,17 +217,18 @@ async def _one_client(host: str, port: int, request: bytes, until: float, latenc
         latencies.append((time.perf_counter() - started) * 1000)
 
 
-def load_python(url: str, *, duration: float, connections: int) -> dict:
+def load_python(url: str, *, duration: float, connections: int, paths: list[str] | None = None) -> dict:
     """A bounded asyncio load generator: ``connections`` clients, one request per connection."""
     m = re.match(r"http://([^:/]+):(\d+)(.*)", url)
-    host, port, path = m[1], int(m[2]), m[3] or "/"
-    request = f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nConnection: close\r\n\r\n".encode()
+    host, port = m[1], int(m[2])
+    requests = [f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nConnection: close\r\n\r\n".encode()
+                for path in (paths or [m[3] or "/"])]
     latencies: list[float] = []
     errors: list[str] = []
 
     async def run() -> None:
         until = time.perf_counter() + duration
-        await asyncio.gather(*(_one_client(host, port, request, until, latencies, errors) for _ in range(connections)))
+        await asyncio.gather(*(_one_client(host, port, requests, until, latencies, errors) for _ in range(connections)))
 
     started = time.perf_counter()
     asyncio.run(run())
@@ -219,13 +242,15 @@ def load_python(url: str, *, duration: float, connections: int) -> dict:
             "errors": len(errors), "socket_errors": ""}
 
 
-def measure(url: str, *, client: str, duration: float, connections: int, server_pid: int | None = None) -> dict:
-    """Warm up, then load ``url``; with ``server_pid``, adds the server's CPU ms per request (``cpu_ms``)."""
+def measure(url: str, *, client: str, duration: float, connections: int, server_pid: int | None = None,
+            paths: list[str] | None = None) -> dict:
+    """Warm up, then load ``url`` (or cycle through ``paths`` on its server); with ``server_pid``,
+    adds the server's CPU ms per request (``cpu_ms``)."""
     load = load_wrk if client == "wrk" else load_python
-    load(url, duration=min(2.0, duration), connections=connections)  # warm-up: workers, caches, pages
+    load(url, duration=min(2.0, duration), connections=connections, paths=paths)  # warm-up: workers, caches, pages
     pids = _descendants(server_pid) if server_pid else []
     before = cpu_seconds(pids)
-    result = load(url, duration=duration, connections=connections)
+    result = load(url, duration=duration, connections=connections, paths=paths)
     result["cpu_ms"] = (cpu_seconds(pids) - before) * 1000 / max(result["requests"], 1) if pids else float("nan")
     return result
 
@@ -276,7 +301,57 @@ def run_mode(name: str, *, cache_seconds: str, args, client: str) -> tuple[dict,
         server.stop()
 
 
+def search_paths(count: int, *, seed: int = 0) -> tuple[list[str], list[str]]:
+    """``count`` varied three-word queries as page and API paths: three adjacent title words of random papers."""
+    os.environ.update({"PAPERFEED_DATA_DIR": str(BENCH_DIR), "DJANGO_SETTINGS_MODULE": "paperfeed.settings"})
+    import django
+
+    django.setup()
+    from paperfeed.catalog.models import Paper
+    from paperfeed.search.text import STOPWORDS, words
+
+    titles = list(Paper.objects.filter(hidden=False).order_by("id").values_list("title", flat=True)[:20_000])
+    rng = random.Random(seed)
+    queries: list[str] = []
+    while len(queries) < count and titles:
+        kept = [w for w in words(rng.choice(titles)) if w not in STOPWORDS and len(w) > 2]
+        if len(kept) >= 3:
+            start = rng.randrange(len(kept) - 2)
+            queries.append(" ".join(kept[start : start + 3]))
+    quoted = [urllib.parse.urlencode({"q": q}) for q in queries]
+    return [f"/search?{q}" for q in quoted], [f"/api/papers/search?{q}" for q in quoted]
+
+
+def run_search(args, client: str) -> None:
+    """The search rows: page and API, 8 and 100 connections, with the search caches and without."""
+    pages, apis = search_paths(args.queries)
+    rows: list[tuple[str, dict]] = []
+    for label, seconds in ((f"cached ({args.search_cache_seconds} s)", args.search_cache_seconds), ("baseline", "0")):
+        server = Server(port=free_port(), workers=args.workers, cache_seconds=args.cache_seconds,
+                        env={"PAPERFEED_SEARCH_CACHE_SECONDS": seconds})
+        try:
+            server.wait_ready(pages[0])
+            for kind, paths in (("page", pages), ("api", apis)):
+                for connections in (8, 100):
+                    log(f"{kind} {label}: {client}, {connections} connections, {args.duration:.0f} s")
+                    result = measure(server.url + paths[0], client=client, duration=args.duration,
+                                     connections=connections, server_pid=server.proc.pid, paths=paths)
+                    rows.append((f"{kind} {label} c={connections}", result))
+        finally:
+            server.stop()
+    log("")
+    log(f"Search, {len(pages)} varied three-word queries over {BENCH_DIR} — {args.workers} gunicorn workers, "
+        f"{os.cpu_count()} CPUs (load average {os.getloadavg()[0]:.1f}), load by {client}")
+    log(f"{'':<32}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'requests':>10}{'errors':>8}{'CPU ms/req':>12}")
+    for name, r in sorted(rows, key=lambda row: row[0].split()[0]):
+        log(f"{name:<32}{r['rps']:>10.0f}{r['p50']:>10.1f}{r['p99']:>10.1f}{r['requests']:>10}{r['errors']:>8}"
+            f"{r['cpu_ms']:>12.2f}")
+    log("target: >= 300 req/s at 100 connections and p99 <= 50 ms at 8, for the page and the API "
+        "(req/s and p99 depend on what else the machine runs; CPU ms/req does not)")
+
+
 def main() -> None:
+    global BENCH_DIR
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--duration", type=float, default=10, help="Seconds of load per run (default 10).")
     parser.add_argument("--baseline-duration", type=float, default=10, help="Seconds for the uncached run.")
@@ -285,13 +360,23 @@ def main() -> None:
     parser.add_argument("--cache-seconds", default=os.environ.get("PAPERFEED_PAGE_CACHE_SECONDS", "2"))
     parser.add_argument("--client", choices=["auto", "wrk", "python"], default="auto")
     parser.add_argument("--path", default="/", help="Page to load (default: the daily page, /).")
+    parser.add_argument("--search", action="store_true", help="Load search (page and API) instead of one page.")
+    parser.add_argument("--queries", type=int, default=200, help="Varied queries for --search (default 200).")
+    parser.add_argument("--search-cache-seconds", default=os.environ.get("PAPERFEED_SEARCH_CACHE_SECONDS", "2"))
+    parser.add_argument("--data-dir", type=Path, help="An existing, embedded catalogue to use instead of building one.")
     args = parser.parse_args()
     client = args.client if args.client != "auto" else ("wrk" if shutil.which("wrk") else "python")
+    if args.data_dir:
+        BENCH_DIR = args.data_dir.resolve()
 
     if client == "python":
         log("Load by the built-in asyncio client, which needs a CPU core of its own on a small machine; "
             "install wrk (apt-get install wrk) for figures that measure the server rather than the client.")
-    ensure_database()
+    if not args.data_dir:
+        ensure_database()
+    if args.search:
+        run_search(args, client)
+        return
     cached, fresh = run_mode("cached", cache_seconds=args.cache_seconds, args=args, client=client)
     baseline, _ = run_mode("baseline (page cache off)", cache_seconds="0", args=args, client=client)
 

@@ -90,6 +90,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost, so /metrics' request latency by view counts everything below (the 503s included).
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     # First: the request id, the access line and the database-outage 503 cover everything below.
     "paperfeed.web.middleware.RequestMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -100,6 +102,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",  # sees the view's name before the page cache answers
     # Last, so a cached page's view still runs inside every middleware above (PAGE_CACHE_VIEWS).
     "paperfeed.web.pagecache.PageCacheMiddleware",
 ]

@@ -22,6 +22,7 @@ def _no_page_cache(settings):
     The page-cache tests (tests/web/) turn it on with ``settings.PAGE_CACHE_SECONDS``.
     """
     settings.PAGE_CACHE_SECONDS = 0
+    settings.SEARCH_CACHE_SECONDS = 0  # likewise search results (tests/search/test_cache.py turns it on)
     # Rate-limit counts per test process: the default file cache under DATA_DIR would be shared by the
     # xdist workers. The real-server tests (tests/deploy/) run the default, shared by gunicorn's workers.
     settings.CACHES = {**settings.CACHES, "ratelimits": {

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import html
 import re
 
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from .text import WORD, stem
@@ -29,13 +29,32 @@ def highlight(text: str, terms: list[str], *, limit: int | None = None) -> SafeS
     stems = {stem(t) for t in terms if t}
     out: list[str] = []
     pos = 0
-    math = [m.span() for m in _MATH.finditer(text)]
-    for match in WORD.finditer(text):
-        if any(start <= match.start() < end for start, end in math):
-            continue
-        out.append(escape(text[pos : match.start()]))
-        word = match.group(0)
-        out.append(f"<mark>{escape(word)}</mark>" if stem(word) in stems else escape(word))
-        pos = match.end()
-    out.append(escape(text[pos:]))
+    for start, end in _math_spans(text):
+        out.append(_mark(text[pos:start], stems))
+        out.append(html.escape(text[start:end]))
+        pos = end
+    out.append(_mark(text[pos:], stems))
     return mark_safe("".join(out))  # every piece above was escaped
+
+
+def _math_spans(text: str) -> list[tuple[int, int]]:
+    return [m.span() for m in _MATH.finditer(text)] if "$" in text else []
+
+
+def _mark(text: str, stems: set[str]) -> str:
+    """``text`` (no math in it) escaped, with words of the stems ``stems`` in ``<mark>``.
+
+    Word tokens are letters and digits only, so they need no escaping: the text between marks
+    is escaped in one piece (``html.escape`` is what Django's ``escape`` runs).
+    """
+    if not stems:
+        return html.escape(text)
+    out: list[str] = []
+    pos = 0
+    for match in WORD.finditer(text):
+        if stem(match.group(0)) in stems:
+            out.append(html.escape(text[pos : match.start()]))
+            out.append(f"<mark>{match.group(0)}</mark>")
+            pos = match.end()
+    out.append(html.escape(text[pos:]))
+    return "".join(out)

@@ -12,6 +12,7 @@ from typing import Protocol
 import numpy as np
 
 from . import fusion, proximity
+from . import metrics_stages as stage
 from .embedding.base import Embedder
 from .keyword.base import KeywordIndex
 
@@ -65,10 +66,25 @@ def retrieve(query: str, *, keyword_index: KeywordIndex, embedder: Embedder | No
     filters (the vector index itself is unfiltered). The relevance floor: semantic-only hits need
     ``min_similarity``, or ``NO_KEYWORD_MIN_SIMILARITY`` when no paper has any query word.
     """
-    keyword = keyword_index.search(query, limit=depth, where_sql=where_sql, where_params=where_params)
+    with stage.KEYWORD.time():
+        keyword = keyword_index.search(query, limit=depth, where_sql=where_sql, where_params=where_params)
     if embedder is None or vectors is None:
         return Candidates(keyword, [], keyword, [])
-    qvec = embedder.embed([query[:2000]])[0]
+    with stage.EMBED.time():
+        qvec = embedder.embed([query[:2000]])[0]
+    with stage.VECTOR.time():
+        semantic = _semantic(vectors, qvec, keyword, depth=depth, allowed=allowed, min_similarity=min_similarity)
+    with stage.RESCORE.time():
+        kw_scores, sem_scores = dict(keyword), dict(semantic)
+        kw_scores.update(keyword_index.score(query, [d for d in sem_scores if d not in kw_scores]))
+        for doc, vec in vectors.vectors([d for d in kw_scores if d not in sem_scores]).items():
+            sem_scores[doc] = float(np.asarray(vec, dtype=np.float32) @ qvec)
+    return Candidates(keyword, semantic, _by_score(kw_scores), _by_score(sem_scores))
+
+
+def _semantic(vectors: NearestVectors, qvec: np.ndarray, keyword: list[tuple[int, float]], *, depth: int,
+              allowed: Callable[[list[int]], set[int]] | None, min_similarity: float) -> list[tuple[int, float]]:
+    """The vector index's top list, above the relevance floor and inside the filters."""
     ids, scores = vectors.search(qvec, depth * 5 if allowed else depth)
     keyword_ids = {d for d, _ in keyword}
     floor = min_similarity if keyword else max(min_similarity, NO_KEYWORD_MIN_SIMILARITY)
@@ -76,12 +92,7 @@ def retrieve(query: str, *, keyword_index: KeywordIndex, embedder: Embedder | No
     if allowed is not None and semantic:
         ok = allowed([d for d, _ in semantic])
         semantic = [(d, s) for d, s in semantic if d in ok]
-    semantic = semantic[:depth]
-    kw_scores, sem_scores = dict(keyword), dict(semantic)
-    kw_scores.update(keyword_index.score(query, [d for d in sem_scores if d not in kw_scores]))
-    for doc, vec in vectors.vectors([d for d in kw_scores if d not in sem_scores]).items():
-        sem_scores[doc] = float(np.asarray(vec, dtype=np.float32) @ qvec)
-    return Candidates(keyword, semantic, _by_score(kw_scores), _by_score(sem_scores))
+    return semantic[:depth]
 
 
 def rank(found: Candidates, query: str, *,
@@ -91,6 +102,7 @@ def rank(found: Candidates, query: str, *,
     ``texts(ids)`` returns the title-and-abstract text of those docs (omit it to skip proximity).
     The site, ``paperfeed eval`` and bench/search.py all rank through here.
     """
-    fused = fusion.fuse(found.keyword_full, found.semantic_full, query=query)
-    ids = proximity.head_ids(fused, query) if texts is not None else []
-    return proximity.rerank(fused, query, texts(ids)) if ids else fused
+    with stage.FUSE.time():
+        fused = fusion.fuse(found.keyword_full, found.semantic_full, query=query)
+        ids = proximity.head_ids(fused, query) if texts is not None else []
+        return proximity.rerank(fused, query, texts(ids)) if ids else fused

@@ -36,9 +36,23 @@ def text_pairs(text: str, window: int = WINDOW) -> set[tuple[str, str]]:
     return pairs
 
 
-def coverage(pairs: frozenset[tuple[str, str]], text: str) -> float:
-    """Share of ``pairs`` that occur in order, close together, in ``text`` (0 when there are none)."""
-    return len(pairs & text_pairs(text)) / len(pairs) if pairs else 0.0
+def coverage(pairs: frozenset[tuple[str, str]], text: str, *, window: int = WINDOW) -> float:
+    """Share of ``pairs`` that occur in order, close together, in ``text`` (0 when there are none).
+
+    Equal to ``len(pairs & text_pairs(text)) / len(pairs)``, but builds pairs only from the
+    positions of query stems: a re-ranked page reads 30 abstracts per query.
+    """
+    if not pairs:
+        return 0.0
+    wanted = {s for pair in pairs for s in pair}
+    hits = [(i, s) for i, s in enumerate(map(stem, words(text))) if s in wanted]
+    found = {
+        (a, b)
+        for n, (i, a) in enumerate(hits)
+        for j, b in hits[n + 1 : n + window]  # positions increase: later hits are further away
+        if j - i < window and (a, b) in pairs
+    }
+    return len(found) / len(pairs)
 
 
 def rerank(fused: Sequence[Fused], query: str, texts: Mapping[Hashable, str], *, weight: float = WEIGHT,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from paperfeed.catalog.signals import papers_ingested
 
 from .keyword import get_keyword_index
+from .services import forget_results
 
 
 def keep_keyword_index(sender: object, *, count: int, final: bool, **kwargs) -> str | None:
@@ -29,6 +30,11 @@ def keep_keyword_index(sender: object, *, count: int, final: bool, **kwargs) -> 
     return f"keyword index: {_counts(result)}"
 
 
+def drop_cached_results(sender: object, **kwargs) -> None:
+    """New or changed papers must be findable at once: forget this process's remembered results."""
+    forget_results()
+
+
 def _counts(result: dict[str, int | str]) -> str:
     """``{"indexed": 1200, "removed": 0}`` -> ``indexed 1,200, removed 0`` (text values as they are)."""
     return ", ".join(f"{k} {v:,}" if isinstance(v, int) else f"{k}: {v}" for k, v in result.items())
@@ -37,3 +43,4 @@ def _counts(result: dict[str, int | str]) -> str:
 def connect() -> None:
     """Connect the receivers (from ``SearchConfig.ready``)."""
     papers_ingested.connect(keep_keyword_index, dispatch_uid="paperfeed.search.keep_keyword_index")
+    papers_ingested.connect(drop_cached_results, dispatch_uid="paperfeed.search.drop_cached_results")

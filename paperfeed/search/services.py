@@ -13,11 +13,13 @@ import logging
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from django.conf import settings
 from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from paperfeed.catalog.models import CodeLink, Paper
 
+from .cache import MemoEmbedder, TtlLru
 from .embedding import QueryModelNotReady, get_embedder, get_query_embedder
 from .embedding.base import Embedder, document_text
 from .fusion import Fused
@@ -34,6 +36,9 @@ log = logging.getLogger(__name__)
 SORTS = ("relevance", "date", "votes")
 CANDIDATES = 100  # per retriever; deeper pages widen it up to MAX_CANDIDATES
 MAX_CANDIDATES = 1000
+# Per process, for settings.SEARCH_CACHE_SECONDS: bounded so a crawl of odd queries cannot grow them.
+RESULTS = TtlLru(512)
+QUERY_VECTORS = TtlLru(4096)  # 384 floats each: about 6 MB when full
 
 
 @dataclasses.dataclass(frozen=True)
@@ -112,14 +117,14 @@ class SearchResults:
         return self.offset + len(self.hits) < self.total
 
 
-def _semantic_backend() -> tuple[Embedder | None, NearestVectors | None]:
+def _semantic_backend(memo: bool) -> tuple[Embedder | None, NearestVectors | None]:
     try:
         embedder = get_query_embedder()
         live = get_live_index(embedder.name)
         live.refresh()
         if not live.dim:
             return None, None  # nothing embedded yet: keyword search only, no model load
-        return embedder, live
+        return (MemoEmbedder(embedder, QUERY_VECTORS) if memo else embedder), live
     except QueryModelNotReady as exc:  # a web worker before the graph's export: keyword search meanwhile
         log.warning("semantic search unavailable: %s", exc)
         return None, None
@@ -178,11 +183,30 @@ def search(*, query: str, filters: SearchFilters | Mapping[str, Any] | None = No
 
     ``query`` is any string (sanitised here); ``filters`` a SearchFilters or dict of its fields;
     ``sort`` one of "relevance", "date", "votes"; ``now`` is accepted for callers that pin time.
+    The same search within ``settings.SEARCH_CACHE_SECONDS`` is answered from this process's
+    memo, which ``forget_results`` empties when papers are ingested.
     """
     query = (query or "").replace("\x00", " ")[:MAX_QUERY_CHARS].strip()
     filters = SearchFilters.coerce(filters)
     sort = sort if sort in SORTS else "relevance"
     limit, offset = max(1, min(int(limit), 200)), max(0, int(offset))
+    seconds = max(0.0, float(settings.SEARCH_CACHE_SECONDS))
+    if not seconds:
+        return _search(query, filters, sort, limit, offset, memo=False)
+    key = (query, filters, sort, limit, offset)
+    results = RESULTS.get(key, max_age=seconds)
+    if results is None:
+        results = _search(query, filters, sort, limit, offset, memo=True)
+        RESULTS.put(key, results)
+    return dataclasses.replace(results, hits=list(results.hits), terms=list(results.terms))
+
+
+def forget_results() -> None:
+    """Drop every remembered search result of this process (papers were ingested or changed)."""
+    RESULTS.clear()
+
+
+def _search(query: str, filters: SearchFilters, sort: str, limit: int, offset: int, *, memo: bool) -> SearchResults:
     parsed = parse_query(query)
     if parsed.arxiv_id:
         return _by_arxiv_id(parsed, query, filters, sort, offset, limit)
@@ -202,7 +226,7 @@ def search(*, query: str, filters: SearchFilters | Mapping[str, Any] | None = No
     where_sql, where_params = base.values("id").query.sql_with_params()
     # Always applied: even without filters, hidden papers must not come back from the vector index.
     allowed = lambda ids: set(base.filter(id__in=ids).values_list("id", flat=True))  # noqa: E731
-    embedder, vectors = _semantic_backend()
+    embedder, vectors = _semantic_backend(memo)
     found = retrieve(
         parsed.text, keyword_index=get_keyword_index(), embedder=embedder, vectors=vectors,
         depth=depth, where_sql=where_sql, where_params=tuple(where_params), allowed=allowed,

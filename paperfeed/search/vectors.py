@@ -16,12 +16,17 @@ import numpy as np
 from django.conf import settings
 from django.db import connections
 from django.utils.module_loading import import_string
+from threadpoolctl import ThreadpoolController
 
 HNSW_CONNECTIVITY = 16
 HNSW_EXPANSION_ADD = 128
 # bench/search.py at 1M (clusters of 13 near-duplicates, the hard case): recall@10 0.899 at ef 160,
 # 0.926 at 384, 0.959 at 768 (p50 ~5 ms with cold caches), 0.966 at 1024.
 HNSW_EXPANSION_SEARCH = 768
+# One query against the matrix runs on one BLAS thread: OpenBLAS's threaded matrix-vector product
+# spins its threads, so on 2 busy cores one 3,983 x 384 search took 2.5-6 ms of CPU instead of 0.25
+# (same result to the bit; /tmp measurement, see docs/search.md "Search under load").
+_BLAS = ThreadpoolController()
 
 
 class VectorIndex(Protocol):
@@ -71,7 +76,8 @@ class ExactIndex:
         """Return the exact top ``k`` by cosine."""
         if k <= 0 or not len(self):
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-        scores = self._matrix @ np.asarray(query, dtype=np.float32).reshape(-1)
+        with _BLAS.limit(limits=1, user_api="blas"):
+            scores = self._matrix @ np.asarray(query, dtype=np.float32).reshape(-1)
         k = min(k, len(scores))
         top = np.argpartition(-scores, k - 1)[:k]
         top = top[np.argsort(-scores[top], kind="stable")]

@@ -26,12 +26,18 @@ import hashlib
 import os
 import time
 from collections.abc import Callable, Iterable
+from importlib import import_module
 
 from django.conf import settings
+from django.contrib import auth
+from django.contrib.auth import get_user_model
+from django.core import signals
 from django.core.cache import caches
+from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse, parse_cookie
 from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH
 from django.utils.cache import patch_vary_headers
+from django.utils.crypto import constant_time_compare
 from django.utils.http import http_date
 
 from paperfeed.web import slots
@@ -67,6 +73,17 @@ def page_key(environ: dict) -> str:
     target = f"{environ.get('SCRIPT_NAME', '')}{environ.get('PATH_INFO', '')}?{environ.get('QUERY_STRING', '')}"
     # "page2": entries are (parts, content type, expiry); a shared cache may still hold older ones.
     return "pf:page2:" + hashlib.sha1(target.encode("utf-8", "surrogateescape")).hexdigest()
+
+
+def member_key(environ: dict) -> str:
+    """The cache key of the page signed-in readers share (see paperfeed.web.slots)."""
+    return "pf:member1:" + page_key(environ)[len("pf:page2:"):]
+
+
+def member_cookies(cookie_names: Iterable[str]) -> bool:
+    """True when there is a session cookie and nothing else but the CSRF cookie (no messages)."""
+    names = set(cookie_names)
+    return settings.SESSION_COOKIE_NAME in names and names <= {settings.SESSION_COOKIE_NAME, settings.CSRF_COOKIE_NAME}
 
 
 def cookies_allow_cache(cookie_names: Iterable[str]) -> bool:
@@ -209,9 +226,7 @@ def is_member_cacheable(request: HttpRequest) -> bool:
     """
     if request.method not in ("GET", "HEAD") or not headers_allow_cache(request.META):
         return False
-    if settings.SESSION_COOKIE_NAME not in request.COOKIES:
-        return False
-    if any(name not in (settings.CSRF_COOKIE_NAME, settings.SESSION_COOKIE_NAME) for name in request.COOKIES):
+    if not member_cookies(request.COOKIES):
         return False
     if request.resolver_match.view_name not in settings.PAGE_CACHE_MEMBER_VIEWS:
         return False
@@ -222,7 +237,7 @@ def is_member_cacheable(request: HttpRequest) -> bool:
 
 def _member_page(request: HttpRequest, view, args, kwargs, seconds: float) -> HttpResponse | None:
     """The shared signed-in page with this reader's slots filled in; None: render it in full."""
-    key = "pf:member1:" + page_key(request.META)[len("pf:page2:"):]
+    key = member_key(request.META)
     entry = fresh_entry(key)
     if entry is None:
         # Not shareable (see _render_shared) is remembered too: one wasted render per interval.
@@ -238,7 +253,34 @@ def _member_page(request: HttpRequest, view, args, kwargs, seconds: float) -> Ht
         content = content.replace(token_mark, _token_for(request))
     response = HttpResponse(content, content_type=content_type)
     patch_vary_headers(response, ["Cookie"])
+    if request.META.get(FAST_PATH_FLAG):
+        response[_KEY_HEADER] = key  # lets PageCacheApp serve the next ones without the middleware
     return response
+
+
+def session_reader(session_key: str):
+    """The signed-in, non-staff user of a session, checked as Django's auth does, writing nothing.
+
+    None whenever Django's own answer could differ or have side effects (no such session, a
+    session hash that only a fallback secret verifies, staff, sessions saved on every request):
+    the request then goes through Django.
+    """
+    if settings.SESSION_SAVE_EVERY_REQUEST:
+        return None
+    session = import_module(settings.SESSION_ENGINE).SessionStore(session_key)
+    try:
+        user_id = get_user_model()._meta.pk.to_python(session[auth.SESSION_KEY])
+        backend_path, session_hash = session[auth.BACKEND_SESSION_KEY], session.get(auth.HASH_SESSION_KEY)
+    except (KeyError, ValueError):
+        return None
+    if backend_path not in settings.AUTHENTICATION_BACKENDS:
+        return None
+    user = auth.load_backend(backend_path).get_user(user_id)
+    if user is None or not user.is_active or user.is_staff or user.is_superuser:
+        return None
+    if not session_hash or not constant_time_compare(session_hash, user.get_session_auth_hash()):
+        return None
+    return user
 
 
 def _render_shared(request: HttpRequest, view, args, kwargs) -> tuple[tuple, str] | None:
@@ -289,7 +331,10 @@ def _personalise(request: HttpRequest, parts: tuple[bytes, ...], content_type: s
 
 
 class PageCacheApp:
-    """WSGI wrapper: answer cached pages for anonymous GETs before Django's middleware runs.
+    """WSGI wrapper: answer cached pages before Django's middleware runs.
+
+    Anonymous readers get the cached page; signed-in readers of a shared page get it with their
+    slots filled, once their session checks out as Django's auth would check it (``session_reader``).
 
     It serves only what the middleware cached, with the headers Django's middleware gave that
     page (security headers included) and a CSRF token of the reader's own; anything else,
@@ -316,10 +361,12 @@ class PageCacheApp:
         return body
 
     def _serve_cached(self, environ: dict, start_response: Callable) -> list[bytes] | None:
-        if environ.get("HTTP_HOST", "") not in self.hosts:
+        if environ.get("HTTP_HOST", "") not in self.hosts or not headers_allow_cache(environ):
             return None
         cookies = parse_cookie(environ.get("HTTP_COOKIE", "")) if environ.get("HTTP_COOKIE") else {}
-        if not cookies_allow_cache(cookies) or not headers_allow_cache(environ):
+        if member_cookies(cookies):
+            return self._serve_member(environ, cookies, start_response)
+        if not cookies_allow_cache(cookies):
             return None
         key = page_key(environ)
         headers = self.headers.get(key)
@@ -335,6 +382,35 @@ class PageCacheApp:
                 secret = new_csrf_secret()
                 extra.append(("Set-Cookie", _csrf_cookie_header(secret)))
             content = mask_csrf_secret(secret).encode().join(parts)
+        start_response("200 OK", [*headers, ("Content-Length", str(len(content))), *extra])
+        return [content]
+
+    def _serve_member(self, environ: dict, cookies: dict, start_response: Callable) -> list[bytes] | None:
+        """A shared signed-in page (seen by the middleware first), the reader's slots filled in."""
+        key = member_key(environ)
+        headers = self.headers.get(key)
+        entry = fresh_entry(key) if headers is not None else None
+        if entry is None or entry[0] is None:
+            return None
+        (parts, found, token_mark), _ = entry
+        # Django's request signals: its database connections are checked and kept as for any request.
+        signals.request_started.send(sender=self.__class__, environ=environ)
+        try:
+            user = session_reader(cookies[settings.SESSION_COOKIE_NAME])
+            content = slots.fill(parts, found, user) if user is not None else None
+        except DatabaseError:
+            content = None  # Django answers, with its outage page if it comes to that
+        finally:
+            signals.request_finished.send(sender=self.__class__)
+        if content is None:
+            return None
+        extra: list[tuple[str, str]] = []
+        if token_mark in content:
+            secret = cookies.get(settings.CSRF_COOKIE_NAME)
+            if not valid_csrf_secret(secret):
+                secret = new_csrf_secret()
+                extra.append(("Set-Cookie", _csrf_cookie_header(secret)))
+            content = content.replace(token_mark, mask_csrf_secret(secret).encode())
         start_response("200 OK", [*headers, ("Content-Length", str(len(content))), *extra])
         return [content]
 

@@ -25,3 +25,8 @@ def test_limit_cuts_at_a_space_and_adds_an_ellipsis():
 def test_any_text_is_escaped(text, terms):
     html = str(highlight(text, terms))
     assert "<" not in html.replace("<mark>", "").replace("</mark>", "")
+
+
+def test_math_is_left_whole_and_escaped():
+    html = highlight('Graph $a<graph$ and $$graph$$ & graphs', ["graph"])
+    assert html == "<mark>Graph</mark> $a&lt;graph$ and $$graph$$ &amp; <mark>graphs</mark>"

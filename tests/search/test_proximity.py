@@ -42,3 +42,12 @@ def test_rerank_never_fails_and_keeps_every_doc(query, bodies):
     fused = [Fused(n, 1.0 - n / 10) for n in range(len(bodies))]
     out = rerank(fused, query, dict(enumerate(bodies)))
     assert sorted(f.doc for f in out) == list(range(len(bodies)))
+
+
+@given(st.lists(st.sampled_from(["graph", "graphs", "neural", "network", "of", "the", "model", "x"]), max_size=40),
+       st.lists(st.sampled_from(["graph", "neural", "networks", "model", "the"]), min_size=1, max_size=4))
+def test_coverage_equals_the_share_of_pairs_in_text_pairs(text_words, query_words):
+    pairs = query_pairs(" ".join(query_words))
+    text = " ".join(text_words)
+    expected = len(pairs & text_pairs(text)) / len(pairs) if pairs else 0.0
+    assert coverage(pairs, text) == expected

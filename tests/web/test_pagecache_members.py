@@ -5,19 +5,24 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.core import signals
+from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from django.core.cache import cache
 from django.http import HttpResponse
 from django.template import RequestContext, Template
 from django.test import Client
 from django.urls import get_resolver, include, path
+from django.utils import timezone
 
 from paperfeed import conf
 from paperfeed.catalog.models import Paper
 from paperfeed.community.models import Vote
 from paperfeed.notifications.models import Kind, Notification
 from paperfeed.web import pagecache, slots
+from paperfeed.web.pagecache import PageCacheApp
 from tests.factories import make_comment, make_paper, make_user, make_verified_user, make_vote
-from tests.web.test_pagecache import _view_names
+from tests.web.test_pagecache import _call, _environ, _Recorder, _view_names
 
 pytestmark = pytest.mark.django_db
 
@@ -258,3 +263,80 @@ def test_the_shared_render_sees_neither_the_readers_session_nor_their_user(page_
     session.save()
     assert b"<p>private</p>" in reader.get("/shared").content
     assert seen == [({}, True)]
+
+
+# --- the WSGI fast path for signed-in readers ---------------------------------------------------
+
+
+@pytest.fixture
+def fast_app(page_cache, test_urls):
+    """PageCacheApp in front of Django (counting the requests that reach Django)."""
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    django_app = _Recorder(get_wsgi_application())
+    yield PageCacheApp(django_app), django_app
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
+def _session_cookie(user) -> str:
+    client = Client()
+    client.force_login(user)
+    return f"sessionid={client.cookies['sessionid'].value}"
+
+
+def test_fast_path_serves_signed_in_readers_their_own_slots(fast_app):
+    app, django_app = fast_app
+    voted = make_paper()
+    alice, bob = make_user(username="alice"), make_user(username="bob")
+    make_vote(user=alice, paper=voted)
+    status, first, _, body = _call(app, _environ("/shared", cookie=_session_cookie(alice)))
+    assert status.startswith("200") and django_app.calls == 1 and "X-Paperfeed-Page-Key" not in first
+    status, headers, raw, body = _call(app, _environ("/shared", cookie=_session_cookie(bob)))
+    assert status.startswith("200") and django_app.calls == 1  # answered without Django
+    page = body.decode()
+    assert "<p>bob</p>" in page and "alice" not in page and _vote_state(page, voted) == "false"
+    assert "pf-slot" not in page and "pf-csrf" not in page and TOKEN.search(page)
+    assert headers["Vary"] == first["Vary"] and int(headers["Content-Length"]) == len(body)
+    assert next(v for n, v in raw if n == "Set-Cookie").startswith("csrftoken=")
+    _, _, _, body = _call(app, _environ("/shared", cookie=_session_cookie(alice)))
+    assert "<p>alice</p>" in body.decode() and _vote_state(body.decode(), voted) == "true"
+    assert django_app.calls == 1
+
+
+@pytest.mark.parametrize("case", ["staff", "unknown session", "password changed", "messages", "inactive"])
+def test_fast_path_leaves_the_doubtful_to_django(fast_app, case):
+    app, django_app = fast_app
+    make_paper()
+    _call(app, _environ("/shared", cookie=_session_cookie(make_user())))  # cache the page, learn its headers
+    user = make_user(is_staff=case == "staff")
+    cookie = _session_cookie(user)
+    if case == "unknown session":
+        cookie = "sessionid=abcdefghijklmnopqrstuvwxyz012345"
+    elif case == "password changed":
+        user.set_password("another one")
+        user.save()
+    elif case == "messages":
+        cookie += "; messages=x"
+    elif case == "inactive":
+        type(user).objects.filter(pk=user.pk).update(is_active=False)
+    calls = django_app.calls
+    _call(app, _environ("/shared", cookie=cookie))
+    assert django_app.calls == calls + 1
+
+
+def test_the_trending_page_is_shared_by_signed_in_readers(page_cache, settings, renders):
+    today = timezone.now().date()
+    voted, other = make_paper(title="Voted paper", listing_date=today), make_paper(title="Other", listing_date=today)
+    for paper in (voted, other, other):  # trending lists papers with a few votes
+        make_vote(user=make_user(), paper=paper)
+    reader = _reader("trend")
+    make_vote(user=_user("trend"), paper=voted)
+    shared = reader.get("/trending?window=week").content.decode()
+    assert renders[0] == 1
+    key = pagecache.member_key({"PATH_INFO": "/trending", "QUERY_STRING": "window=week"})
+    assert cache.get(key)[0] is not None  # shared, not rendered in full per reader
+    assert _vote_state(shared, voted) == "true" and _vote_state(shared, other) == "false"
+    settings.PAGE_CACHE_SECONDS = 0
+    full = reader.get("/trending?window=week").content.decode()
+    assert TOKEN.sub("", shared) == TOKEN.sub("", full)

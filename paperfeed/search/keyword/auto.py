@@ -94,6 +94,10 @@ class AutoKeywordIndex(KeywordIndex):
         forget()
         return count
 
+    def unindexed(self) -> int:
+        """The serving index's lag (FTS5 follows by triggers: 0)."""
+        return self.active.unindexed()
+
     def crossed(self) -> bool:
         """Whether the catalogue is past the threshold while FTS5 still carries the load (cheap).
 

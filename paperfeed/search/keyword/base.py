@@ -42,3 +42,7 @@ class KeywordIndex(abc.ABC):
         outside it (tantivy) indexes what changed. ``{"skipped": why}`` when it could not run now.
         """
         return {}
+
+    def unindexed(self) -> int:
+        """How many papers changed since the index last caught up (the index lag; 0: kept by the database)."""
+        return 0

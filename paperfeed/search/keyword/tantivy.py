@@ -299,6 +299,14 @@ class TantivyKeywordIndex(KeywordIndex):
                        encoding="utf-8")
         os.replace(tmp, self.path / WATERMARK)
 
+    def unindexed(self) -> int:
+        """Papers modified after the watermark (every paper before the first build); an indexed column."""
+        mark = self._read_watermark()
+        qs = Paper.objects.using(self.using)
+        if mark.get("schema") == SCHEMA_VERSION and mark.get("modified_at"):
+            qs = qs.filter(modified_at__gt=dt.datetime.fromisoformat(mark["modified_at"]))
+        return qs.count()
+
     def sync(self) -> dict[str, int | str]:
         """Index papers modified since the last sync and drop papers gone from the catalogue.
 

@@ -33,6 +33,7 @@ from django.db import connections
 from django.db.migrations.executor import MigrationExecutor
 
 from paperfeed.web.logs import gunicorn_log_config
+from paperfeed.web.metrics import VARIABLE, fresh_multiproc_dir
 
 STOP_GRACE_SECONDS = 10
 # Overload sheds load instead of queueing it (see the docstring): the kernel queues at
@@ -134,6 +135,8 @@ class Command(BaseCommand):
         if not skip_collectstatic:
             call_command("collectstatic", interactive=False, verbosity=0)
         self._site_url = demo_site_url(host, port)
+        # Every child inherits it (_env): the gunicorn workers' metrics add up at /metrics.
+        os.environ[VARIABLE] = fresh_multiproc_dir(settings.DATA_DIR)
         self._prepare_query_model()
         children = {"web": self._start_gunicorn(host, port, workers, access_log)}
         if with_worker:

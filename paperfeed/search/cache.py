@@ -1,0 +1,88 @@
+"""Per-process memos for search: recent results and query embeddings (pure: no Django, no I/O).
+
+A web worker answers the same queries again and again (a typed query is re-run for page 2, a
+shared link, a feed reader), and its two largest costs per query, the ONNX query embedding and
+the ranking, depend only on the query and the catalogue. ``TtlLru`` keeps a bounded number of
+entries, each for at most ``max_age`` seconds; the search service sets both and clears the
+results when papers are ingested.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import Any
+
+import numpy as np
+
+from .embedding.base import Embedder
+
+
+class TtlLru:
+    """A thread-safe LRU map whose entries also expire ``max_age`` seconds after they were put."""
+
+    def __init__(self, maxsize: int, *, clock: Callable[[], float] = time.monotonic) -> None:
+        self.maxsize = maxsize
+        self.clock = clock
+        self._entries: OrderedDict[Hashable, tuple[float, Any]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def get(self, key: Hashable, *, max_age: float) -> Any | None:
+        """The value under ``key`` if it was put less than ``max_age`` seconds ago, else None."""
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None:
+                return None
+            if self.clock() - entry[0] >= max_age:
+                del self._entries[key]
+                return None
+            self._entries.move_to_end(key)
+            return entry[1]
+
+    def put(self, key: Hashable, value: Any) -> None:
+        """Store ``value`` under ``key`` now, evicting the least recently used entry when full."""
+        with self._lock:
+            self._entries[key] = (self.clock(), value)
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.maxsize:
+                self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        """Forget every entry."""
+        with self._lock:
+            self._entries.clear()
+
+
+class MemoEmbedder:
+    """An ``Embedder`` that remembers the vectors of single texts (queries) it embedded before.
+
+    Embeddings are a pure function of the model and the text, so entries never expire; the
+    memo is keyed by the model's name, so a model change never serves an old vector.
+    """
+
+    def __init__(self, base: Embedder, memo: TtlLru) -> None:
+        self.base = base
+        self.name, self.dim = base.name, base.dim
+        self.memo = memo
+
+    @property
+    def device(self) -> str:
+        """The base embedder's device."""
+        return self.base.device
+
+    def embed(self, texts: list[str], *, batch_size: int = 64, progress: bool = False) -> np.ndarray:
+        """Embed ``texts``; a single text seen before is answered from the memo."""
+        if len(texts) != 1:
+            return self.base.embed(texts, batch_size=batch_size, progress=progress)
+        key = (self.name, texts[0])
+        vector = self.memo.get(key, max_age=float("inf"))
+        if vector is None:
+            vector = self.base.embed(texts, batch_size=batch_size, progress=progress)
+            vector.setflags(write=False)  # shared by later requests: nobody may change it
+            self.memo.put(key, vector)
+        return vector
