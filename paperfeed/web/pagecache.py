@@ -284,7 +284,7 @@ def session_reader(session_key: str):
 
 
 def _render_shared(request: HttpRequest, view, args, kwargs) -> tuple[tuple, str] | None:
-    """Render the view for the stand-in reader; ((parts, slots), content type), or None if not shareable."""
+    """Render the view for the stand-in reader: ((parts, slots, token mark), content type); None: not shareable."""
     # On a copy: what tags note on the request ("assets already emitted", cached ids) must not
     # leak into the full render that follows when the page turns out not shareable.
     shared = copy.copy(request)

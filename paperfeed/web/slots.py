@@ -9,8 +9,20 @@ slot's name by the app that owns the data, which variant (or which escaped text)
 with one query per slot name for the whole page: the shared bytes never hold anyone's data.
 
 A page is not shared (each reader gets a full render) when its view is not listed, when its render
-used a slot without a registered provider, or when something asked for the stand-in's id: a tag
-that is not slot-aware querying "the reader's" data, whose empty answer must not reach anyone.
+used a slot without a registered provider, or when something asked the stand-in anything personal
+(its id, name, permissions): a tag that is not slot-aware, whose empty answer must not reach anyone.
+
+A tag becomes slot-aware like ``vote_button`` (community_tags) or ``notification_bell``::
+
+    if slots.shared_render(request):   # no query about the stand-in
+        return slots.mark(request, "vote", paper.pk, (html_not_voted, html_voted))
+    ...                                # the usual per-request render
+
+    slots.register("vote", lambda user, args: {arg: 1 for arg in <args the user voted for>})
+
+Variants are plain HTML (form tokens in them are replaced per request like the page's) and hold no
+other slot; a provider answers all of a page's args of its name at once (``ids_among`` and
+``count_of`` are the cheap queries for it) and returns escaped HTML where the slot has no variants.
 """
 
 from __future__ import annotations

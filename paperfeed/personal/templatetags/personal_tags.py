@@ -15,6 +15,8 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
 from paperfeed.personal import services
+from paperfeed.personal.models import ReadMark
+from paperfeed.web import slots
 
 register = template.Library()
 
@@ -71,13 +73,35 @@ def personal_item(context, paper) -> SafeString:
     request = context.get("request")
     if not _signed_in(request):
         return SafeString("")
+    if slots.shared_render(request):
+        # A page shared by signed-in readers: the read state is a slot (no query for the stand-in).
+        token, assets = get_token(request), _assets(request)  # the assets in every variant of the first item
+        return slots.mark(request, "personal:read", paper.pk, (
+            _item_html(request, paper, token, assets, read=False, hide=False),
+            _item_html(request, paper, token, assets, read=True, hide=False),
+            _item_html(request, paper, token, assets, read=True, hide=True),
+        ))
     state = _state(request)
-    token, nxt = state["csrf"], _per_request(request, "_personal_next", request.get_full_path)
-    read = paper.pk in state["read"]
+    return _item_html(request, paper, state["csrf"], _assets(request), read=paper.pk in state["read"],
+                      hide=state["hide"])
+
+
+def _read_slots(user, args) -> dict[str, int]:
+    """Slot provider: 1 for the papers among ``args`` the reader read, 2 when they hide those."""
+    read = slots.ids_among(ReadMark, user_id=user.pk, ids=slots.slot_ids(args))
+    variant = 2 if read and services.hides_seen(user) else 1
+    return {str(pk): variant for pk in read}
+
+
+slots.register("personal:read", _read_slots)
+
+
+def _item_html(request, paper, token: str, assets: SafeString, *, read: bool, hide: bool) -> SafeString:
+    nxt = _per_request(request, "_personal_next", request.get_full_path)
     urls = _per_request(request, "_personal_urls", lambda: {
         name: reverse(f"personal:{name}") for name in ("drop", "read", "not_interested")})
-    parts = [_assets(request)]
-    if read and state["hide"]:
+    parts = [assets]
+    if read and hide:
         parts.append(SafeString('<span class="pf-seen-hidden" hidden></span>'))
     reasons = getattr(paper, "pf_reasons", ())
     if reasons:
