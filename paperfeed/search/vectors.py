@@ -24,8 +24,8 @@ HNSW_EXPANSION_ADD = 128
 # 0.926 at 384, 0.959 at 768 (p50 ~5 ms with cold caches), 0.966 at 1024.
 HNSW_EXPANSION_SEARCH = 768
 # One query against the matrix runs on one BLAS thread: OpenBLAS's threaded matrix-vector product
-# spins its threads, so on 2 busy cores one 3,983 x 384 search took 2.5-6 ms of CPU instead of 0.25
-# (same result to the bit; /tmp measurement, see docs/search.md "Search under load").
+# spins its threads: on 2 busy cores one 3,983 x 384 search took 2.5-6 ms of CPU instead of 0.35 on
+# one thread, with the same scores to the bit (docs/search.md, "Search under load").
 _BLAS = ThreadpoolController()
 
 
