@@ -39,6 +39,7 @@ from paperfeed.jobs.models import JobLease
 from paperfeed.jobs.runs import prune_runs, record_run
 from paperfeed.notifications.mail import send_notification_mail
 from paperfeed.search.services import embed_pending, sync_keyword_index
+from paperfeed.web.logs import OUTAGE_ERRORS
 
 log = logging.getLogger(__name__)
 RETRY_AFTER_FAILURE = dt.timedelta(minutes=10)
@@ -286,7 +287,10 @@ class Worker:
             try:
                 self.heartbeat()
                 self.run_due()
-            except Exception:  # a database hiccup must not kill the scheduler
+            except OUTAGE_ERRORS as exc:  # the database is away: one line a tick, not a traceback
+                log.warning("worker tick skipped: database unreachable (%s)", type(exc).__name__)
+                close_old_connections()
+            except Exception:  # a bug must not kill the scheduler either; its traceback is worth seeing
                 log.exception("worker tick failed")
                 close_old_connections()
             self.stop.wait(tick)

@@ -11,7 +11,7 @@ import threading
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.db import OperationalError, connection
 
 from paperfeed.jobs.models import JobLease, JobRun
 from paperfeed.jobs.runs import prune_runs
@@ -194,3 +194,19 @@ def test_prune_keeps_recent_runs_and_each_jobs_last_outcomes():
     assert prune_runs(now=T0, keep_days=30) == 3
     assert set(JobRun.objects.values_list("pk", flat=True)) == {last_ok.pk, last_bad.pk, recent.pk}
     assert not JobRun.objects.filter(pk__in=[r.pk for r in old]).exists()
+
+
+@pytest.mark.django_db
+def test_a_database_outage_costs_one_line_per_tick_not_a_traceback(caplog):
+    worker = Worker([], owner="w")
+
+    def away() -> None:
+        worker.stop.set()  # one tick is enough
+        raise OperationalError("connection refused")
+
+    worker.heartbeat = away
+    with caplog.at_level("WARNING", logger="paperfeed.jobs.worker"):
+        worker.run_forever(tick=0)
+    [record] = [r for r in caplog.records if "tick" in r.getMessage()]
+    assert record.levelname == "WARNING" and "database unreachable" in record.getMessage()
+    assert record.exc_info is None
