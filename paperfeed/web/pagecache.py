@@ -41,6 +41,7 @@ from django.utils.crypto import constant_time_compare
 from django.utils.http import http_date
 
 from paperfeed.web import slots
+from paperfeed.web.logs import bind_request_id, log_access, new_request_id
 
 _TOKEN_PREFIX = b'name="csrfmiddlewaretoken" value="'
 _CSRF_META = ("CSRF_COOKIE", "CSRF_COOKIE_NEEDS_UPDATE")
@@ -348,8 +349,13 @@ class PageCacheApp:
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         if environ.get("REQUEST_METHOD") == "GET" and cache_seconds() > 0:
+            start = time.perf_counter()
             served = self._serve_cached(environ, start_response)
             if served is not None:
+                if settings.ACCESS_LOG:  # Django's middleware never sees this request: log it here
+                    bind_request_id(new_request_id(environ.get("HTTP_X_REQUEST_ID", "")))
+                    log_access(method="GET", path=environ.get("PATH_INFO", ""), status=200,
+                               duration_ms=(time.perf_counter() - start) * 1000)
                 return served
         environ[FAST_PATH_FLAG] = True
         body = self.app(environ, self._capture(environ, start_response))

@@ -315,3 +315,17 @@ def test_personal_or_other_representations_are_never_cached(settings, header):
     request = RequestFactory().get("/api/daily_papers", **header)
     assert not is_cacheable(request)
     assert is_cacheable(RequestFactory().get("/api/daily_papers"))
+
+
+@pytest.mark.django_db(False)
+def test_fast_path_writes_the_access_line_django_would(fast_app, settings, caplog):
+    """A page answered before Django still gets its access-log line (PAPERFEED_LOG_FORMAT=json)."""
+    settings.ACCESS_LOG = True
+    app, django_app = fast_app
+    _call(app, _environ())  # through Django (its middleware writes that line)
+    caplog.clear()
+    with caplog.at_level("INFO", logger="paperfeed.access"):
+        status, _, _, _ = _call(app, _environ())
+    assert status.startswith("200") and django_app.calls == 1
+    [line] = [r for r in caplog.records if r.name == "paperfeed.access"]
+    assert (line.method, line.status) == ("GET", 200) and line.path
