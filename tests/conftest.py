@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 from django.core.cache import caches
 
+from tests.browser import chromium_page
+
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
@@ -51,3 +53,10 @@ def smtp(settings):
         settings.EMAIL_USE_TLS = False
         settings.EMAIL_USE_SSL = False
         yield handler
+
+
+@pytest.fixture
+def page():
+    """A chromium page (Playwright) in a fresh browser; skips when Debian's chromium is absent."""
+    with chromium_page() as browser_page:
+        yield browser_page

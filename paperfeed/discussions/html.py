@@ -7,6 +7,7 @@ same markup with ``html.escape`` and f-strings. ``body_html`` was sanitised when
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from html import escape
 
 from django.utils import timezone
@@ -57,8 +58,23 @@ def _actions(node: ThreadComment, v: Viewer) -> str:
     return "".join(out)
 
 
-def comment_html(node: ThreadComment, v: Viewer) -> str:
-    """One comment (or its placeholder) as an ``<article>``."""
+def action_variants(node: ThreadComment, v: Viewer) -> tuple[str, ...]:
+    """A comment's actions for every signed-in reader (see ``VARIANTS``): a shared page's slot."""
+    can, cannot = dataclasses.replace(v, can_write=True), dataclasses.replace(v, can_write=False)
+    out = []
+    for can_write, voted, can_edit, can_delete in VARIANTS:
+        other = dataclasses.replace(node, voted=voted, can_edit=can_edit, can_delete=can_delete, replies=[])
+        out.append(_actions(other, can if can_write else cannot))
+    return tuple(out)
+
+
+# (can write, voted, own and may edit, own) for each index a "comment" slot's provider answers.
+VARIANTS = ((False, False, False, False), (True, False, False, False), (True, True, False, False),
+            (True, False, True, True), (True, True, True, True), (True, False, False, True), (True, True, False, True))
+
+
+def comment_html(node: ThreadComment, v: Viewer, actions: Callable[[ThreadComment], str] | None = None) -> str:
+    """One comment (or its placeholder) as an ``<article>``; ``actions`` replaces the footer's links."""
     c = node.comment
     if node.placeholder:
         return (f'<article class="comment comment-gone" id="c-{c.pk}">'
@@ -72,17 +88,18 @@ def comment_html(node: ThreadComment, v: Viewer) -> str:
             f'<span class="comment-author">{author}</span> '
             f'<a class="muted" href="#c-{c.pk}"><time datetime="{iso}">{shown}</time></a>{edited}</header>'
             f'<div class="comment-body math">{c.body_html}</div>'
-            f'<footer class="comment-actions">{_actions(node, v)}</footer></article>')
+            f'<footer class="comment-actions">{(actions or (lambda n: _actions(n, v)))(node)}</footer></article>')
 
 
-def thread_html(nodes: list[ThreadComment], v: Viewer) -> SafeString:
-    """The ``<ol>`` of a thread: top-level comments with their replies."""
+def thread_html(nodes: list[ThreadComment], v: Viewer,
+                actions: Callable[[ThreadComment], str] | None = None) -> SafeString:
+    """The ``<ol>`` of a thread: top-level comments with their replies (``actions``: see comment_html)."""
     parts = ['<ol class="comments">']
     for node in nodes:
-        parts.append(f'<li class="comment-thread">{comment_html(node, v)}')
+        parts.append(f'<li class="comment-thread">{comment_html(node, v, actions)}')
         if node.replies:
             parts.append('<ol class="replies">')
-            parts.extend(f"<li>{comment_html(r, v)}</li>" for r in node.replies)
+            parts.extend(f"<li>{comment_html(r, v, actions)}</li>" for r in node.replies)
             parts.append("</ol>")
         parts.append("</li>")
     parts.append("</ol>")

@@ -46,6 +46,9 @@ def post(request: HttpRequest, arxiv_id: str) -> HttpResponse:
     except services.CommentError as exc:
         messages.error(request, str(exc))
         return _back(paper.get_absolute_url())
+    # The message also makes the author's next page a full render: their comment shows at once,
+    # not after the shared signed-in page (web.pagecache) expires.
+    messages.success(request, "Comment posted.")
     return _back(paper.get_absolute_url(), f"c-{comment.pk}")
 
 

@@ -247,7 +247,7 @@ def _member_page(request: HttpRequest, view, args, kwargs, seconds: float) -> Ht
     if entry[0] is None:
         return None
     (parts, found, token_mark), content_type = entry
-    content = slots.fill(parts, found, request.user)
+    content = slots.fill(parts, found, request.user, token_mark)
     if content is None:
         return None
     if token_mark in content:
@@ -403,7 +403,7 @@ class PageCacheApp:
         signals.request_started.send(sender=self.__class__, environ=environ)
         try:
             user = session_reader(cookies[settings.SESSION_COOKIE_NAME])
-            content = slots.fill(parts, found, user) if user is not None else None
+            content = slots.fill(parts, found, user, token_mark) if user is not None else None
         except DatabaseError:
             content = None  # Django answers, with its outage page if it comes to that
         finally:

@@ -23,6 +23,8 @@ A tag becomes slot-aware like ``vote_button`` (community_tags) or ``notification
 Variants are plain HTML (form tokens in them are replaced per request like the page's) and hold no
 other slot; a provider answers all of a page's args of its name at once (``ids_among`` and
 ``count_of`` are the cheap queries for it) and returns escaped HTML where the slot has no variants.
+A form in such HTML puts ``CSRF_TOKEN`` in its token's value: each response gets the reader's token
+there, by the same replace as the page's tokens.
 """
 
 from __future__ import annotations
@@ -43,6 +45,8 @@ from django.utils.safestring import SafeString, mark_safe
 Provider = Callable[[object, Sequence[str]], dict[str, "int | str"]]
 
 _PROVIDERS: dict[str, Provider] = {}
+# The form token in a provider's HTML; "<" cannot come out of escape(), so data cannot forge it.
+CSRF_TOKEN = "<pf-csrf-token>"
 _ATTR = "_pf_member_slots"  # on the request while a shared page renders: (nonce, [slots])
 
 
@@ -115,8 +119,12 @@ def split(content: bytes, nonce: str) -> list[bytes | int]:
     return [int(p) if i % 2 else p for i, p in enumerate(pieces)]
 
 
-def fill(parts: Sequence[bytes | int], found: Sequence[tuple[str, str, tuple[bytes, ...]]], user) -> bytes | None:
-    """The page for ``user``: each slot's variant (or text) as its provider says; None if one has none."""
+def fill(parts: Sequence[bytes | int], found: Sequence[tuple[str, str, tuple[bytes, ...]]], user,
+         token_mark: bytes = b"") -> bytes | None:
+    """The page for ``user``: each slot's variant (or text) as its provider says; None if one has none.
+
+    ``CSRF_TOKEN`` in a provider's HTML becomes ``token_mark``, the page's own form-token mark.
+    """
     by_name: dict[str, list[str]] = {}
     for name, arg, _ in found:
         by_name.setdefault(name, []).append(arg)
@@ -133,8 +141,14 @@ def fill(parts: Sequence[bytes | int], found: Sequence[tuple[str, str, tuple[byt
             continue
         name, arg, variants = found[part]
         value = answers[name].get(arg, 0)
-        out.append(value.encode() if isinstance(value, str) else variants[value] if variants else b"")
+        if isinstance(value, str):
+            out.append(value.encode().replace(_CSRF_BYTES, token_mark) if token_mark else value.encode())
+        else:
+            out.append(variants[value] if variants else b"")
     return b"".join(out)
+
+
+_CSRF_BYTES = CSRF_TOKEN.encode()
 
 
 def ids_among(model: type[Model], *, user_id: int, ids: set[int], user_field: str = "user",

@@ -18,18 +18,15 @@ from django.contrib.auth import get_user_model
 
 from paperfeed.accounts.models import Profile
 from tests.factories import make_user
+from tests.browser import needs_chromium
 
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's sync API runs an event loop in this thread
 
 REPO = Path(__file__).resolve().parents[2]
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run"]
 CLIENT_ID, SECRET = "paperfeed-test", "a-client-secret-for-tests"
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed at /usr/bin/chromium"),
+    needs_chromium,
     pytest.mark.django_db(transaction=True),
 ]
 
@@ -88,21 +85,6 @@ def provider(live_server, settings, tmp_path):
     finally:
         process.terminate()
         process.wait(timeout=10)
-
-
-@pytest.fixture
-def page():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        context = browser.new_context()
-        context.set_default_timeout(20_000)
-        try:
-            yield context.new_page()
-        finally:
-            context.close()
-            browser.close()
 
 
 def _sign_in(page, live_server, username: str) -> None:

@@ -3,37 +3,24 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
-from pathlib import Path
 
 import pytest
 
 from tests.factories import add_authors, make_paper
+from tests.browser import needs_chromium
 
 # Playwright's sync API runs an event loop in this thread; Django's ORM calls here are safe.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run"]
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed at /usr/bin/chromium"),
+    needs_chromium,
 ]
 
 
 @pytest.fixture
-def browser_page():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        try:
-            page = browser.new_page()
-            page.set_default_timeout(30_000)  # a busy 2-core CI machine is slow, not broken
-            yield page
-        finally:
-            browser.close()
+def browser_page(page):
+    return page
 
 
 @pytest.mark.django_db(transaction=True)

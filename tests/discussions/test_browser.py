@@ -5,46 +5,33 @@ notification mail, staff hide the reply in the admin, and the daily page's count
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
-from pathlib import Path
 
 import pytest
 from django.utils import timezone
 
 from paperfeed.notifications.mail import send_notification_mail
 from tests.factories import make_paper, make_user
+from tests.browser import PASSWORD, chromium, needs_chromium, new_page
 
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's sync API runs an event loop in this thread
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run"]
-PASSWORD = "correct horse battery 42"
 BODY = "Energy is $E = mc^2$ here. <script>window.pwned = 1</script>"
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed at /usr/bin/chromium"),
+    needs_chromium,
 ]
 
 
 @pytest.fixture
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    """One chromium for the test's two readers (a page each, with its own cookies)."""
+    with chromium() as shared:
+        yield shared
 
 
 def _page(browser):
-    context = browser.new_context()
-    context.set_default_timeout(15_000)
-    return context.new_page()
+    return new_page(browser)
 
 
 def _sign_up(page, base: str, smtp, name: str) -> None:

@@ -7,7 +7,8 @@ import re
 import pytest
 
 from tests.factories import make_user
-from tests.firstday.conftest import PASSWORD, log_in
+from tests.browser import PASSWORD
+from tests.firstday.conftest import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

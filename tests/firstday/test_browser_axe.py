@@ -13,7 +13,8 @@ import pytest
 from paperfeed.search.services import embed_pending
 from tests.conftest import REPO
 from tests.factories import add_authors, make_collection, make_paper, make_user, make_vote
-from tests.firstday.conftest import PASSWORD, log_in
+from tests.browser import PASSWORD
+from tests.firstday.conftest import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -11,7 +11,8 @@ import pytest
 
 from paperfeed.community.models import Collection
 from tests.factories import make_collection, make_paper, make_user
-from tests.firstday.conftest import PASSWORD, log_in
+from tests.browser import PASSWORD
+from tests.firstday.conftest import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from tests.factories import add_authors, make_paper, make_user
-from tests.firstday.conftest import PASSWORD, log_in
+from tests.browser import PASSWORD
+from tests.firstday.conftest import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -7,7 +7,8 @@ from django.utils import timezone
 
 from paperfeed.digests.tokens import make_token
 from tests.factories import make_job_run, make_subscriber, make_user
-from tests.firstday.conftest import PASSWORD, log_in
+from tests.browser import PASSWORD
+from tests.firstday.conftest import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

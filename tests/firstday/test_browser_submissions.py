@@ -10,7 +10,8 @@ from django.utils import timezone
 from paperfeed.community.models import Submission
 from paperfeed.community.submissions import fetch_pending_submissions, submit_paper
 from tests.factories import make_paper, make_user
-from tests.firstday.conftest import PASSWORD, log_in
+from tests.browser import PASSWORD
+from tests.firstday.conftest import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

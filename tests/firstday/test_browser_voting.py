@@ -6,7 +6,7 @@ import pytest
 
 from paperfeed.community.models import Vote
 from tests.factories import make_paper, make_user
-from tests.firstday.conftest import PASSWORD
+from tests.browser import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

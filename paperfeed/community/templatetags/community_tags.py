@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from urllib.parse import quote
 
 from django import template
@@ -10,7 +11,7 @@ from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.html import format_html
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 
 from paperfeed.community import collections as coll
 from paperfeed.community import services, sparkline
@@ -133,6 +134,11 @@ def paper_actions(context, paper) -> SafeString:
     """Vote button plus, for signed-in users, add to one of their collections (or a new one)."""
     ctx = _vote_context(context, paper)
     request = context.get("request")
+    if ctx["signed_in"] and slots.shared_render(request):
+        # The reader's collections are theirs: a slot the provider fills with their own names.
+        ctx["vote_html"] = vote_button(context, paper)
+        ctx["collect_html"] = slots.mark(request, "collect", json.dumps([paper.pk, paper.arxiv_id, ctx["next"]]))
+        return SafeString(render_to_string("community/_paper_actions.html", ctx))
     owned = (
         list(Collection.objects.filter(owner=request.user).order_by("name").values("pk", "name"))
         if ctx["signed_in"]
@@ -143,3 +149,21 @@ def paper_actions(context, paper) -> SafeString:
     ctx["in_collections"] = [c for c in owned if c["pk"] in holding]
     ctx["vote_html"] = _vote_html(ctx)
     return SafeString(render_to_string("community/_paper_actions.html", ctx))
+
+
+def _collect_slots(user, args) -> dict[str, str]:
+    """Slot provider: the "add to a collection" form of each paper among ``args``, with the reader's names."""
+    owned = list(Collection.objects.filter(owner=user).order_by("name").values("pk", "name"))
+    out = {}
+    for arg in args:
+        pk, arxiv_id, next_url = json.loads(arg)
+        holding = coll.collections_holding(user, pk) if owned else set()
+        out[arg] = render_to_string("community/_collect.html", {
+            "paper": {"arxiv_id": arxiv_id}, "next": next_url, "csrf_token": mark_safe(slots.CSRF_TOKEN),  # noqa: S308
+            "collections": [c for c in owned if c["pk"] not in holding],
+            "in_collections": [c for c in owned if c["pk"] in holding],
+        })
+    return out
+
+
+slots.register("collect", _collect_slots)

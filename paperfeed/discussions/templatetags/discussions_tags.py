@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import time
+from collections.abc import Sequence
 from html import escape
 
 from django import template
+from django.conf import settings
 from django.middleware.csrf import get_token
 from django.template.loader import get_template
 from django.utils.safestring import SafeString, mark_safe
 
 from paperfeed.discussions import services
-from paperfeed.discussions.html import Viewer, thread_html
+from paperfeed.discussions.html import VARIANTS, Viewer, action_variants, thread_html
+from paperfeed.discussions.models import CommentVote
+from paperfeed.web import slots
 
 register = template.Library()
 
@@ -32,9 +38,11 @@ def discussion(context, paper) -> SafeString:
     user = getattr(request, "user", None)
     sort = request.GET.get("sort", "top") if request is not None else "top"
     sort = sort if sort in services.SORTS else "top"
-    problem = services.writer_problem(user)
     paper_url = getattr(paper, "url", None) or paper.get_absolute_url()
     locked = services.is_locked(paper)
+    if slots.shared_render(request):
+        return _shared_discussion(request, paper, sort=sort, paper_url=paper_url, locked=locked)
+    problem = services.writer_problem(user)
     nodes = services.thread(paper=paper, sort=sort, viewer=user)
     viewer = Viewer(paper_url=paper_url, csrf_token=get_token(request) if request is not None else "",
                     can_write=not problem, signed_in=bool(user is not None and user.is_authenticated), locked=locked)
@@ -43,3 +51,51 @@ def discussion(context, paper) -> SafeString:
         "can_write": viewer.can_write, "locked": locked, "signed_in": viewer.signed_in, "csrf_token": viewer.csrf_token,
         "comments_html": thread_html(nodes, viewer) if nodes else "",
     })
+
+
+def _shared_discussion(request, paper, *, sort: str, paper_url: str, locked: bool) -> SafeString:
+    """The discussion of a page shared by signed-in readers: the form and each comment's actions are slots."""
+    nodes = services.thread(paper=paper, sort=sort, viewer=None)
+    viewer = Viewer(paper_url=paper_url, csrf_token=get_token(request), signed_in=True, locked=locked)
+    edit_window = dt.timedelta(minutes=settings.COMMENT_EDIT_MINUTES)
+
+    def actions(node) -> str:
+        c = node.comment
+        # Author and end of the edit window in the arg: the provider decides "own" without a query.
+        arg = f"{c.pk}:{c.author_id or 0}:{int((c.created_at + edit_window).timestamp())}"
+        return slots.mark(request, "comment", arg, action_variants(node, viewer))
+
+    form = ""
+    if not locked:
+        form_html = get_template("discussions/_comment_form.html").render({
+            "can_write": True, "paper_url": paper_url, "csrf_token": viewer.csrf_token})
+        form = slots.mark(request, "comment-form", paper.pk, (form_html,))
+    return get_template("discussions/_thread.html").render({
+        "paper": paper, "paper_url": paper_url, "nodes": nodes, "sort": sort, "locked": locked,
+        "form_html": form, "comments_html": thread_html(nodes, viewer, actions) if nodes else "",
+    })
+
+
+def _form_slots(user, args: Sequence[str]) -> dict[str, int | str]:
+    """The comment form for readers who may write; why not, as escaped text, for the others."""
+    problem = services.writer_problem(user)
+    return {arg: f'<p class="muted">{escape(problem)}</p>' if problem else 0 for arg in args}
+
+
+def _comment_slots(user, args: Sequence[str]) -> dict[str, int | str]:
+    """Each comment's actions for the reader: an index into ``VARIANTS`` (one vote query per page)."""
+    if services.writer_problem(user):
+        return {arg: 0 for arg in args}
+    parsed = {arg: tuple(int(x) for x in arg.split(":")) for arg in args}
+    voted = slots.ids_among(CommentVote, user_id=user.pk, ids={p[0] for p in parsed.values()},
+                            user_field="user", id_field="comment")
+    now = time.time()
+    out: dict[str, int | str] = {}
+    for arg, (pk, author_id, edit_until) in parsed.items():
+        own = author_id == user.pk
+        out[arg] = VARIANTS.index((True, pk in voted, own and now < edit_until, own))
+    return out
+
+
+slots.register("comment-form", _form_slots)
+slots.register("comment", _comment_slots)

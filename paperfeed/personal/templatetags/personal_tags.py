@@ -11,11 +11,11 @@ from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.urls import reverse
-from django.utils.html import format_html, format_html_join
+from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import SafeString
 
 from paperfeed.personal import services
-from paperfeed.personal.models import ReadMark
+from paperfeed.personal.models import Note, ReadMark
 from paperfeed.web import slots
 
 register = template.Library()
@@ -135,9 +135,28 @@ def personal_paper(context, paper) -> SafeString:
     request = context.get("request")
     if not _signed_in(request):
         return SafeString("")
-    ctx = {
-        "paper": paper, "read": services.is_read(request.user, paper), "note": services.note_for(request.user, paper),
-        "csrf_token": get_token(request), "next": request.get_full_path(), "assets": _assets(request),
-        "authors": (paper.authors or [])[:8],
-    }
+    ctx = {"paper": paper, "csrf_token": get_token(request), "next": request.get_full_path(),
+           "assets": _assets(request), "authors": (paper.authors or [])[:8]}
+    if slots.shared_render(request):
+        # A page shared by signed-in readers: read state and note are slots (no query for the stand-in).
+        ctx["read_form"] = slots.mark(request, "personal:paper-read", paper.pk, tuple(
+            render_to_string("personal/_paper_read.html", {**ctx, "read": read}) for read in (False, True)))
+        ctx["note_slot"] = slots.mark(request, "personal:note", paper.pk)
+    else:
+        ctx |= {"read": services.is_read(request.user, paper), "note": services.note_for(request.user, paper)}
     return SafeString(render_to_string("personal/_paper.html", ctx))
+
+
+def _paper_read_slots(user, args) -> dict[str, int]:
+    """Slot provider: 1 (read) for the papers among ``args`` the reader marked read."""
+    return {str(pk): 1 for pk in slots.ids_among(ReadMark, user_id=user.pk, ids=slots.slot_ids(args))}
+
+
+def _note_slots(user, args) -> dict[str, str]:
+    """Slot provider: the reader's note on each paper among ``args``, escaped for its textarea."""
+    rows = Note.objects.filter(user_id=user.pk, paper_id__in=slots.slot_ids(args)).values_list("paper_id", "text")
+    return {str(pk): escape(text) for pk, text in rows}
+
+
+slots.register("personal:paper-read", _paper_read_slots)
+slots.register("personal:note", _note_slots)
