@@ -70,7 +70,8 @@ def action_variants(node: ThreadComment, v: Viewer) -> tuple[str, ...]:
 
 # (can write, voted, own and may edit, own) for each index a "comment" slot's provider answers.
 VARIANTS = ((False, False, False, False), (True, False, False, False), (True, True, False, False),
-            (True, False, True, True), (True, True, True, True), (True, False, False, True), (True, True, False, True))
+            (True, False, True, True), (True, True, True, True), (True, False, False, True), (True, True, False, True),
+            (False, False, False, True))
 
 
 def comment_html(node: ThreadComment, v: Viewer, actions: Callable[[ThreadComment], str] | None = None) -> str:

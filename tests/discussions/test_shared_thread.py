@@ -14,7 +14,9 @@ from django.urls import include, path
 from paperfeed.catalog.models import Paper
 from paperfeed.discussions.models import CommentVote
 from paperfeed.web import pagecache
-from tests.factories import make_comment, make_paper, make_user, make_verified_user
+from paperfeed.personal.models import Note, ReadMark
+from paperfeed.web import slots
+from tests.factories import make_collection, make_comment, make_paper, make_user, make_verified_user
 
 pytestmark = pytest.mark.django_db
 
@@ -138,4 +140,49 @@ def test_the_paper_page_is_shared_by_signed_in_readers(settings, monkeypatch):
     b = _client(bob).get(paper.get_absolute_url()).content.decode()
     assert len(shareable) == 1 and shareable[0] is not None
     assert "alice" in a and 'class="comment-form"' in a and "pf-slot" not in a + b
+    cache.clear()
+
+
+def test_collections_and_notes_are_each_readers_own_on_the_shared_paper_page(settings):
+    settings.PAGE_CACHE_SECONDS = 30
+    settings.PAGE_CACHE_MEMBER_VIEWS = ["catalog:paper"]
+    cache.clear()
+    paper, other = make_paper(), make_paper()
+    alice, bob = make_verified_user(username="alice"), make_verified_user(username="bob")
+    make_collection(owner=alice, name="Shelf<b>ee</b>", papers=[other])
+    Note.objects.create(user=alice, paper=paper, text="my quiet <note>")
+    ReadMark.objects.create(user=alice, paper=paper)
+    a = _client(alice).get(paper.get_absolute_url()).content.decode()
+    b = _client(bob).get(paper.get_absolute_url()).content.decode()
+    assert "Shelf&lt;b&gt;ee&lt;/b&gt;" in a and "Shelf" not in b
+    assert "my quiet &lt;note&gt;</textarea>" in a and "quiet" not in b
+    assert 'class="button-small pf-read" aria-pressed="true"' in a and 'pf-read" aria-pressed="true"' not in b
+    assert "pf-csrf" not in a + b and len(set(TOKEN.findall(a))) == 1  # the collect form carries alice's token too
+    key = next(k for k in cache._cache if "pf:member" in k)
+    (parts, found, _), _, _ = cache.get(key.split(":", 2)[2])
+    stored = b"".join(p for p in parts if isinstance(p, bytes)) + b"".join(v for _, _, vs in found for v in vs)
+    assert b"Shelf" not in stored and b"quiet" not in stored and b"alice" not in stored
+    cache.clear()
+
+
+def test_a_providers_html_gets_the_readers_token_where_it_says_so():
+    slots.register("test:form", lambda user, args: {a: f'<input value="{slots.CSRF_TOKEN}">' for a in args})
+    found = [("test:form", "1", ())]
+    assert slots.fill([b"<p>", 0, b"</p>"], found, None, b"MARK") == b'<p><input value="MARK"></p>'
+
+
+def test_the_shared_paper_page_is_what_a_full_render_shows(settings):
+    settings.PAGE_CACHE_SECONDS = 30
+    settings.PAGE_CACHE_MEMBER_VIEWS = ["catalog:paper"]
+    cache.clear()
+    paper, other = make_paper(), make_paper()
+    alice, bob = make_verified_user(username="alice"), make_verified_user(username="bob")
+    make_collection(owner=alice, name="Shelf", papers=[other])
+    Note.objects.create(user=alice, paper=paper, text="a note")
+    top = make_comment(paper=paper, user=bob)
+    make_comment(paper=paper, user=alice, parent=top)
+    reader = _client(alice)
+    shared_page = reader.get(paper.get_absolute_url()).content.decode()
+    settings.PAGE_CACHE_SECONDS = 0
+    assert _no_tokens(shared_page) == _no_tokens(reader.get(paper.get_absolute_url()).content.decode())
     cache.clear()

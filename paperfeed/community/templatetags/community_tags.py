@@ -136,7 +136,7 @@ def paper_actions(context, paper) -> SafeString:
     request = context.get("request")
     if ctx["signed_in"] and slots.shared_render(request):
         # The reader's collections are theirs: a slot the provider fills with their own names.
-        ctx["vote_html"] = vote_button(context, paper)
+        ctx["vote_html"] = slots.mark(request, "vote", paper.pk, (_vote_html(ctx), _vote_html({**ctx, "voted": True})))
         ctx["collect_html"] = slots.mark(request, "collect", json.dumps([paper.pk, paper.arxiv_id, ctx["next"]]))
         return SafeString(render_to_string("community/_paper_actions.html", ctx))
     owned = (

@@ -84,9 +84,9 @@ def _form_slots(user, args: Sequence[str]) -> dict[str, int | str]:
 
 def _comment_slots(user, args: Sequence[str]) -> dict[str, int | str]:
     """Each comment's actions for the reader: an index into ``VARIANTS`` (one vote query per page)."""
-    if services.writer_problem(user):
-        return {arg: 0 for arg in args}
     parsed = {arg: tuple(int(x) for x in arg.split(":")) for arg in args}
+    if services.writer_problem(user):  # may not write (a ban, say): no actions, and no "Report" of their own
+        return {arg: VARIANTS.index((False, False, False, p[1] == user.pk)) for arg, p in parsed.items()}
     voted = slots.ids_among(CommentVote, user_id=user.pk, ids={p[0] for p in parsed.values()},
                             user_field="user", id_field="comment")
     now = time.time()

@@ -1,7 +1,7 @@
 """Template tags for the personal hooks: {% personal_nav %}, {% personal_item paper %}, {% personal_paper paper %}.
 
-They render nothing personal for anonymous readers, so the anonymous page cache stays intact;
-a signed-in reader carries a session cookie and is never served from that cache.
+They render nothing personal for anonymous readers, so the anonymous page cache stays intact; on a
+page shared by signed-in readers (web/slots.py) the read state and the note are slots.
 """
 
 from __future__ import annotations
