@@ -20,7 +20,7 @@ def _signup(client, username="ada", email="ada@example.org", **extra):
 def test_rate_limit_kicks_in_on_the_11th_signup_from_one_ip(client, smtp, settings, monkeypatch):
     # Pin the rate-limit window so the test cannot straddle a minute boundary.
     monkeypatch.setattr(rl, "_get_window", lambda value, period: 4_102_444_800)
-    settings.RATELIMIT_SIGNUP = "10/m"
+    settings.RATELIMIT_SIGNUP = "10/d"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     for i in range(10):
         assert _signup(client, username=f"u{i}", email=f"u{i}@example.org").status_code == 302
@@ -36,7 +36,7 @@ def test_rate_limit_kicks_in_on_the_11th_signup_from_one_ip(client, smtp, settin
 
 def test_login_is_limited_per_account_from_each_address_without_locking_the_owner_out(client, settings, monkeypatch):
     monkeypatch.setattr(rl, "_get_window", lambda value, period: 4_102_444_800)
-    settings.RATELIMIT_LOGIN = "3/m"
+    settings.RATELIMIT_LOGIN = "3/d"
     make_user(username="target", password=PASSWORD)
     for _ in range(3):
         r = client.post("/accounts/login/", {"username": "target", "password": "wrong"}, REMOTE_ADDR="10.0.0.1")
@@ -55,7 +55,7 @@ def _login(client, *, forwarded_for: str, password: str = "wrong", remote: str =
 
 def test_behind_a_trusted_proxy_limits_key_on_the_forwarded_client(client, settings, monkeypatch):
     monkeypatch.setattr(rl, "_get_window", lambda value, period: 4_102_444_800)
-    settings.RATELIMIT_LOGIN = "3/m"
+    settings.RATELIMIT_LOGIN = "3/d"
     settings.TRUSTED_PROXIES = ["10.9.9.0/24"]
     make_user(username="target", password=PASSWORD)
     assert [_login(client, forwarded_for="203.0.113.7").status_code for _ in range(4)] == [200, 200, 200, 429]
@@ -66,7 +66,7 @@ def test_behind_a_trusted_proxy_limits_key_on_the_forwarded_client(client, setti
 
 def test_forwarded_addresses_from_an_untrusted_peer_are_ignored(client, settings, monkeypatch):
     monkeypatch.setattr(rl, "_get_window", lambda value, period: 4_102_444_800)
-    settings.RATELIMIT_LOGIN = "3/m"
+    settings.RATELIMIT_LOGIN = "3/d"
     settings.TRUSTED_PROXIES = ["127.0.0.1"]
     make_user(username="target", password=PASSWORD)
     codes = [_login(client, forwarded_for=f"198.51.100.{i}").status_code for i in range(4)]
@@ -75,14 +75,14 @@ def test_forwarded_addresses_from_an_untrusted_peer_are_ignored(client, settings
 
 def test_rate_limits_can_be_disabled(client, settings, monkeypatch):
     settings.RATELIMIT_ENABLE = False
-    settings.RATELIMIT_LOGIN = "1/m"
+    settings.RATELIMIT_LOGIN = "1/d"
     for _ in range(3):
         assert client.post("/accounts/login/", {"username": "x", "password": "y"}).status_code == 200
 
 
 def test_password_reset_is_rate_limited(client, smtp, settings, monkeypatch):
     monkeypatch.setattr(rl, "_get_window", lambda value, period: 4_102_444_800)
-    settings.RATELIMIT_PASSWORD_RESET = "2/m"
+    settings.RATELIMIT_PASSWORD_RESET = "2/d"
     for _ in range(2):
         assert client.post("/accounts/password/reset/", {"email": "x@example.org"}).status_code == 302
     assert client.post("/accounts/password/reset/", {"email": "x@example.org"}).status_code == 429
