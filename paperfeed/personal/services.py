@@ -70,7 +70,8 @@ def candidate_papers(*, now: dt.datetime) -> list[Paper]:
     start = latest - dt.timedelta(days=max(settings.PERSONAL_WINDOW_DAYS, 1) - 1)
     qs = Paper.objects.filter(hidden=False, listing_date__gte=start, listing_date__lte=latest)
     fields = ("id", "arxiv_id", "title", "abstract", "authors", "categories", "listing_date", "submitted_at",
-              "vote_count", "imported_upvotes", "picked_by_id", "comment_count", "hidden", "primary_category")
+              "vote_count", "imported_upvotes", "picked_by_id", "picked_by_name", "picked_at", "comment_count",
+              "hidden", "primary_category")  # the API's sort=personal reads the pick fields: no deferred loads
     return list(qs.only(*fields).order_by("-vote_count", "-imported_upvotes", "-listing_date", "-id")
                 [: settings.PERSONAL_CANDIDATES])
 
