@@ -71,6 +71,9 @@ SETTINGS: tuple[Setting, ...] = (
         ("DATABASE_URL", str, "", "PostgreSQL URL (postgres://user:pass@host/db); empty: SQLite under DATA_DIR.", "DATABASE_URL"),
         ("CACHE_BACKEND", str, "django.core.cache.backends.locmem.LocMemCache", "Django cache backend (dotted path)."),
         ("CACHE_LOCATION", str, "paperfeed", "Location of the cache backend."),
+        ("REDIS_URL", str, "", "redis://host:6379/0 of a Redis that several web hosts share: the cache, the rate-limit counts and the page-cache's invalidation go there; empty: per-machine caches.", "REDIS_URL"),
+        ("DATABASE_REPLICA_URL", str, "", "PostgreSQL URL of a streaming read replica: reads go there, writes (and a reader's own reads for REPLICA_PIN_SECONDS after a write) to DATABASE_URL; empty: no replica.", "DATABASE_REPLICA_URL"),
+        ("REPLICA_PIN_SECONDS", float, 10.0, "Seconds after a write in which that reader's requests read from the primary, so they see their own votes and comments at once."),
         ("LOG_LEVEL", str, "WARNING", "Root log level."),
     ),
     *_rows(

@@ -159,6 +159,10 @@ CACHES = {
         "BACKEND": CACHE_BACKEND,  # noqa: F821
         "LOCATION": CACHE_LOCATION,  # noqa: F821
     },
+    # Whole pages (web/pagecache.py) stay in each worker's memory even when "default" is shared
+    # (REDIS_URL): a hit costs no network round trip, and PAGE_CACHE_SECONDS bounds how stale a
+    # page on one host can be after a write through another.
+    "pages": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "paperfeed-pages"},
     # Rate limits are counted where every worker of the machine sees the same count (a
     # per-process LocMemCache would multiply each limit by the number of workers).
     "ratelimits": {

@@ -63,7 +63,7 @@ def cache_seconds() -> float:
 
 def fresh_entry(key: str) -> tuple[tuple[bytes, ...], str] | None:
     """The cached page under ``key`` (its parts and content type), unless absent or expired."""
-    entry = caches["default"].get(key)
+    entry = caches["pages"].get(key)
     if entry is None or entry[2] <= clock():
         return None
     return entry[0], entry[1]
@@ -192,7 +192,7 @@ class PageCacheMiddleware:
                     response.content = _token_for(request).join(parts)
                 return response
             entry = (parts, response["Content-Type"])
-            caches["default"].set(key, (*entry, clock() + seconds), seconds)
+            caches["pages"].set(key, (*entry, clock() + seconds), seconds)
         response = _personalise(request, *entry)
         if request.META.get(FAST_PATH_FLAG):
             response[_KEY_HEADER] = key  # lets PageCacheApp learn this page's final headers
@@ -243,7 +243,7 @@ def _member_page(request: HttpRequest, view, args, kwargs, seconds: float) -> Ht
     if entry is None:
         # Not shareable (see _render_shared) is remembered too: one wasted render per interval.
         entry = _render_shared(request, view, args, kwargs) or (None, "")
-        caches["default"].set(key, (*entry, clock() + seconds), seconds)
+        caches["pages"].set(key, (*entry, clock() + seconds), seconds)
     if entry[0] is None:
         return None
     (parts, found, token_mark), content_type = entry

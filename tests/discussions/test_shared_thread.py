@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.http import HttpResponse
 from django.template import RequestContext, Template
 from django.test import Client
@@ -38,6 +38,7 @@ def shared(settings, monkeypatch) -> list[int]:
     settings.PAGE_CACHE_VIEWS = settings.PAGE_CACHE_MEMBER_VIEWS = ["thread"]
     settings.PAGE_CACHE_SECONDS = 30
     cache.clear()
+    caches["pages"].clear()
     count, real = [0], pagecache._render_shared
 
     def counting(*args, **kwargs):
@@ -47,6 +48,7 @@ def shared(settings, monkeypatch) -> list[int]:
     monkeypatch.setattr(pagecache, "_render_shared", counting)
     yield count
     cache.clear()
+    caches["pages"].clear()
 
 
 def _client(user) -> Client:
@@ -99,8 +101,8 @@ def test_no_readers_data_is_in_the_shared_bytes(shared):
     writer = make_verified_user(username="writer")
     make_comment(paper=paper, user=writer)
     _client(make_verified_user(username="secretreader")).get("/thread")
-    key = next(k for k in cache._cache if "pf:member" in k)  # locmem: the one member entry
-    (parts, found, _), _, _ = cache.get(key.split(":", 2)[2])
+    key = next(k for k in caches["pages"]._cache if "pf:member" in k)  # locmem: the one member entry
+    (parts, found, _), _, _ = caches["pages"].get(key.split(":", 2)[2])
     stored = b"".join(p for p in parts if isinstance(p, bytes)) + b"".join(v for _, _, vs in found for v in vs)
     assert b"secretreader" not in stored
     assert {name for name, _, _ in found} == {"comment", "comment-form"}
@@ -130,6 +132,7 @@ def test_the_paper_page_is_shared_by_signed_in_readers(settings, monkeypatch):
     settings.PAGE_CACHE_SECONDS = 30
     settings.PAGE_CACHE_MEMBER_VIEWS = ["catalog:paper"]
     cache.clear()
+    caches["pages"].clear()
     shareable = []
     real = pagecache._render_shared
     monkeypatch.setattr(pagecache, "_render_shared", lambda *a, **k: shareable.append(real(*a, **k)) or shareable[-1])
@@ -141,12 +144,14 @@ def test_the_paper_page_is_shared_by_signed_in_readers(settings, monkeypatch):
     assert len(shareable) == 1 and shareable[0] is not None
     assert "alice" in a and 'class="comment-form"' in a and "pf-slot" not in a + b
     cache.clear()
+    caches["pages"].clear()
 
 
 def test_collections_and_notes_are_each_readers_own_on_the_shared_paper_page(settings):
     settings.PAGE_CACHE_SECONDS = 30
     settings.PAGE_CACHE_MEMBER_VIEWS = ["catalog:paper"]
     cache.clear()
+    caches["pages"].clear()
     paper, other = make_paper(), make_paper()
     alice, bob = make_verified_user(username="alice"), make_verified_user(username="bob")
     make_collection(owner=alice, name="Shelf<b>ee</b>", papers=[other])
@@ -158,11 +163,12 @@ def test_collections_and_notes_are_each_readers_own_on_the_shared_paper_page(set
     assert "my quiet &lt;note&gt;</textarea>" in a and "quiet" not in b
     assert 'class="button-small pf-read" aria-pressed="true"' in a and 'pf-read" aria-pressed="true"' not in b
     assert "pf-csrf" not in a + b and len(set(TOKEN.findall(a))) == 1  # the collect form carries alice's token too
-    key = next(k for k in cache._cache if "pf:member" in k)
-    (parts, found, _), _, _ = cache.get(key.split(":", 2)[2])
+    key = next(k for k in caches["pages"]._cache if "pf:member" in k)
+    (parts, found, _), _, _ = caches["pages"].get(key.split(":", 2)[2])
     stored = b"".join(p for p in parts if isinstance(p, bytes)) + b"".join(v for _, _, vs in found for v in vs)
     assert b"Shelf" not in stored and b"quiet" not in stored and b"alice" not in stored
     cache.clear()
+    caches["pages"].clear()
 
 
 def test_a_providers_html_gets_the_readers_token_where_it_says_so():
@@ -175,6 +181,7 @@ def test_the_shared_paper_page_is_what_a_full_render_shows(settings):
     settings.PAGE_CACHE_SECONDS = 30
     settings.PAGE_CACHE_MEMBER_VIEWS = ["catalog:paper"]
     cache.clear()
+    caches["pages"].clear()
     paper, other = make_paper(), make_paper()
     alice, bob = make_verified_user(username="alice"), make_verified_user(username="bob")
     make_collection(owner=alice, name="Shelf", papers=[other])
@@ -186,3 +193,4 @@ def test_the_shared_paper_page_is_what_a_full_render_shows(settings):
     settings.PAGE_CACHE_SECONDS = 0
     assert _no_tokens(shared_page) == _no_tokens(reader.get(paper.get_absolute_url()).content.decode())
     cache.clear()
+    caches["pages"].clear()

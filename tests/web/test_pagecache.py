@@ -8,7 +8,7 @@ import sys
 
 import pytest
 from django.core import signals
-from django.core.cache import cache
+from django.core.cache import caches
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from django.http import HttpResponse
@@ -60,9 +60,9 @@ TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 def page_cache(settings):
     """The page cache on, for 30 seconds, empty at the start and the end."""
     settings.PAGE_CACHE_SECONDS = 30
-    cache.clear()
+    caches["pages"].clear()
     yield
-    cache.clear()
+    caches["pages"].clear()
 
 
 @pytest.fixture
@@ -156,7 +156,7 @@ def test_each_reader_gets_their_own_csrf_token(page_cache, test_urls):
     assert bob.post("/submit-form", {"csrfmiddlewaretoken": bob_token}).status_code == 200
     assert bob.post("/submit-form", {"csrfmiddlewaretoken": alice_token}).status_code == 403
     # The cached copy is cut where the token goes and holds no reader's token.
-    parts, _, _ = cache.get(page_key({"PATH_INFO": "/form", "QUERY_STRING": ""}))
+    parts, _, _ = caches["pages"].get(page_key({"PATH_INFO": "/form", "QUERY_STRING": ""}))
     content = b"".join(parts)
     assert len(parts) == 2 and b'value=""' in content
     assert alice_token.encode() not in content and bob_token.encode() not in content

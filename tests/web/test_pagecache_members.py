@@ -8,7 +8,7 @@ import pytest
 from django.core import signals
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.http import HttpResponse
 from django.template import RequestContext, Template
 from django.test import Client
@@ -63,8 +63,10 @@ def page_cache(settings):
     """The page cache on, for 30 seconds, empty at the start and the end."""
     settings.PAGE_CACHE_SECONDS = 30
     cache.clear()
+    caches["pages"].clear()
     yield
     cache.clear()
+    caches["pages"].clear()
 
 
 @pytest.fixture
@@ -141,7 +143,7 @@ def test_no_readers_data_is_in_the_shared_bytes(page_cache, test_urls):
     make_vote(user=_user("secretname"), paper=paper)
     reader.get("/shared")
     key = "pf:member1:" + pagecache.page_key({"PATH_INFO": "/shared", "QUERY_STRING": ""})[len("pf:page2:"):]
-    (parts, found, _), _, _ = cache.get(key)
+    (parts, found, _), _, _ = caches["pages"].get(key)
     stored = b"".join(p for p in parts if isinstance(p, bytes)) + b"".join(v for _, _, vs in found for v in vs)
     assert b"secretname" not in stored
     assert b'aria-pressed="true"' in stored  # only as the "voted" variant of a slot
@@ -337,7 +339,7 @@ def test_the_trending_page_is_shared_by_signed_in_readers(page_cache, settings, 
     shared = reader.get("/trending?window=week").content.decode()
     assert renders[0] == 1
     key = pagecache.member_key({"PATH_INFO": "/trending", "QUERY_STRING": "window=week"})
-    assert cache.get(key)[0] is not None  # shared, not rendered in full per reader
+    assert caches["pages"].get(key)[0] is not None  # shared, not rendered in full per reader
     assert _vote_state(shared, voted) == "true" and _vote_state(shared, other) == "false"
     settings.PAGE_CACHE_SECONDS = 0
     full = reader.get("/trending?window=week").content.decode()
