@@ -321,6 +321,49 @@ def dataclass_values(c: Candidate) -> tuple:
 
 
 # --- the For-you page over HTTP ---------------------------------------------------------------
+def perturbed_copies(path: Path, count: int, *, seed: int = 11) -> None:
+    """Write ``count`` perturbed copies of real papers (new ids, shuffled sentences, the original's listing day)."""
+    folder = SHARED / "arxiv_abstracts"
+    with gzip.open(folder / "manifest.tsv.gz", "rt") as f:
+        dates = {row["id"]: row["listing_date"] for row in csv.DictReader(f, delimiter="\t")}
+    records = []
+    for shard in sorted(folder.glob("arxiv_api_records_*.jsonl.gz")):
+        with gzip.open(shard, "rt") as f:
+            records += [r for r in map(json.loads, f) if r["id"] in dates]
+    rng = random.Random(seed)
+    with gzip.open(path, "wt") as out:
+        for n, r in enumerate(rng.sample(records, count)):
+            sentences = r["summary"].split(". ")
+            rng.shuffle(sentences)
+            words = r["title"].split()
+            cut = rng.randrange(len(words)) if words else 0
+            copy = {**r, "id": f"1901.{n + 1:05d}", "title": " ".join(words[cut:] + words[:cut]),
+                    "summary": ". ".join(sentences), "listing_date": dates[r["id"]],
+                    "authors": rng.sample(r["authors"], len(r["authors"]))}
+            out.write(json.dumps(copy) + "\n")
+
+
+def build_catalogue(data: Path, env: dict, *, shards: int, papers: int) -> None:
+    """Migrate and ingest the newest ``shards`` of ../shared/data, topped up to ``papers`` with perturbed copies (once)."""
+    import subprocess
+
+    from web import CLI
+
+    if (data / "paperfeed.sqlite3").exists():
+        return
+    data.mkdir(parents=True, exist_ok=True)
+    files = sorted((SHARED / "arxiv_abstracts").glob("arxiv_api_records_*.jsonl.gz"))[-shards:]
+    subprocess.run([*CLI, "migrate", "--noinput", "-v", "0"], env=env, check=True, cwd=REPO)
+    t = time.perf_counter()
+    subprocess.run([*CLI, "ingest", "--no-progress", *map(str, files)], env=env, cwd=REPO)
+    real = sum(1 for f in files for _ in gzip.open(f, "rt"))
+    if papers > real:
+        copies = data / "perturbed_copies.jsonl.gz"
+        perturbed_copies(copies, papers - real)
+        subprocess.run([*CLI, "ingest", "--no-progress", str(copies)], env=env, cwd=REPO)
+    print(f"ingested {len(files)} shards (+ copies up to {papers:,}) in {time.perf_counter() - t:.0f} s")
+
+
 def run_page(args) -> None:
     """``paperfeed serve`` with 2 workers over an ingest of ../shared/data; a reader with ``--votes`` votes."""
     import subprocess
@@ -334,13 +377,7 @@ def run_page(args) -> None:
     env = {**os.environ, "PAPERFEED_DATA_DIR": str(data), "DJANGO_SETTINGS_MODULE": "paperfeed.settings",
            "PAPERFEED_LOG_LEVEL": "ERROR", "PAPERFEED_PAGE_CACHE_SECONDS": "0"}
     os.environ.update(env)
-    if not (data / "paperfeed.sqlite3").exists():
-        data.mkdir(parents=True, exist_ok=True)
-        shards = sorted((SHARED / "arxiv_abstracts").glob("arxiv_api_records_*.jsonl.gz"))[-args.shards:]
-        subprocess.run([*CLI, "migrate", "--noinput", "-v", "0"], env=env, check=True, cwd=REPO)
-        t = time.perf_counter()
-        subprocess.run([*CLI, "ingest", "--no-progress", *map(str, shards)], env=env, cwd=REPO)
-        print(f"ingested {len(shards)} shards in {time.perf_counter() - t:.0f} s")
+    build_catalogue(data, env, shards=args.shards, papers=args.papers)
     import django
 
     django.setup()
@@ -425,6 +462,7 @@ def main() -> None:
     g.add_argument("--votes", type=int, default=500)
     g.add_argument("--requests", type=int, default=200)
     g.add_argument("--shards", type=int, default=32, help="newest arXiv shards of ../shared/data to ingest (32: all)")
+    g.add_argument("--papers", type=int, default=80_000, help="top the catalogue up to this many with perturbed copies")
     g.add_argument("--dir", default=str(REPO / "var" / "bench" / "personal"), help="data directory (reused)")
     args = parser.parse_args()
     {"eval": run_eval, "speed": run_speed, "page": run_page}[args.what](args)

@@ -92,6 +92,99 @@ def ensure_database() -> None:
     stamp.write_text(json.dumps(wanted))
 
 
+def _django(data_dir: Path) -> None:
+    """Set up Django in this process against ``data_dir`` (the catalogue the servers use)."""
+    os.environ.update({"PAPERFEED_DATA_DIR": str(data_dir), "DJANGO_SETTINGS_MODULE": "paperfeed.settings"})
+    import django
+
+    django.setup()
+
+
+def _perturbed_copies(count: int, *, seed: int) -> int:
+    """Add ``count`` copies of random real papers: new ids, two title words swapped, dates shifted."""
+    import datetime as dt
+
+    from paperfeed.catalog.models import Paper
+
+    rng = random.Random(seed)
+    ids = list(Paper.objects.values_list("id", flat=True))
+    made = 0
+    while made < count:
+        batch = []
+        for paper in Paper.objects.filter(id__in=rng.sample(ids, min(2000, count - made))):
+            words = paper.title.split()
+            if len(words) > 3:
+                i = rng.randrange(len(words) - 1)
+                words[i], words[i + 1] = words[i + 1], words[i]
+            shift = dt.timedelta(days=rng.randrange(-400, 0))
+            batch.append(Paper(
+                arxiv_id=f"copy{made + len(batch):06d}.{paper.arxiv_id}", title=" ".join(words),
+                abstract=paper.abstract, authors=paper.authors, categories=paper.categories,
+                primary_category=paper.primary_category, submitted_at=paper.submitted_at and paper.submitted_at + shift,
+                listing_date=paper.listing_date and paper.listing_date + shift,
+            ))
+        Paper.objects.bulk_create(batch)
+        made += len(batch)
+    return made
+
+
+def _embed_titles(seed: int) -> None:
+    """Store a vector for every paper: the real model on the title (originals), plus noise (copies).
+
+    Titles, not title + abstract, so 80k papers embed in about a minute on two CPU cores; the
+    vector index and the query path cost the same either way.
+    """
+    import numpy as np
+
+    from paperfeed.catalog.models import Paper
+    from paperfeed.search.embedding import get_embedder
+    from paperfeed.search.embedding.base import normalise
+    from paperfeed.search.models import PaperEmbedding
+
+    embedder = get_embedder()
+    rows = list(Paper.objects.order_by("id").values_list("id", "arxiv_id", "title"))
+    originals = [(arxiv_id, title) for _pid, arxiv_id, title in rows if not arxiv_id.startswith("copy")]
+    vectors = embedder.embed([t for _, t in originals], batch_size=256, progress=True)
+    by_arxiv = {arxiv_id: vectors[n] for n, (arxiv_id, _t) in enumerate(originals)}
+    rng = np.random.default_rng(seed)
+    store = []
+    for pid, arxiv_id, _title in rows:
+        vector = by_arxiv.get(arxiv_id.split(".", 1)[1] if arxiv_id.startswith("copy") else arxiv_id)
+        if arxiv_id.startswith("copy"):
+            vector = normalise(vector + rng.normal(0, 0.02, vector.shape).astype(np.float32))[0]
+        store.append(PaperEmbedding(paper_id=pid, model=embedder.name, dim=int(vector.shape[0]),
+                                    vector=PaperEmbedding.pack(vector)))
+    PaperEmbedding.objects.bulk_create(store, batch_size=5000, ignore_conflicts=True)
+
+
+def ensure_search_catalogue(data_dir: Path, papers: int, *, seed: int = 0) -> None:
+    """Build (once) a catalogue of ``papers`` under ``data_dir``: the real arXiv set, perturbed copies, vectors."""
+    stamp = data_dir / "search-catalogue.json"
+    if stamp.exists() and json.loads(stamp.read_text()).get("papers") == papers:
+        log(f"Reusing the {papers:,}-paper search catalogue in {data_dir}")
+        return
+    source = SHARED / "arxiv_abstracts"
+    if not source.is_dir():
+        sys.exit(f"Shared data not found: {source} (set PAPERFEED_SHARED_DATA).")
+    data_dir.mkdir(parents=True, exist_ok=True)
+    env = {**bench_env("0"), "PAPERFEED_DATA_DIR": str(data_dir)}
+    log(f"Building a {papers:,}-paper search catalogue in {data_dir} (once)…")
+    subprocess.run([*CLI, "migrate", "--noinput", "-v", "0"], env=env, check=True, cwd=REPO)
+    result = subprocess.run([*CLI, "ingest", "--no-progress", str(source)], env=env, cwd=REPO)
+    if result.returncode not in (0, 1):
+        sys.exit(f"ingest failed with exit code {result.returncode}")
+    _django(data_dir)
+    from paperfeed.catalog.models import Paper
+    from paperfeed.search.services import sync_keyword_index
+
+    missing = papers - Paper.objects.count()
+    if missing > 0:
+        log(f"  + {_perturbed_copies(missing, seed=seed):,} perturbed copies")
+    _embed_titles(seed)
+    log(f"  keyword index: {sync_keyword_index()}")
+    stamp.write_text(json.dumps({"papers": papers}))
+
+
 # --- the server -------------------------------------------------------------------------------
 
 

@@ -49,8 +49,22 @@ class Subscriber(models.Model):
         return f"{self.email} ({self.status})"
 
 
-class Delivery(models.Model):
-    """One digest for one subscriber and one period: the outbox row that makes delivery exactly-once.
+class OutboxStatus(models.TextChoices):
+    """The states of an exactly-once mail outbox row (a digest ``Delivery``, a ``NotificationMail``)."""
+
+    PENDING = "pending", "pending"
+    CLAIMED = "claimed", "claimed"
+    SENDING = "sending", "sending"
+    HANDED_OFF = "handed_off", "handed off (end of data written, reply not yet read)"
+    SENT = "sent", "sent"
+    FAILED_TEMP = "failed_temp", "temporary failure, will retry"
+    FAILED_PERM = "failed_perm", "permanent failure"
+    CANCELLED = "cancelled", "cancelled (unsubscribed or opted out before sending)"
+    EMPTY = "empty", "nothing to send yet (composed again when the period gains papers)"
+
+
+class OutboxRow(models.Model):
+    """The fields every mail outbox row carries, so one claim/send/settle code (``sender.py``) serves both outboxes.
 
     pending → claimed → sending → handed_off → sent; sending/handed_off → failed_temp (retry
     later) or failed_perm when the server refuses. ``sending`` is committed before the SMTP
@@ -60,30 +74,29 @@ class Delivery(models.Model):
     (see docs/digests.md, "Delivery, exactly once").
     """
 
-    class Status(models.TextChoices):
-        PENDING = "pending", "pending"
-        CLAIMED = "claimed", "claimed"
-        SENDING = "sending", "sending"
-        HANDED_OFF = "handed_off", "handed off (end of data written, reply not yet read)"
-        SENT = "sent", "sent"
-        FAILED_TEMP = "failed_temp", "temporary failure, will retry"
-        FAILED_PERM = "failed_perm", "permanent failure"
-        CANCELLED = "cancelled", "cancelled (unsubscribed before sending)"
-        EMPTY = "empty", "nothing to send yet (composed again when the period gains papers)"
+    Status = OutboxStatus
 
-    subscriber = models.ForeignKey(Subscriber, on_delete=models.CASCADE, related_name="deliveries")
-    period = models.CharField(max_length=32, help_text="'daily:2026-11-27' or 'weekly:2026-W48'.")
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    status = models.CharField(max_length=16, choices=OutboxStatus.choices, default=OutboxStatus.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField()
     claimed_by = models.CharField(max_length=96, blank=True, default="")
     claimed_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     message_id = models.CharField(max_length=255, blank=True, default="")
+    last_error = models.TextField(blank=True, default="")
+
+    class Meta:
+        abstract = True
+
+
+class Delivery(OutboxRow):
+    """One digest for one subscriber and one period: the outbox row that makes delivery exactly-once."""
+
+    subscriber = models.ForeignKey(Subscriber, on_delete=models.CASCADE, related_name="deliveries")
+    period = models.CharField(max_length=32, help_text="'daily:2026-11-27' or 'weekly:2026-W48'.")
     # The composed digest, frozen at enqueue time so a retry or a resend sends the very same mail.
     paper_ids = models.JSONField(default=list)
     reasons = models.JSONField(default=list)
-    last_error = models.TextField(blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

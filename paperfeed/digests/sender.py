@@ -74,10 +74,10 @@ def dead_claimers(model=Delivery) -> list[str]:
     return dead
 
 
-def _orphaned(statuses: list[str], wall: dt.datetime) -> Q:
-    """Rows in ``statuses`` whose claimer died (this host) or whose lease expired."""
+def orphaned(statuses: list[str], wall: dt.datetime, model=Delivery) -> Q:
+    """Rows of ``model`` in ``statuses`` whose claimer died (this host) or whose lease expired."""
     lease = dt.timedelta(seconds=settings.DIGEST_CLAIM_LEASE_SECONDS)
-    return Q(status__in=statuses) & (Q(claimed_at__lt=wall - lease) | Q(claimed_by__in=dead_claimers()))
+    return Q(status__in=statuses) & (Q(claimed_at__lt=wall - lease) | Q(claimed_by__in=dead_claimers(model)))
 
 
 def settle_handed_off(*, now: dt.datetime) -> int:
@@ -88,28 +88,28 @@ def settle_handed_off(*, now: dt.datetime) -> int:
     sending again would risk a duplicate. We choose never twice over never lost.
     """
     with transaction.atomic():  # one settler at a time (BEGIN IMMEDIATE / row locks)
-        qs = Delivery.objects.filter(_orphaned([S.HANDED_OFF], timezone.now())).only("pk", "subscriber_id", "paper_ids")
+        qs = Delivery.objects.filter(orphaned([S.HANDED_OFF], timezone.now())).only("pk", "subscriber_id", "paper_ids")
         if db_connection.vendor == "postgresql":
             qs = qs.select_for_update(skip_locked=True)
         return sum(mark_sent(d, now=now, note=ASSUMED_AFTER_CRASH) for d in qs)
 
 
-def claim(*, worker: str, now: dt.datetime, limit: int) -> list[int]:
-    """Atomically claim up to ``limit`` due deliveries for ``worker``; returns their ids."""
+def claim(*, worker: str, now: dt.datetime, limit: int, model=Delivery) -> list[int]:
+    """Atomically claim up to ``limit`` due rows of the outbox ``model`` for ``worker``; returns their ids."""
     wall = timezone.now()
-    taken = _orphaned([S.CLAIMED, S.SENDING], wall)
+    taken = orphaned([S.CLAIMED, S.SENDING], wall, model)
     due = Q(status__in=[S.PENDING, S.FAILED_TEMP], next_attempt_at__lte=now) | taken
     with transaction.atomic():  # BEGIN IMMEDIATE on SQLite (settings): one claimer at a time
-        qs = Delivery.objects.filter(due).order_by("pk")
+        qs = model.objects.filter(due).order_by("pk")
         if db_connection.vendor == "postgresql":
             qs = qs.select_for_update(skip_locked=True)
         ids = list(qs.values_list("pk", flat=True)[:limit])
         if ids:
             # A row found in ``sending`` keeps that status: it is an ambiguous resend.
-            Delivery.objects.filter(pk__in=ids).exclude(status=S.SENDING).update(
+            model.objects.filter(pk__in=ids).exclude(status=S.SENDING).update(
                 status=S.CLAIMED, claimed_by=worker, claimed_at=wall
             )
-            Delivery.objects.filter(pk__in=ids, status=S.SENDING).update(claimed_by=worker, claimed_at=wall)
+            model.objects.filter(pk__in=ids, status=S.SENDING).update(claimed_by=worker, claimed_at=wall)
     return ids
 
 

@@ -19,7 +19,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from paperfeed.digests.sender import backoff, classify, dead_claimers, new_worker_token
+from paperfeed.digests.sender import backoff, classify, new_worker_token, orphaned
+from paperfeed.digests.sender import claim as outbox_claim
 from paperfeed.digests.smtp import HandoffAborted, HandoffEmailBackend, handoff_connection
 
 from .emails import notification_email
@@ -91,27 +92,12 @@ def _batch_one(user_id: int, prefs: Preferences, now: dt.datetime) -> int:
 
 def claim(*, worker: str, now: dt.datetime, limit: int = 100) -> list[int]:
     """Atomically claim due mails for ``worker`` (orphaned claims included); returns their ids."""
-    wall = timezone.now()
-    lease = dt.timedelta(seconds=settings.DIGEST_CLAIM_LEASE_SECONDS)
-    orphaned = Q(claimed_at__lt=wall - lease) | Q(claimed_by__in=dead_claimers(NotificationMail))
-    due = Q(status__in=[S.PENDING, S.FAILED_TEMP], next_attempt_at__lte=now) | (Q(status__in=[S.CLAIMED, S.SENDING]) & orphaned)
-    with transaction.atomic():
-        qs = NotificationMail.objects.filter(due).order_by("pk")
-        if transaction.get_connection().vendor == "postgresql":
-            qs = qs.select_for_update(skip_locked=True)
-        ids = list(qs.values_list("pk", flat=True)[:limit])
-        NotificationMail.objects.filter(pk__in=ids).exclude(status=S.SENDING).update(
-            status=S.CLAIMED, claimed_by=worker, claimed_at=wall)
-        NotificationMail.objects.filter(pk__in=ids, status=S.SENDING).update(claimed_by=worker, claimed_at=wall)
-    return ids
+    return outbox_claim(worker=worker, now=now, limit=limit, model=NotificationMail)
 
 
 def settle_handed_off(*, now: dt.datetime) -> int:
     """Record as sent the ``handed_off`` rows of dead or expired claimers (their DATA had ended)."""
-    wall = timezone.now()
-    lease = dt.timedelta(seconds=settings.DIGEST_CLAIM_LEASE_SECONDS)
-    orphaned = Q(claimed_at__lt=wall - lease) | Q(claimed_by__in=dead_claimers(NotificationMail))
-    return NotificationMail.objects.filter(Q(status=S.HANDED_OFF) & orphaned).update(
+    return NotificationMail.objects.filter(orphaned([S.HANDED_OFF], timezone.now(), NotificationMail)).update(
         status=S.SENT, sent_at=now, claimed_by="", last_error=ASSUMED)
 
 

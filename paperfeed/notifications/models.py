@@ -7,6 +7,7 @@ from django.db import models
 from django.utils import timezone
 
 from paperfeed.catalog.models import Paper
+from paperfeed.digests.models import OutboxRow
 from paperfeed.discussions.models import Comment
 
 
@@ -19,33 +20,11 @@ class Kind(models.TextChoices):
     FOLLOWED = "followed", "a comment on a paper you authored or follow"
 
 
-class NotificationMail(models.Model):
-    """One batched notification mail to one account: the outbox row that is sent exactly once.
-
-    The states are the digests outbox's (pending → claimed → sending → handed_off → sent, with
-    failed_temp / failed_perm / cancelled); see ``notifications/mail.py``.
-    """
-
-    class Status(models.TextChoices):
-        PENDING = "pending", "pending"
-        CLAIMED = "claimed", "claimed"
-        SENDING = "sending", "sending"
-        HANDED_OFF = "handed_off", "handed off (end of data written, reply not yet read)"
-        SENT = "sent", "sent"
-        FAILED_TEMP = "failed_temp", "temporary failure, will retry"
-        FAILED_PERM = "failed_perm", "permanent failure"
-        CANCELLED = "cancelled", "cancelled"
+class NotificationMail(OutboxRow):
+    """One batched notification mail to one account: the outbox row that is sent exactly once (``notifications/mail.py``)."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_mails")
     slot = models.CharField(max_length=40, help_text="The batching window it belongs to (one mail per account each).")
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    next_attempt_at = models.DateTimeField()
-    claimed_by = models.CharField(max_length=96, blank=True, default="")
-    claimed_at = models.DateTimeField(null=True, blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    message_id = models.CharField(max_length=255, blank=True, default="")
-    last_error = models.TextField(blank=True, default="")
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:
