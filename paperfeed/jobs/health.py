@@ -1,8 +1,9 @@
 """Judging health from plain facts: pure functions that take the facts and ``now``, no database.
 
-A component is "ok", "degraded" or "down". The site is down when the database is; degraded when
-anything else is not ok (the cache, the worker's heartbeat, a job overdue against its schedule or
-failing run after run).
+A component is "ok", "degraded" or "down". A web host is down when a dependency it needs to answer
+requests is (the database, the cache: Redis when several hosts share one), so a load balancer takes
+it out; degraded when anything else is not ok (the worker's heartbeat, a job overdue against its
+schedule or failing run after run), which a load balancer should keep serving.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import dataclasses
 import datetime as dt
 
 OK, DEGRADED, DOWN = "ok", "degraded", "down"
+DEPENDENCIES = ("database", "cache")  # without these a web host cannot answer requests
 JOB_GRACE = dt.timedelta(minutes=15)  # a run may take a while and the worker ticks: not overdue at once
 # One failed run is weather (arXiv busy for a minute); this many in a row is a problem someone should see,
 # even while the last success is still recent enough for the job not to be overdue.
@@ -62,7 +64,7 @@ def worker_state(last_beat_at: dt.datetime | None, *, now: dt.datetime, stale: d
 
 
 def overall(components: dict[str, str]) -> str:
-    """The site's state from its components' states."""
-    if components.get("database") == DOWN:
+    """The site's state from its components' states: down when a dependency is."""
+    if any(components.get(name) == DOWN for name in DEPENDENCIES):
         return DOWN
     return OK if all(state == OK for state in components.values()) else DEGRADED

@@ -1,7 +1,8 @@
 """What the health check and the status page show: reads over JobRun, JobLease, heartbeats, caches.
 
 ``health()`` is the public ``/healthz`` answer: ok / degraded / down per component, nothing else
-(no host, port, error text or version). ``health_report()`` adds the details staff see at ``/status``.
+(no host, port, error text or version); a component that is "down" names the failed dependency
+(database, cache). ``health_report()`` adds the details staff see at ``/status``.
 """
 
 from __future__ import annotations
@@ -57,15 +58,19 @@ def health_report(*, now: dt.datetime) -> dict[str, Any]:
 
 
 def _cache_state() -> str:
-    """ok when every cache answers a write and a read (the page cache, the rate-limit counts)."""
+    """ok when the shared caches answer a write and a read (trending, the rate-limit counts); else down.
+
+    Down, not degraded: with REDIS_URL every host needs Redis to count rate limits and invalidate
+    trending, so a host that cannot reach it should leave the load balancer's pool.
+    """
     try:
         for alias in ("default", "ratelimits"):
             caches[alias].set("paperfeed:healthz", "1", 30)
             if caches[alias].get("paperfeed:healthz") != "1":
-                return rules.DEGRADED
-    except Exception:  # any backend's failure (disk full, Redis gone) is a degraded cache, not a 500
-        log.warning("health: cache check failed", exc_info=True)
-        return rules.DEGRADED
+                return rules.DOWN
+    except Exception as exc:  # any backend's failure (disk full, Redis gone) is an answer, not a 500
+        log.warning("health: cache unreachable: %s", type(exc).__name__)
+        return rules.DOWN
     return rules.OK
 
 
@@ -74,22 +79,31 @@ def _allowed(job: Job) -> dt.timedelta | None:
     return dt.timedelta(hours=settings.HARVEST_STALE_HOURS) if job.name == "harvest" else None
 
 
+def _job_facts(job: Job, *, lease: JobLease | None, now: dt.datetime) -> rules.JobFacts:
+    """What the runs say about ``job``: two indexed queries when it has succeeded, none when disabled."""
+    enabled = job.enabled()
+    running = bool(lease and lease.leased_until and lease.leased_until > now)
+    if not enabled:  # its state is "disabled" whatever its runs say; /healthz is polled, so skip them
+        return rules.JobFacts(name=job.name, enabled=False, interval=job.interval(), last_ok_at=None,
+                              first_attempt_at=None, running=running, allowed=_allowed(job))
+    runs = JobRun.objects.filter(name=job.name)
+    last_ok = runs.filter(ok=True).order_by("-started_at").values("started_at", "finished_at").first()
+    failed = runs.filter(ok=False)
+    # The first attempt only matters while nothing has succeeded yet (job_state's reference time).
+    first = None if last_ok else runs.order_by("started_at").values_list("started_at", flat=True).first()
+    return rules.JobFacts(
+        name=job.name, enabled=True, interval=job.interval(),
+        last_ok_at=(last_ok["finished_at"] or last_ok["started_at"]) if last_ok else None,
+        first_attempt_at=first, running=running, allowed=_allowed(job),
+        failures_in_a_row=(failed.filter(started_at__gt=last_ok["started_at"]) if last_ok else failed).count())
+
+
 def job_states(*, now: dt.datetime) -> dict[str, dict[str, Any]]:
     """Each scheduled job's state against its schedule: last success, how long allowed, overdue."""
     leases = {lease.name: lease for lease in JobLease.objects.all()}
     out = {}
     for job in default_jobs():
-        runs = JobRun.objects.filter(name=job.name)
-        last_ok = runs.filter(ok=True).order_by("-started_at").first()
-        first = runs.order_by("started_at").values_list("started_at", flat=True).first()
-        failed = runs.filter(ok=False)
-        lease = leases.get(job.name)
-        facts = rules.JobFacts(
-            name=job.name, enabled=job.enabled(), interval=job.interval(),
-            last_ok_at=(last_ok.finished_at or last_ok.started_at) if last_ok else None,
-            first_attempt_at=first, running=bool(lease and lease.leased_until and lease.leased_until > now),
-            allowed=_allowed(job),
-            failures_in_a_row=(failed.filter(started_at__gt=last_ok.started_at) if last_ok else failed).count())
+        facts = _job_facts(job, lease=leases.get(job.name), now=now)
         state = rules.job_state(facts, now=now)
         out[job.name] = {"state": state, "overdue": state == "overdue", "failing": state == "failing",
                          "failures_in_a_row": facts.failures_in_a_row,

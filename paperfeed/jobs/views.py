@@ -13,8 +13,9 @@ from paperfeed.jobs import services
 
 @never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
-    """ok / degraded / down per component; 503 only when down (a load balancer keeps a degraded server).
+    """ok / degraded / down per component; 503 when down: the database or the cache (Redis) failed.
 
+    A load balancer keeps a degraded host (its worker or a job is late; it still serves pages).
     Public, so it names no host, port, error or version: the details are at /status, for staff.
     """
     result = services.health(now=timezone.now())

@@ -1,12 +1,30 @@
 """The scheduler behind ``paperfeed worker``: periodic jobs, leased so that workers never overlap.
 
-Why not a task-queue library: django-tasks 0.12 (installed) defines the Task API but no longer
-ships a database backend or a worker (they moved to the separate django-tasks-db package), and
-neither schedules periodic work. What paperfeed needs is small: six periodic jobs, each run at
-most once at a time across any number of worker processes, each run recorded. That is a lease
-row per job claimed with one conditional UPDATE (``SELECT … FOR UPDATE SKIP LOCKED`` on
-PostgreSQL), renewed while the job runs and released with the next due time. Cron or systemd
-timers can replace the worker entirely: every job is also a command (docs/sources-and-jobs.md).
+Each job has a lease row (JobLease), claimed with one conditional UPDATE (``SELECT … FOR UPDATE
+SKIP LOCKED`` on PostgreSQL) when the job is due and nobody holds it, renewed every tick while the
+job runs, and released with the next due time. Any number of workers on any number of hosts may
+run: each periodic job runs once per period across all of them, and when a host dies the others
+carry on (its running job after WORKER_LEASE, at once on the same machine). Cron or systemd timers
+can replace the worker: every job is also a command (docs/sources-and-jobs.md).
+
+Why not a task-queue library (evaluated for several hosts; docs/sources-and-jobs.md, "Why not a
+task library"), each fails a requirement we name:
+
+* Huey (SQLite, Redis or PostgreSQL storage, periodic tasks, Django integration) fails
+  **"each periodic job once per period across hosts, with failover and no designated scheduler
+  host"**: every consumer enqueues the periodic tasks unless started with ``--no-periodic``, and its
+  author's advice for several consumers is to run exactly one with periodic tasks on
+  (coleifer/huey#567, #716): that host is a single point of failure. It also fails **"a job killed
+  mid-run runs again"**: a consumer that is SIGKILLed loses the task it was running (no
+  acknowledgement; coleifer/huey#571, #844), where a lease here simply expires.
+* django-tasks with django-tasks-db (tasks in the database through the ORM, SQLite and PostgreSQL
+  alike) fails **"periodic jobs"**: it has no scheduler (RealOrangeOne/django-tasks#259 is open),
+  and **"a job killed mid-run runs again"**: a worker that exits uncleanly leaves its task marked
+  running for ever (RealOrangeOne/django-tasks-db#5 is open).
+
+Both would still need the exactly-once mail outbox (digests, notifications), which stays either way.
+The coming on-demand work (a submitted paper fetched at once, a notification mail) fits the same
+lease rows: a due time set to now.
 """
 
 from __future__ import annotations
@@ -43,6 +61,10 @@ from paperfeed.web.logs import OUTAGE_ERRORS
 
 log = logging.getLogger(__name__)
 RETRY_AFTER_FAILURE = dt.timedelta(minutes=10)
+# The lease a worker takes for a job it runs in a thread, renewed every tick: when its host dies
+# mid-run, another host's worker takes the job over this long after the last renewal. Commands
+# (cron, `worker --once`) renew rarely or never and keep each Job's own, longer lease.
+WORKER_LEASE = dt.timedelta(minutes=2)
 
 
 @dataclasses.dataclass
@@ -225,6 +247,7 @@ class Worker:
         self.stop = threading.Event()
         self.running: dict[str, threading.Thread] = {}
         self.started_at = now()
+        self.tick = settings.WORKER_TICK_SECONDS
         self._last_beat: dt.datetime | None = None
 
     def run_due(self, *, inline: bool = False, only: list[str] | None = None, force: bool = False) -> list[str]:
@@ -235,7 +258,8 @@ class Worker:
                 continue
             if job.name in self.running or not (force or job.enabled()):
                 continue
-            if not claim(job.name, owner=self.owner, now=self.now(), lease=job.lease, force=force):
+            lease = job.lease if inline else self._lease(job)
+            if not claim(job.name, owner=self.owner, now=self.now(), lease=lease, force=force):
                 continue
             started.append(job.name)
             if inline:
@@ -245,6 +269,10 @@ class Worker:
                 self.running[job.name] = thread
                 thread.start()
         return started
+
+    def _lease(self, job: Job) -> dt.timedelta:
+        """The lease of a job run in a thread: short, since heartbeat() renews it every tick."""
+        return min(job.lease, max(WORKER_LEASE, dt.timedelta(seconds=4 * self.tick)))
 
     def _execute_in_thread(self, job: Job) -> None:
         try:
@@ -276,11 +304,11 @@ class Worker:
             self._last_beat = now
         for job in self.jobs:
             if job.name in self.running:
-                renew(job.name, owner=self.owner, now=now, lease=job.lease)
+                renew(job.name, owner=self.owner, now=now, lease=self._lease(job))
 
     def run_forever(self, *, tick: float | None = None, grace: float = 60.0) -> None:
         """Loop until ``stop`` is set (SIGTERM/SIGINT in the command), then let running jobs finish."""
-        tick = tick if tick is not None else settings.WORKER_TICK_SECONDS
+        tick = self.tick = tick if tick is not None else settings.WORKER_TICK_SECONDS
         log.info("worker %s started: %s", self.owner, ", ".join(j.name for j in self.jobs if j.enabled()))
         while not self.stop.is_set():
             close_old_connections()  # as Django does around each request: drop broken or stale connections

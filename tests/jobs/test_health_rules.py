@@ -44,10 +44,11 @@ def test_worker_heartbeat():
     assert worker_state(None, now=NOW, stale=stale) == DOWN
 
 
-def test_overall_is_down_only_with_the_database():
+def test_overall_is_down_only_with_a_dependency_of_the_web_host():
     assert overall({"database": OK, "cache": OK, "worker": OK}) == OK
     assert overall({"database": OK, "cache": OK, "worker": DOWN}) == DEGRADED
     assert overall({"database": DOWN}) == DOWN
+    assert overall({"database": OK, "cache": DOWN, "worker": OK}) == DOWN  # Redis gone: out of the pool
 
 
 def test_failing_run_after_run_is_failing_before_it_is_overdue():

@@ -15,7 +15,7 @@ from django.db import OperationalError, connection
 
 from paperfeed.jobs.models import JobLease, JobRun
 from paperfeed.jobs.runs import prune_runs
-from paperfeed.jobs.worker import Job, JobBusy, Worker, claim, default_jobs, hold_lease, release
+from paperfeed.jobs.worker import WORKER_LEASE, Job, JobBusy, Worker, claim, default_jobs, hold_lease, release
 from tests.factories import make_job_run
 
 T0 = dt.datetime(2026, 6, 20, 12, tzinfo=dt.UTC)
@@ -147,6 +147,34 @@ def test_two_workers_never_run_a_job_twice_and_stop_cleanly():
     run = JobRun.objects.get(name="slow")
     assert run.ok and run.counts == {"stopped": True}
     assert JobLease.objects.get(name="slow").owner == ""
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_running_jobs_lease_is_short_and_renewed_so_another_host_takes_over_when_it_dies():
+    entered, release_job = threading.Event(), threading.Event()
+
+    def slow(stop):
+        entered.set()
+        release_job.wait(20)
+        return {}
+
+    clock = Clock()
+    host_a = Worker([Job("slow", slow, lambda: HOUR)], owner="host-a:1:w", now=clock)  # the Job's own lease: 1 h
+    try:
+        assert host_a.run_due() == ["slow"] and entered.wait(20)
+        assert JobLease.objects.get(name="slow").leased_until == T0 + WORKER_LEASE
+        clock.t = T0 + dt.timedelta(minutes=1)
+        host_a.heartbeat()  # every tick while the job runs
+        assert JobLease.objects.get(name="slow").leased_until == clock.t + WORKER_LEASE
+        # Host A dies here: no more renewals. Host B's worker takes the job once the lease has run out.
+        gone = clock.t + WORKER_LEASE
+        assert not claim("slow", owner="host-b:2:w", now=gone - dt.timedelta(seconds=1), lease=WORKER_LEASE)
+        assert claim("slow", owner="host-b:2:w", now=gone + dt.timedelta(seconds=1), lease=WORKER_LEASE)
+    finally:
+        release_job.set()
+        for thread in list(host_a.running.values()):
+            thread.join(20)
+    assert JobLease.objects.get(name="slow").owner == "host-b:2:w"  # A's late release does not undo B's claim
 
 
 @pytest.mark.django_db
