@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/personal.py eval  [--seeds 3] [--days 6] [--users 40]
     .venv/bin/python bench/personal.py speed [--votes 500] [--requests 200] [--subscribers 100000]
-    .venv/bin/python bench/personal.py page  [--votes 500] [--requests 200] [--shards 32]
+    .venv/bin/python bench/personal.py page  [--votes 500] [--connections 8] [--baseline /tmp/base] [--papers 80000]
 
 **eval** — a proxy built from ../shared/data/arxiv_abstracts (papers with their listing dates)
 and ../shared/data/hf_daily_papers (Hugging Face upvotes, for the trending baseline):
@@ -24,6 +24,12 @@ window's papers drawn from ../shared/data (pool and liked rows cached as the sit
 per request next to the trending-only baseline; and composing ``--subscribers`` digests with
 the ranker next to the composition it replaced (the last committed ``paperfeed/digests/compose.py``
 that ranked on its own).
+
+**page** — GET /for-you over HTTP: ``paperfeed serve`` with 2 workers for this tree and, with
+``--baseline``, for a checkout of the baseline, over one catalogue (the 74,728 papers of
+../shared/data/arxiv_abstracts topped up to ``--papers`` with perturbed copies, built once under
+``--dir``); a reader with ``--votes`` votes; wrk with ``--connections`` connections, servers
+alternating round by round; p50/p99 and the servers' CPU ms per request.
 """
 
 from __future__ import annotations
@@ -38,6 +44,7 @@ import itertools
 import json
 import os
 import random
+import re
 import statistics
 import sys
 import time
@@ -365,19 +372,102 @@ def build_catalogue(data: Path, env: dict, *, shards: int, papers: int) -> None:
 
 
 def run_page(args) -> None:
-    """``paperfeed serve`` with 2 workers over an ingest of ../shared/data; a reader with ``--votes`` votes."""
+    """``paperfeed serve`` (2 workers) of the baseline and of this tree over one catalogue; a reader with ``--votes`` votes."""
     import subprocess
-    import threading
     import urllib.request
 
     sys.path.insert(0, str(REPO / "bench"))
-    from web import CLI, free_port  # the web benchmark's helpers
+    from web import _descendants, _ms, cpu_seconds, free_port  # the web benchmark's helpers
 
     data = Path(args.dir)
     env = {**os.environ, "PAPERFEED_DATA_DIR": str(data), "DJANGO_SETTINGS_MODULE": "paperfeed.settings",
            "PAPERFEED_LOG_LEVEL": "ERROR", "PAPERFEED_PAGE_CACHE_SECONDS": "0"}
     os.environ.update(env)
     build_catalogue(data, env, shards=args.shards, papers=args.papers)
+    cookie = bench_reader(args.votes)
+    trees = [("new (this tree)", REPO)] + ([("baseline", Path(args.baseline))] if args.baseline else [])
+    servers = []
+    try:
+        for label, tree in trees:
+            port = free_port()
+            proc = subprocess.Popen([sys.executable, "-m", "paperfeed.cli", "serve", "--port", str(port), "--workers", "2"],
+                                    env={**env, "PYTHONPATH": str(tree)}, cwd=tree,
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            servers.append((label, f"http://127.0.0.1:{port}", proc))
+            wait_for(servers[-1][1], proc)  # one at a time: both collect static files into the data directory
+        for label, url, proc in servers:
+            request = urllib.request.Request(url + "/for-you", headers={"Cookie": cookie})
+            for n in range(4):  # each worker builds its pool and the reader's ranking
+                t = time.perf_counter()
+                with urllib.request.urlopen(request, timeout=120) as resp:
+                    assert b"pf-reasons" in resp.read(), "the For-you page has no reasons"
+                print(f"{label}: view {n + 1} {(time.perf_counter() - t) * 1000:.0f} ms")
+        results: dict[str, list[dict]] = {label: [] for label, _, _ in servers}
+        for n in range(args.rounds + 1):  # alternate, so that a busy machine slows both alike; round 0 warms up
+            for label, url, proc in servers:
+                pids = _descendants(proc.pid)
+                before = cpu_seconds(pids)
+                out = subprocess.run(["wrk", "-t", "2", "-c", str(args.connections), "-d", f"{args.seconds}s", "--latency",
+                                      "--timeout", "10s", "-H", f"Cookie: {cookie}", url + "/for-you"],
+                                     capture_output=True, text=True, check=True).stdout
+                if n == 0:  # every worker has built its pool and the reader's ranking now
+                    continue
+                total = int(re.search(r"(\d+) requests in", out)[1])
+                bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+                results[label].append({"p50": _ms(re.search(r"^\s+50%\s+(\S+)", out, re.M)[1]),
+                                       "p99": _ms(re.search(r"^\s+99%\s+(\S+)", out, re.M)[1]), "requests": total,
+                                       "bad": int(bad[1]) if bad else 0,
+                                       "cpu_ms": (cpu_seconds(pids) - before) * 1000 / max(total, 1)})
+        print(f"GET /for-you, {args.votes} votes, {args.connections} connections (wrk), 2 workers each, "
+              f"{args.rounds} alternating rounds of {args.seconds} s:")
+        for label, rows in results.items():
+            print(f"  {label}: p50 {statistics.median(r['p50'] for r in rows):.1f} ms, "
+                  f"p99 {statistics.median(r['p99'] for r in rows):.1f} ms (worst round {max(r['p99'] for r in rows):.1f}), "
+                  f"CPU {statistics.median(r['cpu_ms'] for r in rows):.1f} ms/request, "
+                  f"{sum(r['requests'] for r in rows)} requests, {sum(r['bad'] for r in rows)} non-2xx")
+    finally:
+        for _, _, proc in servers:
+            proc.send_signal(2)  # SIGINT, like Ctrl-C
+            proc.wait(timeout=30)
+    view_cpu(requests=20)
+
+
+def view_cpu(*, requests: int) -> None:
+    """In this process (this tree): CPU per view with the reader's list kept, and after each of their writes."""
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    from paperfeed.personal.models import ReadMark
+
+    user = get_user_model().objects.get(username="bench-reader")
+    client = Client()
+    client.force_login(user)
+    client.get("/for-you")
+    spent = {"list kept": 0.0, "after a write (re-rank and re-render)": 0.0}
+    for n in range(requests):
+        t = time.process_time()
+        client.get("/for-you")
+        spent["list kept"] += time.process_time() - t
+        if n % 2:  # a read mark on, then off: the write stamp changes every time
+            ReadMark.objects.filter(user=user).delete()
+        else:
+            ReadMark.objects.create(user=user, paper_id=voted_paper(user))
+        t = time.process_time()
+        client.get("/for-you")
+        spent["after a write (re-rank and re-render)"] += time.process_time() - t
+    ReadMark.objects.filter(user=user).delete()
+    print("in process, this tree, CPU per view: " + ", ".join(f"{k} {v * 1000 / requests:.1f} ms" for k, v in spent.items()))
+
+
+def voted_paper(user) -> int:
+    """Any paper the reader voted for (a read mark on it changes nothing else)."""
+    from paperfeed.community.models import Vote
+
+    return Vote.objects.filter(user=user).values_list("paper_id", flat=True).first()
+
+
+def bench_reader(votes: int) -> str:
+    """The bench reader (``votes`` votes over the whole catalogue, a category, a topic): their session cookie."""
     import django
 
     django.setup()
@@ -390,59 +480,29 @@ def run_page(args) -> None:
 
     user, made = get_user_model().objects.get_or_create(username="bench-reader")
     if made or not Vote.objects.filter(user=user).exists():
-        pool = list(Paper.objects.values_list("id", flat=True))
-        Vote.objects.bulk_create([Vote(user=user, paper_id=pid) for pid in random.Random(5).sample(pool, args.votes)])
+        ids = list(Paper.objects.values_list("id", flat=True))
+        Vote.objects.bulk_create([Vote(user=user, paper_id=pid) for pid in random.Random(5).sample(ids, votes)])
         set_interests(user, categories=["cs.CL"], topics=["retrieval augmented generation"], arxiv_text="")
     client = Client()
     client.force_login(user)
-    cookie = f"sessionid={client.cookies['sessionid'].value}"
+    client.get("/for-you/interests")  # sets the CSRF cookie a browser would send back
     print(f"catalogue: {Paper.objects.count():,} papers; reader with {Vote.objects.filter(user=user).count()} votes")
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    proc = subprocess.Popen([*CLI, "serve", "--port", str(port), "--workers", "2"], env=env, cwd=REPO,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 300  # collectstatic and imports: slow on a busy machine
-        while True:
-            try:
-                urllib.request.urlopen(url + "/", timeout=60).read()
-                break
-            except OSError:
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    sys.exit("paperfeed serve did not answer")
-                time.sleep(0.5)
+    return "; ".join(f"{name}={client.cookies[name].value}" for name in ("sessionid", "csrftoken"))
 
-        def get(path: str) -> float:
-            request = urllib.request.Request(url + path, headers={"Cookie": cookie})
-            t = time.perf_counter()
-            with urllib.request.urlopen(request, timeout=60) as resp:
-                resp.read()
-            return (time.perf_counter() - t) * 1000
 
-        print(f"first For-you views (each worker builds its pool and the reader's closeness): "
-              f"{get('/for-you'):.0f} ms, {get('/for-you'):.0f} ms")
-        for label, path in (("baseline: the daily page, signed in", "/"), (f"For you, {args.votes} votes", "/for-you")):
-            for _ in range(4):
-                get(path)
-            times: list[float] = []
-            lock = threading.Lock()
+def wait_for(url: str, proc) -> None:
+    """Wait until ``paperfeed serve`` answers (collectstatic and imports are slow on a busy machine)."""
+    import urllib.request
 
-            def client_loop() -> None:
-                for _ in range(args.requests // 2):
-                    ms = get(path)
-                    with lock:
-                        times.append(ms)
-
-            threads = [threading.Thread(target=client_loop) for _ in range(2)]
-            for th in threads:
-                th.start()
-            for th in threads:
-                th.join()
-            print(f"{label}: p50 {percentile(times, 50):.0f} ms, p99 {percentile(times, 99):.0f} ms "
-                  f"over {len(times)} requests, 2 clients, 2 workers")
-    finally:
-        proc.send_signal(2)  # SIGINT, like Ctrl-C
-        proc.wait(timeout=30)
+    deadline = time.monotonic() + 300
+    while True:
+        try:
+            urllib.request.urlopen(url + "/", timeout=60).read()
+            return
+        except OSError:
+            if time.monotonic() > deadline or proc.poll() is not None:
+                sys.exit(f"paperfeed serve at {url} did not answer")
+            time.sleep(0.5)
 
 
 def main() -> None:
@@ -460,7 +520,10 @@ def main() -> None:
     s.add_argument("--only-compose", action="store_true", help="only the digest composition")
     g = sub.add_parser("page", help="the For-you page over HTTP (paperfeed serve, 2 workers)")
     g.add_argument("--votes", type=int, default=500)
-    g.add_argument("--requests", type=int, default=200)
+    g.add_argument("--connections", type=int, default=8)
+    g.add_argument("--seconds", type=int, default=10, help="length of one wrk round")
+    g.add_argument("--rounds", type=int, default=3, help="rounds per server, alternating")
+    g.add_argument("--baseline", default="", help="a checkout of the baseline (git worktree add /tmp/base HEAD)")
     g.add_argument("--shards", type=int, default=32, help="newest arXiv shards of ../shared/data to ingest (32: all)")
     g.add_argument("--papers", type=int, default=80_000, help="top the catalogue up to this many with perturbed copies")
     g.add_argument("--dir", default=str(REPO / "var" / "bench" / "personal"), help="data directory (reused)")

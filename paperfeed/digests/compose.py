@@ -39,6 +39,13 @@ class Prefs:
     profile: sparse.csr_matrix | None = None  # centroid of voted/collected papers, in the pool's space
     liked: tuple[Liked, ...] = ()  # the papers behind "close to X, which you upvoted" (instead of ``profile``)
     saved_searches: Mapping[str, Sequence[int]] = dataclasses.field(default_factory=dict)  # name -> new matches, best first
+    # An account's For-you signals (personal.batch.ReaderSignals): the page's reasons and negatives.
+    followed_authors: Mapping[str, str] = dataclasses.field(default_factory=dict)  # author key -> name
+    followed_people: Mapping[int, str] = dataclasses.field(default_factory=dict)  # user id -> label
+    not_papers: Collection[int] = frozenset()
+    not_authors: Collection[str] = frozenset()
+    not_topics: tuple[str, ...] = ()
+    dropped: Collection[str] = frozenset()  # reasons the reader dropped on the page
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -83,6 +90,12 @@ def compose(
         exclude_categories=tuple(prefs.exclude_categories),
         saved_searches=prefs.saved_searches,
         exclude=history,
+        followed_authors=prefs.followed_authors,
+        followed_people=prefs.followed_people,
+        not_papers=prefs.not_papers,
+        not_authors=prefs.not_authors,
+        not_topics=prefs.not_topics,
+        dropped=prefs.dropped,
     )
     size = max(MIN_SIZE, min(MAX_SIZE, prefs.size))
     items = [DigestItem(paper_id=r.paper_id, reason=r.reasons[0].text, score=r.score) for r in rank(pool, signals, now, limit=size)]

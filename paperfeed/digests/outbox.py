@@ -21,12 +21,13 @@ from django.db import connection as db_connection
 from django.db import transaction
 from django.utils import timezone
 
+from paperfeed.catalog.authors import author_key
 from paperfeed.catalog.models import Paper
-from paperfeed.community.models import CollectionItem, Vote
 from paperfeed.community.services import trending_papers
+from paperfeed.personal.batch import reader_signals
 from paperfeed.personal.services import saved_search_matches
 
-from .compose import Candidate, CandidatePool, Digest, Prefs, compose, profile_vector
+from .compose import Candidate, CandidatePool, Digest, Prefs, compose
 from .models import Delivery, SentPaper, Subscriber
 
 CHUNK = 2000
@@ -111,6 +112,8 @@ def candidate_from(paper: Paper, score: float, reason: str) -> Candidate:
         categories=tuple(paper.categories or ()),
         score=float(score),
         reason=reason or "trending",
+        authors=tuple(author_key(name) for name in paper.authors or ()),  # follows and "not interested" match these
+        people=(paper.picked_by_id,) if paper.picked_by_id else (),
     )
 
 
@@ -177,11 +180,17 @@ def compose_chunk(chunk: list[Subscriber], *, pool: CandidatePool, now: dt.datet
             subscriber_id__in=[s.pk for s in chunk], paper_id__in=wanted
         ).values_list("subscriber_id", "paper_id"):
             history[sid].add(pid)
-    liked = liked_texts({s.user_id for s in chunk if s.use_my_votes and s.user_id})
+    # An account's For-you signals, so that its items say what the page says ("close to X, which you upvoted").
+    readers = reader_signals({s.user_id for s in chunk if s.user_id},
+                             with_liked={s.user_id for s in chunk if s.use_my_votes and s.user_id})
     out = []
     for sub in chunk:
-        profile = profile_vector(pool, liked.get(sub.user_id, [])) if sub.use_my_votes else None
-        prefs = dataclasses.replace(prefs_of(sub, profile), saved_searches=searches.get(sub.user_id, {}))
+        prefs = dataclasses.replace(prefs_of(sub), saved_searches=searches.get(sub.user_id, {}))
+        if (reader := readers.get(sub.user_id)) is not None:
+            prefs = dataclasses.replace(
+                prefs, liked=reader.liked if sub.use_my_votes else (), followed_authors=reader.followed_authors,
+                followed_people=reader.followed_people, not_papers=reader.not_papers, not_authors=reader.not_authors,
+                not_topics=reader.not_topics, dropped=reader.dropped)
         out.append((sub.pk, compose(pool, prefs, history.get(sub.pk, ()), now)))
     return out
 
@@ -216,21 +225,3 @@ def store_deliveries(composed: list[tuple[int, Digest | None]], *, period: str, 
     )
     with transaction.atomic(), connection.cursor() as cur:
         cur.executemany(sql, rows)
-
-
-def liked_texts(user_ids: set[int]) -> dict[int, list[str]]:
-    """Title + abstract of the papers each user voted for or collected (the per-user model's input)."""
-    if not user_ids:
-        return {}
-    pairs: set[tuple[int, int]] = set(
-        Vote.objects.filter(user_id__in=user_ids).values_list("user_id", "paper_id")
-    )
-    pairs.update(
-        CollectionItem.objects.filter(collection__owner_id__in=user_ids).values_list("collection__owner_id", "paper_id")
-    )
-    texts = {p.pk: f"{p.title}\n{p.abstract}" for p in Paper.objects.filter(pk__in={p for _, p in pairs})}
-    out: dict[int, list[str]] = defaultdict(list)
-    for uid, pid in pairs:
-        if pid in texts:
-            out[uid].append(texts[pid])
-    return out

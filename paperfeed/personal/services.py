@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
+import itertools
 import secrets
 import threading
 import time
@@ -31,10 +32,12 @@ from paperfeed.search.services import search
 
 from .models import FeedProfile, Note, NotInterested, ReadMark, SavedSearch
 from .ranker import Liked, LikedSims, Ranked, Signals, liked_sims, rank
+from .stamps import catalogue_mark, write_stamp
 from .textmodel import Candidate, CandidatePool
 
 MAX_TOPICS, MAX_CATEGORIES, MAX_SEEDS = 20, 20, 50
 MAX_LIKED = 1000
+MAX_RANKINGS = 2000  # readers whose For-you ranking a process keeps
 SEARCH_MATCHES = 200  # newest matches of a saved search looked at per refresh
 
 
@@ -45,12 +48,26 @@ class _PoolEntry:
     pool: CandidatePool
     papers: dict[int, Paper]
     built: float
+    mark: int  # the catalogue's newest paper id when built (catalogue_mark)
+    generation: int  # changes whenever the pool's papers or their order change
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Ranking:
+    """A reader's For-you ranking, kept while ``key`` (pool generation, write stamp, profile) holds."""
+
+    key: tuple
+    made: float
+    ranked: tuple[Ranked, ...]
+    told: bool  # whether the reader gave any positive signal (else: the cold-start form)
 
 
 _pool_lock = threading.Lock()
 _pool: _PoolEntry | None = None
+_generations = itertools.count(1)
 _liked_cache: OrderedDict[tuple, LikedSims | None] = OrderedDict()  # (pool key, liked ids) -> closeness
 _search_cache: dict[tuple, frozenset[int]] = {}  # (pool key, saved search id, params) -> matches
+_rankings: OrderedDict[int, Ranking] = OrderedDict()  # user id -> their ranking (kept)
 
 
 def reset_caches() -> None:
@@ -60,6 +77,7 @@ def reset_caches() -> None:
         _pool = None
         _liked_cache.clear()
         _search_cache.clear()
+        _rankings.clear()
 
 
 def candidate_papers(*, now: dt.datetime) -> list[Paper]:
@@ -92,22 +110,24 @@ def candidate_of(paper: Paper) -> Candidate:
 
 
 def current_pool(*, now: dt.datetime) -> _PoolEntry:
-    """The vectorised candidate pool, rebuilt when stale or when the catalogue's window changed."""
+    """The vectorised candidate pool, rebuilt when stale, after an ingest anywhere, or when the day changed."""
     global _pool
     entry = _pool
+    mark = catalogue_mark()  # one primary-key lookup: an ingest in another process shows at once
     fresh = entry is not None and time.monotonic() - entry.built < settings.PERSONAL_POOL_SECONDS
-    if fresh and entry.key[0] == now.date():
+    if fresh and entry.key[0] == now.date() and entry.mark == mark:
         return entry
     papers = candidate_papers(now=now)
     key = (now.date(), tuple(p.pk for p in papers))
     if entry is not None and entry.key == key:
-        entry.built = time.monotonic()
+        entry.built, entry.mark = time.monotonic(), mark
         return entry
     pool = CandidatePool([candidate_of(p) for p in papers])
     with _pool_lock:
-        _pool = _PoolEntry(key, pool, {p.pk: p for p in papers}, time.monotonic())
+        _pool = _PoolEntry(key, pool, {p.pk: p for p in papers}, time.monotonic(), mark, next(_generations))
         _liked_cache.clear()
         _search_cache.clear()
+        _rankings.clear()
     return _pool
 
 
@@ -209,16 +229,38 @@ def has_signals(signals: Signals) -> bool:
                 or signals.categories or signals.saved_searches)
 
 
-def for_you(user, *, now: dt.datetime, limit: int = 50) -> tuple[list[tuple[Paper, Ranked]], Signals]:
-    """The reader's ranked feed (decorated papers with reasons) and the signals behind it."""
-    entry = current_pool(now=now)
-    profile = profile_of(user)
-    signals = signals_for(user, entry=entry, profile=profile, hide_read=profile.hide_seen)
-    ranked = rank(entry.pool, signals, now, limit=limit)
-    papers = Paper.objects.in_bulk([r.paper_id for r in ranked])  # fresh counts, not the pool's copies
-    rows = [(papers[r.paper_id], r) for r in ranked if r.paper_id in papers and not papers[r.paper_id].hidden]
+def for_you(user, *, now: dt.datetime, limit: int = 50, profile: FeedProfile | None = None
+            ) -> tuple[list[tuple[Paper, Ranked]], bool]:
+    """The reader's ranked feed (decorated papers with reasons) and whether they told us anything yet."""
+    ranking = ranking_for(user, now=now, limit=limit, profile=profile)
+    ids = [r.paper_id for r in ranking.ranked]
+    papers = Paper.objects.filter(hidden=False).in_bulk(ids)  # fresh counts, not the pool's copies
+    rows = [(papers[r.paper_id], r) for r in ranking.ranked if r.paper_id in papers]
     decorate([paper for paper, _ in rows])  # links, authors, code: what every list item renders
-    return rows, signals
+    return rows, ranking.told
+
+
+def ranking_for(user, *, now: dt.datetime, limit: int = 50, profile: FeedProfile | None = None) -> Ranking:
+    """The reader's ranking, cached per process while the pool, their write stamp and their profile are unchanged.
+
+    Two cheap queries (the catalogue mark, the write stamp) decide; a vote, a follow, "not
+    interested", a read mark or an edit of the interests changes the key, so the next view ranks afresh.
+    """
+    entry = current_pool(now=now)
+    profile = profile or profile_of(user)
+    key = (entry.generation, now.date(), limit, write_stamp(user.pk), repr(profile.categories), repr(profile.topics),
+           repr(profile.dropped), profile.hide_seen)
+    cached = _rankings.get(user.pk)
+    if cached is not None and cached.key == key and time.monotonic() - cached.made < settings.PERSONAL_POOL_SECONDS:
+        return cached
+    signals = signals_for(user, entry=entry, profile=profile, hide_read=profile.hide_seen)
+    ranking = Ranking(key, time.monotonic(), tuple(rank(entry.pool, signals, now, limit=limit)), has_signals(signals))
+    with _pool_lock:
+        _rankings[user.pk] = ranking
+        _rankings.move_to_end(user.pk)
+        while len(_rankings) > MAX_RANKINGS:
+            _rankings.popitem(last=False)
+    return ranking
 
 
 def set_interests(user, *, categories: list[str], topics: list[str], arxiv_text: str) -> list[str]:

@@ -14,7 +14,7 @@ from django_ratelimit.core import get_usage
 
 from paperfeed.catalog.models import Paper
 
-from . import services
+from . import pages, services
 from .models import NotInterested, SavedSearch
 
 CATEGORY_CHOICES = (
@@ -46,15 +46,11 @@ def _limited(request: HttpRequest) -> HttpResponse | None:
 @login_required
 def for_you(request: HttpRequest) -> HttpResponse:
     """The reader's ranked feed with reasons, or the cold-start form when they told us nothing yet."""
-    items, signals = services.for_you(request.user, now=timezone.now())
-    if not services.has_signals(signals):
-        return redirect("personal:interests")
-    papers = []
-    for paper, ranked in items:
-        paper.pf_reasons = ranked.reasons  # the personal:item hook renders them
-        papers.append(paper)
     profile = services.profile_of(request.user)
-    return render(request, "personal/for_you.html", {"papers": papers, "profile": profile, "signals": signals})
+    html, count, told = pages.for_you_list(request, profile=profile, now=timezone.now())
+    if not told:
+        return redirect("personal:interests")
+    return render(request, "personal/for_you.html", {"papers_html": html, "count": count, "profile": profile})
 
 
 @login_required

@@ -13,7 +13,7 @@ from paperfeed.digests.compose import Candidate, Prefs, compose
 from paperfeed.digests.models import Delivery
 from paperfeed.personal import services
 from tests.digests.helpers import make_trending_paper
-from tests.factories import make_paper, make_subscriber, make_user
+from tests.factories import add_authors, make_follow, make_paper, make_subscriber, make_user, make_vote
 
 FRI = dt.datetime(2026, 11, 27, 8, 0, tzinfo=dt.UTC)
 
@@ -46,3 +46,28 @@ def test_digest_mail_has_a_saved_search_section(settings):
     assert "From your saved searches:" in body and body.index("From your saved searches") < body.index("Spintronics")
     html = mail.outbox[0].alternatives[0][0]
     assert html.count("From your saved searches") == 1
+
+
+@pytest.mark.django_db
+def test_an_accounts_digest_gives_the_pages_reasons_and_leaves_out_not_interested(settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    user = make_user(email="reader@example.org")
+    graph = [make_trending_paper(title=f"Graph neural networks for molecules {i}", abstract="graph neural networks",
+                                 upvotes=2 + i) for i in range(2)]
+    hopper = make_trending_paper(title="Compilers for everyone", abstract="compilers", upvotes=3, authors=["Grace Hopper"])
+    turing = make_trending_paper(title="Computable numbers again", abstract="machines", upvotes=90, authors=["Alan Turing"])
+    for i in range(6):
+        make_trending_paper(title=f"Large language model reasoning {i}", abstract="language models", upvotes=50 - i)
+    make_vote(user=user, paper=graph[0])
+    [author] = add_authors(hopper, ["Grace Hopper"])
+    make_follow(user=user, author=author)
+    services.not_interested(user, kind="author", value="Alan Turing")
+    make_subscriber(email="reader@example.org", user=user, use_my_votes=True, size=5)
+    digests.send_due(now=FRI)
+    delivery = Delivery.objects.get(subscriber__email="reader@example.org")
+    reasons = dict(zip(delivery.paper_ids, delivery.reasons))
+    assert reasons[hopper.pk] == "by Grace Hopper, whom you follow"
+    assert reasons[graph[1].pk] == "close to Graph neural networks for molecules 0, which you upvoted"
+    assert turing.pk not in reasons  # "not interested" in an author holds in the digest too
+    body = mail.outbox[0].body
+    assert "Why: by Grace Hopper, whom you follow" in body and "which you upvoted" in body
