@@ -26,21 +26,17 @@ import hashlib
 import os
 import time
 from collections.abc import Callable, Iterable
-from importlib import import_module
 
 from django.conf import settings
-from django.contrib import auth
-from django.contrib.auth import get_user_model
 from django.core import signals
 from django.core.cache import caches
 from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse, parse_cookie
 from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH
 from django.utils.cache import patch_vary_headers
-from django.utils.crypto import constant_time_compare
 from django.utils.http import http_date
 
-from paperfeed.web import slots
+from paperfeed.web import readers, slots
 from paperfeed.web.logs import bind_request_id, log_access, new_request_id
 
 _TOKEN_PREFIX = b'name="csrfmiddlewaretoken" value="'
@@ -69,6 +65,33 @@ def fresh_entry(key: str) -> tuple[tuple[bytes, ...], str] | None:
     return entry[0], entry[1]
 
 
+# Shared signed-in pages are big (every slot's variants, ~300 KB pickled for a daily page of 60
+# papers) and never leave the worker: the "pages" cache holds only each one's expiry, and the entry
+# itself stays here unpickled, so a request does not copy it out of the cache.
+_MEMBER_ENTRIES: dict[str, tuple[float, tuple]] = {}
+_MEMBER_LIMIT = 500
+
+
+def member_entry(key: str) -> tuple | None:
+    """The shared signed-in page under ``key`` (((parts, slots, token mark), content type)), unless absent or expired."""
+    expiry = caches["pages"].get(key)
+    if expiry is None or expiry <= clock():
+        return None
+    held = _MEMBER_ENTRIES.get(key)
+    return held[1] if held is not None and held[0] == expiry else None
+
+
+def _keep_member_entry(key: str, entry: tuple, seconds: float) -> None:
+    now = clock()
+    if len(_MEMBER_ENTRIES) >= _MEMBER_LIMIT:
+        for old in [k for k, (expiry, _) in list(_MEMBER_ENTRIES.items()) if expiry <= now]:
+            _MEMBER_ENTRIES.pop(old, None)
+        if len(_MEMBER_ENTRIES) >= _MEMBER_LIMIT:
+            _MEMBER_ENTRIES.clear()
+    _MEMBER_ENTRIES[key] = (now + seconds, entry)
+    caches["pages"].set(key, now + seconds, seconds)
+
+
 def page_key(environ: dict) -> str:
     """The cache key of a request, from its WSGI environ (or ``request.META``)."""
     target = f"{environ.get('SCRIPT_NAME', '')}{environ.get('PATH_INFO', '')}?{environ.get('QUERY_STRING', '')}"
@@ -78,7 +101,7 @@ def page_key(environ: dict) -> str:
 
 def member_key(environ: dict) -> str:
     """The cache key of the page signed-in readers share (see paperfeed.web.slots)."""
-    return "pf:member1:" + page_key(environ)[len("pf:page2:"):]
+    return "pf:member2:" + page_key(environ)[len("pf:page2:"):]  # "2": parts cut at tokens
 
 
 def member_cookies(cookie_names: Iterable[str]) -> bool:
@@ -239,49 +262,22 @@ def is_member_cacheable(request: HttpRequest) -> bool:
 def _member_page(request: HttpRequest, view, args, kwargs, seconds: float) -> HttpResponse | None:
     """The shared signed-in page with this reader's slots filled in; None: render it in full."""
     key = member_key(request.META)
-    entry = fresh_entry(key)
+    entry = member_entry(key)
     if entry is None:
         # Not shareable (see _render_shared) is remembered too: one wasted render per interval.
         entry = _render_shared(request, view, args, kwargs) or (None, "")
-        caches["pages"].set(key, (*entry, clock() + seconds), seconds)
+        _keep_member_entry(key, entry, seconds)
     if entry[0] is None:
         return None
-    (parts, found, token_mark), content_type = entry
-    content = slots.fill(parts, found, request.user, token_mark)
+    (parts, found, _), content_type = entry
+    content = slots.fill(parts, found, request.user, lambda: _token_for(request))
     if content is None:
         return None
-    if token_mark in content:
-        content = content.replace(token_mark, _token_for(request))
     response = HttpResponse(content, content_type=content_type)
     patch_vary_headers(response, ["Cookie"])
     if request.META.get(FAST_PATH_FLAG):
         response[_KEY_HEADER] = key  # lets PageCacheApp serve the next ones without the middleware
     return response
-
-
-def session_reader(session_key: str):
-    """The signed-in, non-staff user of a session, checked as Django's auth does, writing nothing.
-
-    None whenever Django's own answer could differ or have side effects (no such session, a
-    session hash that only a fallback secret verifies, staff, sessions saved on every request):
-    the request then goes through Django.
-    """
-    if settings.SESSION_SAVE_EVERY_REQUEST:
-        return None
-    session = import_module(settings.SESSION_ENGINE).SessionStore(session_key)
-    try:
-        user_id = get_user_model()._meta.pk.to_python(session[auth.SESSION_KEY])
-        backend_path, session_hash = session[auth.BACKEND_SESSION_KEY], session.get(auth.HASH_SESSION_KEY)
-    except (KeyError, ValueError):
-        return None
-    if backend_path not in settings.AUTHENTICATION_BACKENDS:
-        return None
-    user = auth.load_backend(backend_path).get_user(user_id)
-    if user is None or not user.is_active or user.is_staff or user.is_superuser:
-        return None
-    if not session_hash or not constant_time_compare(session_hash, user.get_session_auth_hash()):
-        return None
-    return user
 
 
 def _render_shared(request: HttpRequest, view, args, kwargs) -> tuple[tuple, str] | None:
@@ -302,10 +298,11 @@ def _render_shared(request: HttpRequest, view, args, kwargs) -> tuple[tuple, str
     if any(slots.provider(name) is None for name, _, _ in found):
         return None
     # Every form token (in the page and in the slots' variants) becomes one mark, unguessable as
-    # the nonce is: a request swaps in its own token with one bytes.replace.
+    # the nonce is, and everything is cut there (None in its place): a request joins in its token.
     mark = f"pf-csrf-{nonce}".encode()
-    found = [(name, arg, tuple(mark.join(split_at_tokens(v)) for v in variants)) for name, arg, variants in found]
-    parts = tuple(slots.split(mark.join(split_at_tokens(response.content)), nonce))
+    found = [(name, arg, tuple(slots.at_tokens(mark.join(split_at_tokens(v)), mark) for v in variants))
+             for name, arg, variants in found]
+    parts = tuple(slots.split(mark.join(split_at_tokens(response.content)), nonce, mark))
     return (parts, tuple(found), mark), response["Content-Type"]
 
 
@@ -335,7 +332,7 @@ class PageCacheApp:
     """WSGI wrapper: answer cached pages before Django's middleware runs.
 
     Anonymous readers get the cached page; signed-in readers of a shared page get it with their
-    slots filled, once their session checks out as Django's auth would check it (``session_reader``).
+    slots filled, once their session checks out as Django's auth would check it (``readers.reader``).
 
     It serves only what the middleware cached, with the headers Django's middleware gave that
     page (security headers included) and a CSRF token of the reader's own; anything else,
@@ -395,28 +392,30 @@ class PageCacheApp:
         """A shared signed-in page (seen by the middleware first), the reader's slots filled in."""
         key = member_key(environ)
         headers = self.headers.get(key)
-        entry = fresh_entry(key) if headers is not None else None
+        entry = member_entry(key) if headers is not None else None
         if entry is None or entry[0] is None:
             return None
-        (parts, found, token_mark), _ = entry
+        (parts, found, _), _ = entry
+        extra: list[tuple[str, str]] = []
+
+        def token() -> bytes:  # the reader's form token; a CSRF cookie too if they have none
+            secret = cookies.get(settings.CSRF_COOKIE_NAME)
+            if not valid_csrf_secret(secret):
+                secret = new_csrf_secret()
+                extra.append(("Set-Cookie", _csrf_cookie_header(secret)))
+            return mask_csrf_secret(secret).encode()
+
         # Django's request signals: its database connections are checked and kept as for any request.
         signals.request_started.send(sender=self.__class__, environ=environ)
         try:
-            user = session_reader(cookies[settings.SESSION_COOKIE_NAME])
-            content = slots.fill(parts, found, user, token_mark) if user is not None else None
+            user = readers.reader(cookies[settings.SESSION_COOKIE_NAME])
+            content = slots.fill(parts, found, user, token) if user is not None else None
         except DatabaseError:
             content = None  # Django answers, with its outage page if it comes to that
         finally:
             signals.request_finished.send(sender=self.__class__)
         if content is None:
             return None
-        extra: list[tuple[str, str]] = []
-        if token_mark in content:
-            secret = cookies.get(settings.CSRF_COOKIE_NAME)
-            if not valid_csrf_secret(secret):
-                secret = new_csrf_secret()
-                extra.append(("Set-Cookie", _csrf_cookie_header(secret)))
-            content = content.replace(token_mark, mask_csrf_secret(secret).encode())
         start_response("200 OK", [*headers, ("Content-Length", str(len(content))), *extra])
         return [content]
 

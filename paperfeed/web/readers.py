@@ -11,18 +11,23 @@ fields of a session's data (Django's ``login()`` and ``update_session_auth_hash(
 whenever the user or the hash changes), kept together with the raw data they came from and checked
 against the row on every request, and the auth hash of a password. Nothing about the user or the
 session's existence is remembered, so log-out, session flush and expiry, a password change,
-deactivation and staff promotion take effect on the next request, on every worker.
+deactivation and staff promotion take effect on the next request, on every worker: there is no
+staleness bound to document. Other session engines (or ``SESSION_SAVE_EVERY_REQUEST``) get the
+generic check through Django's session store and auth backend, two ORM queries.
 """
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
+from importlib import import_module
 
 from django.conf import settings
 from django.contrib import auth
 from django.contrib.auth import get_user_model
 from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
 from django.db import connections, router
+from django.db.models import Model
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 
@@ -51,11 +56,13 @@ def supported() -> bool:
 
 
 def reader(session_key: str):
-    """The signed-in, active, non-staff user of a database session, or None: let Django decide.
+    """The signed-in, active, non-staff user of a session, or None: let Django decide.
 
     None also when Django's answer could differ or have side effects (a session hash that only a
     fallback secret verifies, a backend no longer configured, data that does not decode).
     """
+    if not supported():
+        return _generic_reader(session_key)
     if not session_key or len(session_key) > 40:
         return None
     known = _SESSIONS.get(session_key)
@@ -67,18 +74,13 @@ def reader(session_key: str):
     if row is None:
         return None
     data, values = row[0], row[1:]
-    fields = dict(zip(_user_fields(), values, strict=True))
+    fields = dict(zip(_user_fields(get_user_model()), values, strict=True))
     if data != known.data:  # rewritten in place: decode it again
         _SESSIONS.pop(session_key, None)
         known = _decode(session_key, data)
         if known is None or known.user_id != fields[get_user_model()._meta.pk.attname]:
             return None
     return _checked_user(known, fields)
-
-
-def forget(session_key: str | None) -> None:
-    """Drop what this worker remembers of a session (log-out, flush, key cycled)."""
-    _SESSIONS.pop(session_key or "", None)
 
 
 def _connection():
@@ -116,22 +118,27 @@ def _decode(session_key: str, data: str | None) -> SessionAuth | None:
     return found
 
 
-def _user_fields() -> list[str]:
+@functools.cache
+def _user_fields(model: type[Model]) -> tuple[str, ...]:
     """The user's fields the check reads, in the model's column order (as ``Model.from_db`` takes them)."""
-    model = get_user_model()
     wanted = {model._meta.pk.attname, "password", model.USERNAME_FIELD, "is_active", "is_staff", "is_superuser"}
-    return [f.attname for f in model._meta.concrete_fields if f.attname in wanted]
+    return tuple(f.attname for f in model._meta.concrete_fields if f.attname in wanted)
+
+
+@functools.lru_cache(maxsize=8)
+def _user_row_sql(vendor: str, session_model: type[Model], user_model: type[Model]) -> str:
+    quote, smeta, umeta = connections[router.db_for_read(session_model)].ops.quote_name, session_model._meta, user_model._meta
+    columns = ", ".join(f"u.{quote(umeta.get_field(name).column)}" for name in _user_fields(user_model))
+    return (f"SELECT s.{quote(smeta.get_field('session_data').column)}, {columns} "
+            f"FROM {quote(smeta.db_table)} s, {quote(umeta.db_table)} u "
+            f"WHERE s.{quote(smeta.pk.column)} = %s AND s.{quote(smeta.get_field('expire_date').column)} > %s "
+            f"AND u.{quote(umeta.pk.column)} = %s")
 
 
 def _user_row(session_key: str, user_id) -> tuple | None:
     """(session data, *user fields) when the session is unexpired and its user exists; else None."""
-    conn, model, user = _connection(), DatabaseSessionStore.get_model_class(), get_user_model()
-    quote, smeta, umeta = conn.ops.quote_name, model._meta, user._meta
-    columns = ", ".join(f"u.{quote(umeta.get_field(name).column)}" for name in _user_fields())
-    sql = (f"SELECT s.{quote(smeta.get_field('session_data').column)}, {columns} "
-           f"FROM {quote(smeta.db_table)} s, {quote(umeta.db_table)} u "
-           f"WHERE s.{quote(smeta.pk.column)} = %s AND s.{quote(smeta.get_field('expire_date').column)} > %s "
-           f"AND u.{quote(umeta.pk.column)} = %s")
+    conn = _connection()
+    sql = _user_row_sql(conn.vendor, DatabaseSessionStore.get_model_class(), get_user_model())
     with conn.cursor() as cursor:
         cursor.execute(sql, [session_key, conn.ops.adapt_datetimefield_value(timezone.now()), user_id])
         return cursor.fetchone()
@@ -154,3 +161,28 @@ def _checked_user(known: SessionAuth, fields: dict):
     # A deferred instance, as the ORM makes with only(): any other field loads on first use.
     fields.update(is_active=True, is_staff=False, is_superuser=False)  # SQLite answers 0/1
     return get_user_model().from_db(_connection().alias, list(fields), list(fields.values()))
+
+
+def _generic_reader(session_key: str):
+    """The signed-in, non-staff user of a session, checked as Django's auth does, writing nothing.
+
+    None whenever Django's own answer could differ or have side effects (no such session, a
+    session hash that only a fallback secret verifies, staff, sessions saved on every request):
+    the request then goes through Django.
+    """
+    if settings.SESSION_SAVE_EVERY_REQUEST:
+        return None
+    session = import_module(settings.SESSION_ENGINE).SessionStore(session_key)
+    try:
+        user_id = get_user_model()._meta.pk.to_python(session[auth.SESSION_KEY])
+        backend_path, session_hash = session[auth.BACKEND_SESSION_KEY], session.get(auth.HASH_SESSION_KEY)
+    except (KeyError, ValueError):
+        return None
+    if backend_path not in settings.AUTHENTICATION_BACKENDS:
+        return None
+    user = auth.load_backend(backend_path).get_user(user_id)
+    if user is None or not user.is_active or user.is_staff or user.is_superuser:
+        return None
+    if not session_hash or not constant_time_compare(session_hash, user.get_session_auth_hash()):
+        return None
+    return user

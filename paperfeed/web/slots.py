@@ -6,7 +6,7 @@ whose output depends on the reader calls ``mark()`` during that render instead o
 database: it returns a marker and keeps the tag's possible outputs (its *variants*, e.g. a vote
 button voted and not voted). Each request then asks the slot's provider, registered under the
 slot's name by the app that owns the data, which variant (or which escaped text) this reader gets,
-with one query per slot name for the whole page: the shared bytes never hold anyone's data.
+for all of the page's slots of that name at once: the shared bytes never hold anyone's data.
 
 A page is not shared (each reader gets a full render) when its view is not listed, when its render
 used a slot without a registered provider, or when something asked the stand-in anything personal
@@ -18,20 +18,28 @@ A tag becomes slot-aware like ``vote_button`` (community_tags) or ``notification
         return slots.mark(request, "vote", paper.pk, (html_not_voted, html_voted))
     ...                                # the usual per-request render
 
-    slots.register("vote", lambda user, args: {arg: 1 for arg in <args the user voted for>})
+    slots.register_batched("vote", selects=lambda user_id, args: [slots.ids_select(Vote, ...)],
+                           answer=lambda rows, args: {str(pk): 1 for pk in <ids in rows[0]>})
 
-Variants are plain HTML (form tokens in them are replaced per request like the page's) and hold no
-other slot; a provider answers all of a page's args of its name at once (``ids_among`` and
-``count_of`` are the cheap queries for it) and returns escaped HTML where the slot has no variants.
-A form in such HTML puts ``CSRF_TOKEN`` in its token's value: each response gets the reader's token
-there, by the same replace as the page's tokens.
+A provider registered with ``register_batched`` gives plain-SQL SELECTs (``ids_select``,
+``count_select``, ``flag_select``) and reads their rows: a request runs the SELECTs of all of the
+page's batched slots as one statement, so a daily page's votes, read marks and bell cost one query.
+``register`` takes a plain function of (user, args) instead, for data no SELECT of two integers
+gives (``ids_among`` and ``count_of`` run the same SELECTs alone).
+
+Variants are plain HTML and hold no other slot; the page and its variants are stored cut at their
+form tokens, so each response joins in the reader's token without searching the bytes. A provider
+returns escaped HTML where the slot has no variants; a form in such HTML puts ``CSRF_TOKEN`` in its
+token's value, and the response has the reader's token there.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 import secrets
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Sequence, Set
+from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.db import connections, router
@@ -53,6 +61,37 @@ _ATTR = "_pf_member_slots"  # on the request while a shared page renders: (nonce
 def register(name: str, provider: Provider) -> None:
     """Make ``provider`` answer the slots called ``name`` (idempotent; the last one wins)."""
     _PROVIDERS[name] = provider
+    _BATCHED.pop(name, None)
+
+
+@dataclass(frozen=True)
+class Select:
+    """One SELECT of two integer columns ``a`` and ``b`` over one reader's rows of ``model``."""
+
+    model: type[Model]
+    sql: str
+    params: list
+
+
+Rows = list[tuple[int, int]]
+
+
+@dataclass(frozen=True)
+class Batched:
+    """A provider whose data comes from SELECTs run in one statement with the page's other slots'."""
+
+    selects: Callable[[int, Sequence[str]], list[Select]]  # (reader's id, args) -> its SELECTs
+    answer: Callable[[list[Rows], Sequence[str]], dict[str, "int | str"]]  # (rows of each SELECT, args)
+
+
+_BATCHED: dict[str, Batched] = {}
+
+
+def register_batched(name: str, *, selects: Callable[[int, Sequence[str]], list[Select]],
+                     answer: Callable[[list[Rows], Sequence[str]], dict[str, int | str]]) -> None:
+    """Make the slots called ``name`` answered from ``selects`` (run with the page's others) by ``answer``."""
+    batched = _BATCHED[name] = Batched(selects, answer)
+    _PROVIDERS[name] = lambda user, args: batched.answer(run(batched.selects(user.pk, args)), args)
 
 
 def provider(name: str) -> Provider | None:
@@ -113,79 +152,177 @@ def mark(request: HttpRequest, name: str, arg: object = "", variants: Sequence[s
     return mark_safe(f"<!--pf-slot:{nonce}:{len(found) - 1}-->")  # noqa: S308 - nonce and index only
 
 
-def split(content: bytes, nonce: str) -> list[bytes | int]:
-    """The page cut at its markers: static bytes and slot indexes, alternating."""
+# A cut page or variant: static bytes, None where the reader's form token goes, and (pages only)
+# slot indexes. Cut once per cache interval, so a request joins pieces instead of searching bytes.
+Piece = bytes | None | int
+
+
+def split(content: bytes, nonce: str, token_mark: bytes = b"") -> list[Piece]:
+    """The page cut at its markers: static bytes and slot indexes; None at each ``token_mark``."""
     pieces = re.split(rb"<!--pf-slot:" + nonce.encode() + rb":(\d+)-->", content)
-    return [int(p) if i % 2 else p for i, p in enumerate(pieces)]
+    out: list[Piece] = []
+    for i, piece in enumerate(pieces):
+        out.extend([int(piece)] if i % 2 else at_tokens(piece, token_mark))
+    return out
 
 
-def fill(parts: Sequence[bytes | int], found: Sequence[tuple[str, str, tuple[bytes, ...]]], user,
-         token_mark: bytes = b"") -> bytes | None:
+def at_tokens(content: bytes, token_mark: bytes) -> tuple[bytes | None, ...]:
+    """``content`` cut at each ``token_mark``, None in its place (empty pieces dropped)."""
+    if not token_mark or token_mark not in content:
+        return (content,)
+    out: list[bytes | None] = []
+    for i, piece in enumerate(content.split(token_mark)):
+        if i:
+            out.append(None)
+        if piece:
+            out.append(piece)
+    return tuple(out)
+
+
+def fill(parts: Sequence[Piece], found: Sequence[tuple[str, str, tuple[tuple[bytes | None, ...], ...]]], user,
+         token: bytes | Callable[[], bytes] = b"") -> bytes | None:
     """The page for ``user``: each slot's variant (or text) as its provider says; None if one has none.
 
-    ``CSRF_TOKEN`` in a provider's HTML becomes ``token_mark``, the page's own form-token mark.
+    The reader's form ``token`` (or a function that makes it, called only when the page has a
+    form) goes where ``parts`` and variants hold None and where a provider's HTML says ``CSRF_TOKEN``.
     """
     by_name: dict[str, list[str]] = {}
     for name, arg, _ in found:
         by_name.setdefault(name, []).append(arg)
-    answers: dict[str, dict[str, int | str]] = {}
-    for name, args in by_name.items():
-        answer = _PROVIDERS.get(name)
-        if answer is None:
-            return None
-        answers[name] = answer(user, args)
-    out = []
+    answers = _answers(by_name, user)
+    if answers is None:
+        return None
+    out: list[bytes | None] = []
+    append, extend = out.append, out.extend
     for part in parts:
-        if isinstance(part, bytes):
-            out.append(part)
+        if part.__class__ is not int:
+            append(part)
             continue
         name, arg, variants = found[part]
         value = answers[name].get(arg, 0)
-        if isinstance(value, str):
-            out.append(value.encode().replace(_CSRF_BYTES, token_mark) if token_mark else value.encode())
-        else:
-            out.append(variants[value] if variants else b"")
-    return b"".join(out)
+        if isinstance(value, str):  # escape() gives SafeString
+            extend(at_tokens(value.encode(), _CSRF_BYTES))
+        elif variants:
+            extend(variants[value])
+    if None not in out:
+        return b"".join(out)
+    mine = token() if callable(token) else token
+    return b"".join([mine if piece is None else piece for piece in out])
 
 
 _CSRF_BYTES = CSRF_TOKEN.encode()
 
 
-def ids_among(model: type[Model], *, user_id: int, ids: set[int], user_field: str = "user",
-              id_field: str = "paper") -> set[int]:
-    """Which of ``ids`` have a ``model`` row of the reader's: a range over its (user, id) index.
+def _answers(by_name: dict[str, list[str]], user) -> dict[str, dict[str, int | str]] | None:
+    """Each slot name's answers: the batched providers' SELECTs in one statement; None if one has no provider."""
+    answers: dict[str, dict[str, int | str]] = {}
+    batched = [(name, _BATCHED[name], args) for name, args in by_name.items() if name in _BATCHED]
+    if batched:
+        selects = [b.selects(user.pk, args) for _, b, args in batched]
+        rows = iter(run([select for group in selects for select in group]))
+        for (name, b, args), group in zip(batched, selects, strict=True):
+            answers[name] = b.answer([next(rows) for _ in group], args)
+    for name, args in by_name.items():
+        if name in answers:
+            continue
+        answer = _PROVIDERS.get(name)
+        if answer is None:
+            return None
+        answers[name] = answer(user, args)
+    return answers
+
+
+def run(selects: Sequence[Select]) -> list[Rows]:
+    """The rows of each SELECT: one statement (a UNION ALL) per database they read."""
+    by_alias: dict[str, list[int]] = {}
+    for i, select in enumerate(selects):
+        by_alias.setdefault(router.db_for_read(select.model), []).append(i)
+    out: list[Rows] = [[] for _ in selects]
+    for alias, indexes in by_alias.items():
+        if len(indexes) == 1:
+            sql, params = selects[indexes[0]].sql, selects[indexes[0]].params
+        else:
+            sql = " UNION ALL ".join(f"SELECT {n} AS pf_part, q.a, q.b FROM ({selects[i].sql}) q"
+                                     for n, i in enumerate(indexes))
+            params = [p for i in indexes for p in selects[i].params]
+        with connections[alias].cursor() as cursor:
+            cursor.execute(sql, params)
+            found = cursor.fetchall()
+        if len(indexes) == 1:
+            out[indexes[0]] = [tuple(row) for row in found]
+        else:
+            for part, a, b in found:
+                out[indexes[part]].append((a, b))
+    return out
+
+
+def _quoted(model: type[Model]) -> tuple[str, Callable[[str], str]]:
+    """The quoted table name of ``model`` and a function that quotes its fields' columns."""
+    return _names(model, connections[router.db_for_read(model)].vendor)
+
+
+@functools.lru_cache(maxsize=64)
+def _names(model: type[Model], vendor: str) -> tuple[str, Callable[[str], str]]:
+    quote, meta = connections[router.db_for_read(model)].ops.quote_name, model._meta
+    return quote(meta.db_table), functools.cache(lambda name: quote(meta.get_field(name).column))
+
+
+def ids_select(model: type[Model], *, user_id: int, ids: Set[int], user_field: str = "user",
+               id_field: str = "paper") -> Select:
+    """The reader's ``model`` rows with an id in the range of ``ids`` (a = the id): over its (user, id) index.
 
     Plain SQL from the model's own names, on PostgreSQL and SQLite alike: providers run on every
     signed-in request, and the ORM takes about 20 times as long to build this query as the
-    database takes to answer it.
+    database takes to answer it. Keep only ``ids`` of the answer (``ids_in``): it is a range.
     """
+    table, column = _quoted(model)
+    return Select(model, f"SELECT {column(id_field)} AS a, 0 AS b FROM {table} "
+                         f"WHERE {column(user_field)} = %s AND {column(id_field)} BETWEEN %s AND %s",
+                  [user_id, min(ids, default=1), max(ids, default=0)])
+
+
+def ids_in(rows: Rows, ids: Set[int]) -> set[int]:
+    """The ids of an ``ids_select`` that are among ``ids``."""
+    return {a for a, _ in rows} & ids
+
+
+def count_select(model: type[Model], *, user_id: int, user_field: str = "user", unset: str = "") -> Select:
+    """How many ``model`` rows the reader has, with the field ``unset`` NULL if given (a = the count)."""
+    table, column = _quoted(model)
+    sql = f"SELECT COUNT(*) AS a, 0 AS b FROM {table} WHERE {column(user_field)} = %s"
+    if unset:
+        sql += f" AND {column(unset)} IS NULL"
+    return Select(model, sql, [user_id])
+
+
+def flag_select(model: type[Model], *, user_id: int, flag: str, user_field: str = "user") -> Select:
+    """A row (1, 0) when the reader has a ``model`` row with the boolean field ``flag`` set."""
+    table, column = _quoted(model)
+    return Select(model, f"SELECT 1 AS a, 0 AS b FROM {table} WHERE {column(user_field)} = %s AND {column(flag)} = %s",
+                  [user_id, True])
+
+
+def ids_among(model: type[Model], *, user_id: int, ids: Set[int], user_field: str = "user",
+              id_field: str = "paper") -> set[int]:
+    """Which of ``ids`` have a ``model`` row of the reader's (``ids_select`` run alone)."""
     if not ids:
         return set()
-    conn = connections[router.db_for_read(model)]
-    quote, meta = conn.ops.quote_name, model._meta
-    column = quote(meta.get_field(id_field).column)
-    sql = (f"SELECT {column} FROM {quote(meta.db_table)} "
-           f"WHERE {quote(meta.get_field(user_field).column)} = %s AND {column} BETWEEN %s AND %s")
-    with conn.cursor() as cursor:
-        cursor.execute(sql, [user_id, min(ids), max(ids)])
-        return {row[0] for row in cursor.fetchall()} & ids
+    return ids_in(run([ids_select(model, user_id=user_id, ids=ids, user_field=user_field, id_field=id_field)])[0], ids)
 
 
 def count_of(model: type[Model], *, user_id: int, user_field: str = "user", unset: str = "") -> int:
-    """How many ``model`` rows the reader has (with the field ``unset`` NULL): plain SQL, as ids_among."""
-    conn = connections[router.db_for_read(model)]
-    quote, meta = conn.ops.quote_name, model._meta
-    sql = f"SELECT COUNT(*) FROM {quote(meta.db_table)} WHERE {quote(meta.get_field(user_field).column)} = %s"
-    if unset:
-        sql += f" AND {quote(meta.get_field(unset).column)} IS NULL"
-    with conn.cursor() as cursor:
-        cursor.execute(sql, [user_id])
-        return cursor.fetchone()[0]
+    """How many ``model`` rows the reader has (``count_select`` run alone)."""
+    return run([count_select(model, user_id=user_id, user_field=user_field, unset=unset)])[0][0][0]
 
 
-def slot_ids(args: Sequence[str]) -> set[int]:
+def slot_ids(args: Sequence[str]) -> frozenset[int]:
     """The integer args of a slot name (paper ids, say); others are ignored."""
-    return {int(a) for a in args if a.isdigit()}
+    return _slot_ids(tuple(args))
+
+
+@functools.lru_cache(maxsize=256)  # the same page's args on every request: parsed once per worker
+def _slot_ids(args: tuple[str, ...]) -> frozenset[int]:
+    return frozenset(int(a) for a in args if a.isdigit())
 
 
 def _username(user, args: Sequence[str]) -> dict[str, str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core import signals
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
@@ -142,9 +143,10 @@ def test_no_readers_data_is_in_the_shared_bytes(page_cache, test_urls):
     reader = _reader("secretname")
     make_vote(user=_user("secretname"), paper=paper)
     reader.get("/shared")
-    key = "pf:member1:" + pagecache.page_key({"PATH_INFO": "/shared", "QUERY_STRING": ""})[len("pf:page2:"):]
-    (parts, found, _), _, _ = caches["pages"].get(key)
-    stored = b"".join(p for p in parts if isinstance(p, bytes)) + b"".join(v for _, _, vs in found for v in vs)
+    key = pagecache.member_key({"PATH_INFO": "/shared", "QUERY_STRING": ""})
+    (parts, found, _), _ = pagecache.member_entry(key)
+    stored = b"".join(p for p in parts if isinstance(p, bytes)) + b"".join(
+        c for _, _, vs in found for v in vs for c in v if c)
     assert b"secretname" not in stored
     assert b'aria-pressed="true"' in stored  # only as the "voted" variant of a slot
     assert {name for name, _, _ in found} == {"username", "bell", "vote"}
@@ -252,6 +254,31 @@ def test_the_plain_sql_helpers_agree_with_the_orm():
     assert slots.slot_ids(["3", "x", "12"]) == {3, 12}
 
 
+def test_batched_selects_run_as_one_statement_with_each_ones_rows(django_assert_num_queries):
+    reader = make_user()
+    papers = [make_paper() for _ in range(3)]
+    make_vote(user=reader, paper=papers[0])
+    selects = [slots.ids_select(Vote, user_id=reader.pk, ids={p.pk for p in papers}),
+               slots.count_select(Vote, user_id=reader.pk),
+               slots.ids_select(Vote, user_id=reader.pk, ids=set()),
+               slots.flag_select(get_user_model(), user_id=reader.pk, user_field="id", flag="is_active")]
+    with django_assert_num_queries(1):
+        rows = slots.run(selects)
+    assert rows == [[(papers[0].pk, 0)], [(1, 0)], [], [(1, 0)]]
+    assert [slots.run([select]) for select in selects] == [[r] for r in rows]
+
+
+def test_the_fast_path_asks_the_database_twice_per_signed_in_page(fast_app, django_assert_num_queries):
+    app, django_app = fast_app
+    papers = [make_paper() for _ in range(3)]
+    cookie = _session_cookie(make_user())
+    for _ in range(2):  # cached by Django, then the fast path remembers the session
+        _call(app, _environ("/shared", cookie=cookie))
+    with django_assert_num_queries(2):  # the session with its user, then every slot's data
+        status, _, _, body = _call(app, _environ("/shared", cookie=cookie))
+    assert status.startswith("200") and django_app.calls == 1 and body.count(b"pf-vote") >= len(papers)
+
+
 def test_the_shared_render_sees_neither_the_readers_session_nor_their_user(page_cache, test_urls, monkeypatch):
     seen = []
     real = pagecache._render_detached
@@ -339,7 +366,7 @@ def test_the_trending_page_is_shared_by_signed_in_readers(page_cache, settings, 
     shared = reader.get("/trending?window=week").content.decode()
     assert renders[0] == 1
     key = pagecache.member_key({"PATH_INFO": "/trending", "QUERY_STRING": "window=week"})
-    assert caches["pages"].get(key)[0] is not None  # shared, not rendered in full per reader
+    assert pagecache.member_entry(key)[0] is not None  # shared, not rendered in full per reader
     assert _vote_state(shared, voted) == "true" and _vote_state(shared, other) == "false"
     settings.PAGE_CACHE_SECONDS = 0
     full = reader.get("/trending?window=week").content.decode()

@@ -76,16 +76,23 @@ def _shared_discussion(request, paper, *, sort: str, paper_url: str, locked: boo
     })
 
 
+def _writer_problem(user) -> str:
+    """services.writer_problem, asked once per request: both discussion slots of a paper page need it."""
+    if not hasattr(user, "_pf_writer_problem"):
+        user._pf_writer_problem = services.writer_problem(user)  # the user object lives for one request
+    return user._pf_writer_problem
+
+
 def _form_slots(user, args: Sequence[str]) -> dict[str, int | str]:
     """The comment form for readers who may write; why not, as escaped text, for the others."""
-    problem = services.writer_problem(user)
+    problem = _writer_problem(user)
     return {arg: f'<p class="muted">{escape(problem)}</p>' if problem else 0 for arg in args}
 
 
 def _comment_slots(user, args: Sequence[str]) -> dict[str, int | str]:
     """Each comment's actions for the reader: an index into ``VARIANTS`` (one vote query per page)."""
     parsed = {arg: tuple(int(x) for x in arg.split(":")) for arg in args}
-    if services.writer_problem(user):  # may not write (a ban, say): no actions, and no "Report" of their own
+    if _writer_problem(user):  # may not write (a ban, say): no actions, and no "Report" of their own
         return {arg: VARIANTS.index((False, False, False, p[1] == user.pk)) for arg, p in parsed.items()}
     voted = slots.ids_among(CommentVote, user_id=user.pk, ids={p[0] for p in parsed.values()},
                             user_field="user", id_field="comment")

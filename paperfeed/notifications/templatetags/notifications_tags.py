@@ -33,10 +33,15 @@ def notification_bell(context) -> SafeString:
     return bell_html(unread_count(user))
 
 
-def _bell_slots(user, args) -> dict[str, str]:
-    """Slot provider: the reader's bell (one count over the (user, read_at) index, as unread_count)."""
-    html = str(bell_html(slots.count_of(Notification, user_id=user.pk, unset="read_at")))
+def _bell_selects(user_id: int, args) -> list[slots.Select]:
+    """Slot provider's query: the reader's unread count over the (user, read_at) index, as unread_count."""
+    return [slots.count_select(Notification, user_id=user_id, unset="read_at")]
+
+
+def _bell_slots(rows, args) -> dict[str, str]:
+    """Slot provider: the reader's bell."""
+    html = str(bell_html(rows[0][0][0]))
     return {arg: html for arg in args}
 
 
-slots.register("bell", _bell_slots)
+slots.register_batched("bell", selects=_bell_selects, answer=_bell_slots)
