@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from typing import Literal
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema, Status
+from ninja.renderers import JSONRenderer
 from pydantic import Field
 
 from paperfeed.search.forms import parse_params
-from paperfeed.search.services import search
+from paperfeed.search.rendered import RenderedStore
+from paperfeed.search.services import results_key, search
+from paperfeed.search.views import CACHE_HEADER
 
 from .params import CategoryText, DayText, Offset, QueryText
 from .schemas import ErrorOut, SearchHitOut, search_hit
@@ -17,6 +20,10 @@ from .schemas import ErrorOut, SearchHitOut, search_hit
 router = Router(tags=["search"])
 
 MAX_LIMIT = 120
+# The JSON of remembered results (services.search's cache_key: query, filters, page and the
+# catalogue's watermark), per worker and shared: nothing in it depends on who asks.
+BODIES = RenderedStore("api", 2048)
+RENDERER = JSONRenderer()  # the one api.py's NinjaAPI uses (its default)
 
 
 class SearchQuery(Schema):
@@ -39,7 +46,7 @@ class SearchQuery(Schema):
     response={200: list[SearchHitOut], 400: ErrorOut},
     exclude_unset=True,
 )
-def search_papers(request: HttpRequest, params: Query[SearchQuery]) -> Status:
+def search_papers(request: HttpRequest, params: Query[SearchQuery]) -> Status | HttpResponse:
     """Search papers: ``q`` up to 250 characters, ``limit`` 1–120, ``offset`` 0–10000; else 400 JSON."""
     parsed = parse_params({
         "q": params.q, "sort": params.sort, "category": params.category,
@@ -47,7 +54,18 @@ def search_papers(request: HttpRequest, params: Query[SearchQuery]) -> Status:
     })
     if parsed.errors:
         return Status(400, ErrorOut(error=" ".join(parsed.errors)))
-    results = search(
-        query=parsed.query, filters=parsed.filters, sort=parsed.sort, limit=params.limit, offset=params.offset
-    )
-    return Status(200, [search_hit(h) for h in results.hits])
+    args = {"query": parsed.query, "filters": parsed.filters, "sort": parsed.sort, "limit": params.limit,
+            "offset": params.offset}
+    key = results_key(**args)
+    body = BODIES.get(key) if key else None
+    remembered = body is not None
+    if body is None:
+        results = search(**args)
+        if results.cache_key is None:
+            return Status(200, [search_hit(h) for h in results.hits])
+        items = [search_hit(h).model_dump(by_alias=True, exclude_unset=True) for h in results.hits]
+        body = RENDERER.render(request, items, response_status=200)
+        BODIES.put(results.cache_key, body)
+    response = HttpResponse(body, content_type=f"{RENDERER.media_type}; charset={RENDERER.charset}")
+    response[CACHE_HEADER] = "hit" if remembered else "miss"
+    return response

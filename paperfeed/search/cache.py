@@ -1,10 +1,11 @@
 """Per-process memos for search: recent results and query embeddings (pure: no Django, no I/O).
 
-A web worker answers the same queries again and again (a typed query is re-run for page 2, a
-shared link, a feed reader), and its two largest costs per query, the ONNX query embedding and
-the ranking, depend only on the query and the catalogue. ``TtlLru`` keeps a bounded number of
-entries, each for at most ``max_age`` seconds; the search service sets both and clears the
-results when papers are ingested.
+A web worker answers the same queries again and again (popular topics, page 2, a shared link, a
+feed reader), and its largest costs per query, the ONNX query embedding, the ranking and the
+rendering, depend only on the query and the catalogue. ``TtlLru`` keeps a bounded number of
+entries, each for at most ``max_age`` seconds. ``Generation`` follows a cheap watermark of the
+catalogue and its indexes: the search service keys results by it, so a newly indexed paper is
+found by the very next search while an unchanged catalogue keeps its entries for long.
 """
 
 from __future__ import annotations
@@ -56,6 +57,34 @@ class TtlLru:
         """Forget every entry."""
         with self._lock:
             self._entries.clear()
+
+
+class Generation:
+    """The latest watermark seen and since when: results are remembered only once it has settled.
+
+    An index that reloads on a timer (tantivy's reader, once a second) may answer a search made
+    just after the watermark moved from its previous state; a result computed then is used but
+    not remembered, so the first result kept under a new watermark includes what it announced.
+    """
+
+    def __init__(self, *, settle: float = 1.5, clock: Callable[[], float] = time.monotonic) -> None:
+        self.settle = settle
+        self.clock = clock
+        self.value: Hashable = None
+        self.since = 0.0
+        self._lock = threading.Lock()
+
+    def observe(self, value: Hashable) -> bool:
+        """Record the watermark just read; return whether it differs from the one seen before."""
+        with self._lock:
+            if value == self.value:
+                return False
+            self.value, self.since = value, self.clock()
+            return True
+
+    def settled(self) -> bool:
+        """Whether the current watermark was first seen at least ``settle`` seconds ago."""
+        return self.clock() - self.since >= self.settle
 
 
 class MemoEmbedder:

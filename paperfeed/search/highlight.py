@@ -49,10 +49,15 @@ def _mark(text: str, stems: set[str]) -> str:
     """
     if not stems:
         return html.escape(text)
+    # A Porter stem keeps its word's first (folded) letter: words starting with another ASCII
+    # letter are never stemmed, which is most of them.
+    firsts = "" if "" in stems else "".join({s[0] for s in stems})
     out: list[str] = []
     pos = 0
     for match in WORD.finditer(text):
-        if stem(match.group(0)) in stems:
+        word = match.group(0)
+        first = word[0].lower()
+        if (not firsts or first in firsts or first > "\x7f") and stem(word) in stems:
             out.append(html.escape(text[pos : match.start()]))
             out.append(f"<mark>{match.group(0)}</mark>")
             pos = match.end()

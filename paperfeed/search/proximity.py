@@ -45,7 +45,14 @@ def coverage(pairs: frozenset[tuple[str, str]], text: str, *, window: int = WIND
     if not pairs:
         return 0.0
     wanted = {s for pair in pairs for s in pair}
-    hits = [(i, s) for i, s in enumerate(map(stem, words(text))) if s in wanted]
+    firsts = "" if "" in wanted else "".join({s[0] for s in wanted})
+    # A Porter stem keeps its word's first (folded) letter, so a word that starts with an ASCII
+    # letter no wanted stem starts with is never stemmed: most words of an abstract.
+    hits = [
+        (i, s)
+        for i, w in enumerate(words(text))
+        if (not firsts or w[0] in firsts or w[0] > "\x7f") and (s := stem(w)) in wanted
+    ]
     found = {
         (a, b)
         for n, (i, a) in enumerate(hits)

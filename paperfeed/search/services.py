@@ -14,12 +14,12 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from django.conf import settings
-from django.db import InterfaceError, OperationalError, transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from paperfeed.catalog.models import CodeLink, Paper
 
-from .cache import MemoEmbedder, TtlLru
+from .cache import Generation, MemoEmbedder, TtlLru
 from .embedding import QueryModelNotReady, get_embedder, get_query_embedder
 from .embedding.base import Embedder, document_text
 from .fusion import Fused
@@ -37,8 +37,9 @@ SORTS = ("relevance", "date", "votes")
 CANDIDATES = 100  # per retriever; deeper pages widen it up to MAX_CANDIDATES
 MAX_CANDIDATES = 1000
 # Per process, for settings.SEARCH_CACHE_SECONDS: bounded so a crawl of odd queries cannot grow them.
-RESULTS = TtlLru(512)
+RESULTS = TtlLru(1024)  # a page of 20 hits (Paper rows with abstracts): about 50 kB each, 50 MB at most
 QUERY_VECTORS = TtlLru(4096)  # 384 floats each: about 6 MB when full
+GENERATION = Generation()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -110,6 +111,8 @@ class SearchResults:
     offset: int = 0
     limit: int = 20
     arxiv_id: str = ""  # set when the query was an arXiv id or URL (found or not)
+    cache_key: tuple | None = None  # set when remembered: same key, same results (see ``search``)
+    remembered: bool = False  # answered from the memo (the X-Search-Cache header says "hit")
 
     @property
     def has_next(self) -> bool:
@@ -117,11 +120,11 @@ class SearchResults:
         return self.offset + len(self.hits) < self.total
 
 
-def _semantic_backend(memo: bool) -> tuple[Embedder | None, NearestVectors | None]:
+def _semantic_backend(memo: bool, *, refresh: bool = False) -> tuple[Embedder | None, NearestVectors | None]:
     try:
         embedder = get_query_embedder()
         live = get_live_index(embedder.name)
-        live.refresh()
+        live.refresh(force=refresh)
         if not live.dim:
             return None, None  # nothing embedded yet: keyword search only, no model load
         return (MemoEmbedder(embedder, QUERY_VECTORS) if memo else embedder), live
@@ -142,10 +145,33 @@ def _browse(filters: SearchFilters, sort: str) -> QuerySet[Paper]:
     return qs.order_by("-listing_date", "-submitted_at", "-id")
 
 
-def _texts(ids: list[int]) -> dict[int, str]:
-    """Title and abstract of the papers ``ids`` (for proximity re-ranking)."""
-    rows = Paper.objects.filter(id__in=ids).values_list("id", "title", "abstract")
-    return {pid: document_text(title, abstract) for pid, title, abstract in rows}
+def _texts_into(loaded: dict[int, Paper]) -> Callable[[list[int]], dict[int, str]]:
+    """``texts(ids)`` for proximity re-ranking that keeps the papers it loads in ``loaded``.
+
+    The re-ranked head (30) holds the first page of hits (20), which then needs no second query.
+    """
+    def texts(ids: list[int]) -> dict[int, str]:
+        loaded.update(Paper.objects.in_bulk(ids))
+        return {pid: document_text(loaded[pid].title, loaded[pid].abstract) for pid in ids if pid in loaded}
+
+    return texts
+
+
+def _allowed(ids: list[int], filters: SearchFilters, base: QuerySet[Paper]) -> set[int]:
+    """Those of ``ids`` (hundreds: the vector index's) that are visible and match ``filters``.
+
+    Without filters, plain SQL: the ORM spends about 2 ms building an ``IN`` of 500 ids, and an
+    ``IN (SELECT …)`` of the filters' query makes SQLite list every visible paper first.
+    """
+    if not ids:
+        return set()
+    if filters:
+        return set(base.filter(id__in=ids).values_list("id", flat=True))
+    marks = ", ".join(["%s"] * len(ids))
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT id FROM {Paper._meta.db_table} WHERE id IN ({marks}) AND hidden = %s",
+                       [*map(int, ids), False])
+        return {row[0] for row in cursor.fetchall()}
 
 
 def _apply_operators(fused: list[Fused], parsed: ParsedQuery) -> list[Fused]:
@@ -183,22 +209,69 @@ def search(*, query: str, filters: SearchFilters | Mapping[str, Any] | None = No
 
     ``query`` is any string (sanitised here); ``filters`` a SearchFilters or dict of its fields;
     ``sort`` one of "relevance", "date", "votes"; ``now`` is accepted for callers that pin time.
-    The same search within ``settings.SEARCH_CACHE_SECONDS`` is answered from this process's
-    memo, which ``forget_results`` empties when papers are ingested.
+    The same search is answered from this process's memo for up to ``settings.SEARCH_CACHE_SECONDS``
+    while ``catalogue_generation()`` stays the same: a paper added, edited or indexed (here or by
+    another process or host) is found by the next search. The results' ``cache_key`` is then set,
+    for callers that remember what they render from them.
     """
-    query = (query or "").replace("\x00", " ")[:MAX_QUERY_CHARS].strip()
-    filters = SearchFilters.coerce(filters)
-    sort = sort if sort in SORTS else "relevance"
-    limit, offset = max(1, min(int(limit), 200)), max(0, int(offset))
-    seconds = max(0.0, float(settings.SEARCH_CACHE_SECONDS))
-    if not seconds:
+    query, filters, sort, limit, offset = _normalise(query, filters, sort, limit, offset)
+    if not cache_seconds():
         return _search(query, filters, sort, limit, offset, memo=False)
-    key = (query, filters, sort, limit, offset)
-    results = RESULTS.get(key, max_age=seconds)
-    if results is None:
-        results = _search(query, filters, sort, limit, offset, memo=True)
-        RESULTS.put(key, results)
-    return dataclasses.replace(results, hits=list(results.hits), terms=list(results.terms))
+    key, moved = _key(query, filters, sort, limit, offset)
+    results = RESULTS.get(key, max_age=cache_seconds()) if key else None
+    if results is not None:
+        return dataclasses.replace(results, hits=list(results.hits), terms=list(results.terms), remembered=True)
+    results = _search(query, filters, sort, limit, offset, memo=True, refresh=moved)
+    if key:
+        results.cache_key = key
+        RESULTS.put(key, dataclasses.replace(results, hits=list(results.hits), terms=list(results.terms)))
+    return results
+
+
+def results_key(*, query: str, filters: SearchFilters | Mapping[str, Any] | None = None, sort: str = "relevance",
+                limit: int = 20, offset: int = 0) -> tuple | None:
+    """The ``cache_key`` that ``search`` with these arguments gives its results now; None when they are not kept.
+
+    The page and the API look up what they rendered from those results before searching at all.
+    """
+    if not cache_seconds():
+        return None
+    return _key(*_normalise(query, filters, sort, limit, offset))[0]
+
+
+def cache_seconds() -> float:
+    """``settings.SEARCH_CACHE_SECONDS`` (0: nothing is remembered)."""
+    return max(0.0, float(settings.SEARCH_CACHE_SECONDS))
+
+
+def _normalise(query: str, filters: SearchFilters | Mapping[str, Any] | None, sort: str, limit: int,
+               offset: int) -> tuple[str, SearchFilters, str, int, int]:
+    query = " ".join((query or "").replace("\x00", " ")[:MAX_QUERY_CHARS].split())
+    sort = sort if sort in SORTS else "relevance"
+    return query, SearchFilters.coerce(filters), sort, max(1, min(int(limit), 200)), max(0, int(offset))
+
+
+def _key(query: str, filters: SearchFilters, sort: str, limit: int, offset: int) -> tuple[tuple | None, bool]:
+    """(the memo key under the current watermark or None while it settles, whether the watermark moved)."""
+    generation = catalogue_generation()
+    moved = GENERATION.observe(generation)
+    # Until the watermark settles an index may not have reloaded yet: results are used, not kept.
+    key = (generation, query, filters, sort, limit, offset) if GENERATION.settled() else None
+    return key, moved
+
+
+def catalogue_generation() -> tuple:
+    """A cheap watermark of what search reads: the newest paper change, the newest vector, the keyword lag.
+
+    Two index lookups (``max`` of an indexed column each) and the keyword index's lag (0 for the
+    indexes the database keeps; a count over the index of ``modified_at`` past tantivy's watermark),
+    about a tenth of a millisecond in all, so it is read on every search.
+    """
+    papers, vectors = Paper._meta.db_table, PaperEmbedding._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT (SELECT max(modified_at) FROM {papers}), (SELECT max(id) FROM {vectors})")
+        modified, vector = cursor.fetchone()
+    return (str(modified), vector, get_keyword_index().unindexed())
 
 
 def forget_results() -> None:
@@ -206,7 +279,8 @@ def forget_results() -> None:
     RESULTS.clear()
 
 
-def _search(query: str, filters: SearchFilters, sort: str, limit: int, offset: int, *, memo: bool) -> SearchResults:
+def _search(query: str, filters: SearchFilters, sort: str, limit: int, offset: int, *, memo: bool,
+            refresh: bool = False) -> SearchResults:
     parsed = parse_query(query)
     if parsed.arxiv_id:
         return _by_arxiv_id(parsed, query, filters, sort, offset, limit)
@@ -225,16 +299,21 @@ def _search(query: str, filters: SearchFilters, sort: str, limit: int, offset: i
     base = filters.queryset()
     where_sql, where_params = base.values("id").query.sql_with_params()
     # Always applied: even without filters, hidden papers must not come back from the vector index.
-    allowed = lambda ids: set(base.filter(id__in=ids).values_list("id", flat=True))  # noqa: E731
-    embedder, vectors = _semantic_backend(memo)
+    allowed = lambda ids: _allowed(ids, filters, base)  # noqa: E731
+    embedder, vectors = _semantic_backend(memo, refresh=refresh)
     found = retrieve(
         parsed.text, keyword_index=get_keyword_index(), embedder=embedder, vectors=vectors,
         depth=depth, where_sql=where_sql, where_params=tuple(where_params), allowed=allowed,
     )
-    fused = _apply_operators(rank(found, parsed.ranked, texts=_texts), parsed)
+    loaded: dict[int, Paper] = {}
+    fused = _apply_operators(rank(found, parsed.ranked, texts=_texts_into(loaded)), parsed)
     if sort != "relevance":
         fused = fused[:depth]
-    papers = Paper.objects.in_bulk([f.doc for f in fused] if sort != "relevance" else [f.doc for f in fused[offset : offset + limit]])
+    wanted = [f.doc for f in fused] if sort != "relevance" else [f.doc for f in fused[offset : offset + limit]]
+    papers = {pid: loaded[pid] for pid in wanted if pid in loaded}
+    missing = [pid for pid in wanted if pid not in papers]
+    if missing:
+        papers.update(Paper.objects.in_bulk(missing))
     hits = [SearchHit(papers[f.doc], f.score, f.keyword_rank, f.semantic_rank) for f in fused if f.doc in papers]
     if sort != "relevance":
         hits = _resort(hits, sort)[offset : offset + limit]

@@ -4,19 +4,47 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 
-from .forms import MAX_PAGE, MAX_QUERY_LENGTH, PAGE_SIZE, parse_params
+from .forms import MAX_PAGE, MAX_QUERY_LENGTH, PAGE_SIZE, SearchParams, parse_params
 from .highlight import highlight
-from .services import search
+from .rendered import RenderedStore
+from .services import SearchResults, results_key, search
+
+# The rendered results part under the results' cache key: it holds no reader's name, CSRF token
+# or session, so every reader of the same search shares it (rendered.py: per worker, and shared).
+FRAGMENTS = RenderedStore("page", 2048)  # about 12 kB each
+CACHE_HEADER = "X-Search-Cache"  # "hit": the results came from the memo (bench/web.py counts them)
 
 
 def search_page(request: HttpRequest) -> HttpResponse:
     """Render hybrid search results with filters, sort and pagination."""
     params = parse_params(request.GET)
-    results = search(query=params.query, filters=params.filters, sort=params.sort,
-                     limit=PAGE_SIZE, offset=(params.page - 1) * PAGE_SIZE)
-    if results.arxiv_id and results.hits:
-        return redirect(results.hits[0].paper)  # an arXiv id or URL opens its paper
+    query_args = request.GET.copy()
+    query_args.pop("page", None)
+    base_query = query_args.urlencode()
+    args = {"query": params.query, "filters": params.filters, "sort": params.sort, "limit": PAGE_SIZE,
+            "offset": (params.page - 1) * PAGE_SIZE}
+    # The rendered part depends on the results and on the raw parameters its links repeat.
+    key = results_key(**args)
+    key = (key, base_query, params.query, params.page) if key else None
+    html = FRAGMENTS.get(key) if key else None
+    remembered = html is not None
+    if html is None:
+        results = search(**args)
+        if results.arxiv_id and results.hits:
+            return redirect(results.hits[0].paper)  # an arXiv id or URL opens its paper
+        html = render_to_string("search/_results.html", _results_context(params, results, base_query))
+        if key and results.cache_key == key[0]:
+            FRAGMENTS.put(key, html)
+    context = {"params": params, "max_query_length": MAX_QUERY_LENGTH, "results_html": mark_safe(html)}
+    response = render(request, "search/search.html", context)  # ^ the template engine escaped every value
+    response[CACHE_HEADER] = "hit" if remembered else "miss"
+    return response
+
+
+def _results_context(params: SearchParams, results: SearchResults, base_query: str) -> dict:
     rows = [
         {
             "hit": hit,
@@ -27,17 +55,13 @@ def search_page(request: HttpRequest) -> HttpResponse:
         }
         for hit in results.hits
     ]
-    query_args = request.GET.copy()
-    query_args.pop("page", None)
-    context = {
+    return {
         "params": params,
-        "max_query_length": MAX_QUERY_LENGTH,
         "results": results,
         "rows": rows,
-        "base_query": query_args.urlencode(),
+        "base_query": base_query,
         "prev_page": params.page - 1 if params.page > 1 else None,
         "next_page": params.page + 1 if results.has_next and params.page < MAX_PAGE else None,
         "first_index": results.offset + 1,
         "last_index": results.offset + len(rows),
     }
-    return render(request, "search/search.html", context)
