@@ -9,8 +9,8 @@ Builds a throw-away SQLite database in a temporary folder: ``--papers`` papers l
 of them with 200 comments (50 top-level, 150 replies, votes on them) from 40 verified readers; a
 signed-in reader with a session (unread notifications, so the bell counts; votes and read marks on
 a few of today's papers). Then loads each page for ``--duration`` seconds with ``--connections``
-concurrent clients (the asyncio client of bench/web.py, plus the session cookie for signed-in
-pages) after a short warm-up, and prints requests/s, p50, p99 and the server's CPU time per
+concurrent clients (wrk when installed, cycling through the readers' session cookies; else an
+asyncio client in this process) after a short warm-up, and prints requests/s, p50, p99 and the server's CPU time per
 request (all worker processes; the figure that stays meaningful on a busy machine). Each signed-in
 page is loaded twice: as served (a page shared by signed-in readers, web/slots.py, where its view
 allows) and as a full render for the same reader (a messages cookie bypasses the page cache).
@@ -29,8 +29,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
+import json
 import os
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -42,7 +44,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 CLI = [sys.executable, "-m", "paperfeed.cli"]
 
-from bench.web import _descendants, cpu_seconds  # noqa: E402  (server CPU per request, as bench/web.py)
+from bench.web import _descendants, cpu_seconds, run_wrk  # noqa: E402  (server CPU per request, as bench/web.py)
 
 
 def log(message: str) -> None:
@@ -131,6 +133,31 @@ async def _client(host, port, requests: list[bytes], until: float, latencies: li
 
 
 def load(url: str, *, duration: float, connections: int, cookies: list[str] | tuple[str, ...] = ("",)) -> dict:
+    """The page loaded by wrk when it is installed (the figure of the server), else by ``load_python``."""
+    if shutil.which("wrk"):
+        return load_wrk(url, duration=duration, connections=connections, cookies=cookies)
+    return load_python(url, duration=duration, connections=connections, cookies=cookies)
+
+
+def load_wrk(url: str, *, duration: float, connections: int, cookies: list[str] | tuple[str, ...]) -> dict:
+    """wrk, each request carrying the next of ``cookies``; ``client_ms`` is wrk's CPU per request."""
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        quoted = ", ".join(json.dumps(c) for c in cookies)  # JSON strings are valid Lua strings (ASCII)
+        script.write(f"cookies = {{{quoted}}}\ni = 0\nrequest = function()\n  i = i % #cookies + 1\n"
+                     "  if cookies[i] == '' then return wrk.format('GET') end\n"
+                     "  return wrk.format('GET', nil, {['Cookie'] = cookies[i]})\nend\n")
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    try:
+        result = run_wrk(url, duration=duration, connections=connections, script=["-s", script.name])
+    finally:
+        os.unlink(script.name)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    used = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    n = max(result["requests"], 1)
+    return {**result, "n": result["requests"], "errors": result["errors"], "client_ms": used * 1000 / n}
+
+
+def load_python(url: str, *, duration: float, connections: int, cookies: list[str] | tuple[str, ...] = ("",)) -> dict:
     """``connections`` asyncio clients, one request per connection, cycling through ``cookies``.
 
     ``client_ms`` is this process's CPU per request: the load generator's share of the machine.
@@ -248,7 +275,8 @@ def _compare(servers: dict, keys: list[str], args) -> list[tuple[str, dict]]:
 
 def _report(results: list, compared: list, args) -> None:
     baseline = results[0][1]["rps"]
-    log(f"{args.workers} workers, {args.connections} connections, {args.duration:.0f} s each, python client, "
+    client = "wrk" if shutil.which("wrk") else "python"
+    log(f"{args.workers} workers, {args.connections} connections, {args.duration:.0f} s each, {client} client, "
         f"{args.readers} signed-in sessions")
     log(f"{'page':40} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'CPU ms/req':>10} {'errors':>7} {'vs baseline':>12}")
     for name, r in results:

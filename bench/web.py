@@ -298,9 +298,14 @@ def _wrk_script(paths: list[str]) -> list[str]:
 
 def load_wrk(url: str, *, duration: float, connections: int, paths: list[str] | None = None) -> dict:
     """Run wrk with its latency distribution; returns req/s, p50, p99 (ms), requests, errors."""
+    return run_wrk(url, duration=duration, connections=connections, script=_wrk_script(paths or []))
+
+
+def run_wrk(url: str, *, duration: float, connections: int, script: list[str]) -> dict:
+    """wrk (2 threads, ``script`` its ``-s FILE`` arguments or none); req/s, p50, p99 (ms), requests, errors."""
     out = subprocess.run(
         ["wrk", "-t", "2", "-c", str(connections), "-d", f"{duration:.0f}s", "--latency", "--timeout", "10s",
-         *_wrk_script(paths or []), url],
+         *script, url],
         capture_output=True, text=True, check=True,
     ).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out)[1])

@@ -63,12 +63,14 @@ def ingest_paths(
     progress: Callable[[int], None] | None = None,
     on_error: Callable[[str], None] | None = None,
     parallel: bool | None = None,
+    bulk: bool = False,
 ) -> IngestReport:
     """Ingest every file under ``paths``; bad lines are skipped and reported, unreadable files failed.
 
     Consecutive files of the same format go through one ``upsert_records`` call (one author
     cache, full batches across file boundaries). With ``parallel`` (default: for inputs of a few
-    megabytes and more) parsing runs in a second process.
+    megabytes and more) parsing runs in a second process. ``bulk``: see ``upsert_records`` (the
+    caller sends ``papers_ingested(final=True)`` when done).
     """
     report = IngestReport()
     files, errors = expand_paths(paths)
@@ -87,7 +89,8 @@ def ingest_paths(
         for fmt, group in itertools.groupby(detected, key=lambda pair: pair[0]):
             files = [path for _, path in group]
             records = reader.records(files, report, on_error) if reader else _records(files, report, on_error)
-            stats = upsert_records(records, batch_size=batch_size, progress=progress, source=fmt, on_error=on_error)
+            stats = upsert_records(records, batch_size=batch_size, progress=progress, source=fmt, on_error=on_error,
+                                   bulk=bulk)
             report.stats.add(stats)
     finally:
         if reader:

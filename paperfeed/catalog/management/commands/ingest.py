@@ -43,7 +43,8 @@ class Command(BaseCommand):
                     to_stderr(line)
 
             try:
-                report = ingest_paths(paths, batch_size=batch_size, progress=progress, on_error=to_stderr)
+                report = ingest_paths(paths, batch_size=batch_size, progress=progress, on_error=to_stderr,
+                                      bulk=True)  # the final announcement below builds what was deferred
             except KeyboardInterrupt:
                 self.stderr.write("Interrupted: committed batches are kept, the one in flight was rolled back; "
                                   "run the same command again to resume.")
