@@ -33,7 +33,8 @@ def set_hidden(papers: Iterable[Paper], *, hidden: bool, moderator, reason: str 
         for paper in papers:
             if paper.hidden == hidden:
                 continue
-            Paper.objects.filter(pk=paper.pk).update(hidden=hidden)
+            # modified_at moves too: remembered search results (keyed by the catalogue's newest change) drop at once.
+            Paper.objects.filter(pk=paper.pk).update(hidden=hidden, modified_at=timezone.now())
             paper.hidden = hidden
             log_action(moderator=moderator, action="hide" if hidden else "unhide", target=paper, reason=reason)
             changed += 1

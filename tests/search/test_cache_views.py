@@ -8,6 +8,7 @@ import pytest
 from django.test import Client
 
 from paperfeed.api import search as api_search
+from paperfeed.community import moderation
 from paperfeed.search import services, views
 from paperfeed.search.cache import Generation
 from tests.factories import make_paper, make_user
@@ -145,3 +146,12 @@ def test_a_shared_cache_outage_still_serves_search(settings, caplog):
         response = Client().get("/search", {"q": "graph neural networks"})
         assert response.status_code == 200 and len(_titles(response)) == 1
     assert "shared cache" in caplog.text
+
+
+def test_a_paper_hidden_by_a_moderator_leaves_remembered_results_at_once():
+    paper = make_paper(title="Spin glass annealing schedules")
+    client = Client()
+    assert len(_titles(client.get("/search", {"q": "spin glass annealing"}))) == 1
+    moderation.set_hidden([paper], hidden=True, moderator=make_user(username="mod", is_staff=True))
+    assert _titles(client.get("/search", {"q": "spin glass annealing"})) == []
+    assert client.get("/api/papers/search", {"q": "spin glass annealing"}).json() == []
