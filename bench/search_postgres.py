@@ -2,6 +2,14 @@
 and SciFact nDCG@10 through each database's backends.
 
     .venv/bin/python bench/search_postgres.py [--database-url postgres://…] [--queries 200] [--skip-scifact]
+    .venv/bin/python bench/search_postgres.py --n 1000000 [--database-url postgres://…]
+
+With ``--n N`` the run is at scale instead (bench/search_postgres_scale.py): bench/search.py's
+synthetic N-paper corpus loaded into PostgreSQL, and in one run the chosen design (this host's
+local tantivy + usearch replica), the previous one (full-text + pgvector HNSW) and the SQLite
+path's core over the same engines: the site's ``search()`` p50/p95 with query embedding, its
+keyword part, ANN recall@10 against exact search, and SciFact nDCG@10 through each path.
+Without ``--n``:
 
 1. PostgreSQL: ``--database-url`` (or DATABASE_URL) names a server; without one, scripts/pg.sh
    starts a throw-away PostgreSQL 16 + pgvector on port 54358 and stops it at the end. The bench
@@ -33,6 +41,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))  # bench.search_postgres_scale (--n), which imports bench/search.py's generator
 SHARED = Path(os.environ.get("PAPERFEED_SHARED_DATA", REPO.parent / "shared" / "data"))
 WORK = REPO / "var" / "bench" / "search-postgres"
 BENCH_DB = "paperfeed_bench_search"
@@ -114,6 +123,12 @@ def parent(args) -> None:
     if not server:
         log(f"Starting a throw-away PostgreSQL on port {PG_PORT} (scripts/pg.sh)…")
         server, started_pg = start_pg(), True
+    if args.n:
+        try:
+            return parent_scale(args, server)
+        finally:
+            if started_pg:
+                stop_pg()
     if args.vectors and (WORK / "vectors.txt").exists() and Path(args.vectors).name not in (WORK / "vectors.txt").read_text():
         (WORK / "vectors.npz").unlink(missing_ok=True)
         (WORK / "vectors.txt").unlink(missing_ok=True)
@@ -137,6 +152,25 @@ def parent(args) -> None:
     finally:
         if started_pg:
             stop_pg()
+
+
+def parent_scale(args, server: str) -> None:
+    """``--n N``: build (cached) and measure in one child process against its own database."""
+    global BENCH_DB
+    BENCH_DB = f"paperfeed_bench_search_{args.n}"
+    url = bench_database_url(server)
+    (WORK / f"n{args.n}").mkdir(parents=True, exist_ok=True)
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL" and not k.startswith("PAPERFEED_")}
+    env.update(PAPERFEED_DATA_DIR=str(WORK / f"n{args.n}"), DJANGO_SETTINGS_MODULE="paperfeed.settings",
+               PAPERFEED_LOG_LEVEL="ERROR", HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1",
+               PAPERFEED_TORCH_THREADS="2", PYTHONPATH=str(REPO), DATABASE_URL=url)
+    out = WORK / f"result-scale-{args.n}.json"
+    cmd = [sys.executable, __file__, "--child", "scale", "--n", str(args.n), "--queries", str(args.queries),
+           "--real", str(args.real), "--result", str(out)] + (["--skip-scifact"] if args.skip_scifact else [])
+    subprocess.run(cmd, env=env, cwd=REPO, check=True)
+    from bench.search_postgres_scale import report as report_scale
+
+    report_scale(json.loads(out.read_text()))
 
 
 # --- vectors --------------------------------------------------------------------------------------
@@ -347,6 +381,13 @@ def child(args) -> None:
     import django
 
     django.setup()
+    if args.child == "scale":
+        from bench.search_postgres_scale import run_child
+
+        url = os.environ["DATABASE_URL"].replace("postgres://", "postgresql://", 1)
+        result = run_child(url, args.n, queries=args.queries, subset=args.real, work=WORK, skip_scifact=args.skip_scifact)
+        Path(args.result).write_text(json.dumps(result))
+        return
     WORK.mkdir(parents=True, exist_ok=True)
     papers = ensure_catalogue(args.child)
     ensure_embeddings(args.child, args)
@@ -360,13 +401,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database-url", help="PostgreSQL server URL (default: DATABASE_URL, else a throw-away one).")
     parser.add_argument("--queries", type=int, default=200, help="Timed queries (default 200).")
-    parser.add_argument("--real", type=int, default=1500, help="Abstracts embedded for real when no --vectors file.")
+    parser.add_argument("--real", type=int, default=None,
+                        help="Abstracts embedded for real when no --vectors file (default 1,500; with --n 4,000).")
     parser.add_argument("--vectors", help="npz with ids and vectors for every paper (real embeddings).")
     parser.add_argument("--skip-scifact", action="store_true", help="Latency only.")
     parser.add_argument("--reuse-sqlite", action="store_true", help="Reuse the last SQLite figures (re-measure PostgreSQL only).")
-    parser.add_argument("--child", choices=["sqlite", "postgres"], help=argparse.SUPPRESS)
+    parser.add_argument("--n", type=int, default=0,
+                        help="Papers at scale (bench/search.py's synthetic corpus; --real then sets its real subset).")
+    parser.add_argument("--child", choices=["sqlite", "postgres", "scale"], help=argparse.SUPPRESS)
     parser.add_argument("--result", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    args.real = args.real or (4000 if args.n else 1500)
     if args.child:
         child(args)
     else:

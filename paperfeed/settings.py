@@ -94,6 +94,8 @@ MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     # First: the request id, the access line and the database-outage 503 cover everything below.
     "paperfeed.web.middleware.RequestMiddleware",
+    # Reads of GET/HEAD requests from the replica, before the session is read (only with DATABASE_REPLICA_URL).
+    "paperfeed.web.replica.ReplicaMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -151,6 +153,18 @@ else:
         }
     }
 IS_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
+if DATABASE_REPLICA_URL:  # noqa: F821
+    if not IS_POSTGRES:
+        raise ImproperlyConfigured("DATABASE_REPLICA_URL is a streaming replica of a PostgreSQL primary: "
+                                   "set DATABASE_URL to that primary too.")
+    # Reads of GET/HEAD requests go there, all else to "default" (paperfeed/web/replica.py). The
+    # short connect timeout lets a request fall back to the primary soon when the replica is gone;
+    # tests mirror "default", so the test runner creates no second database.
+    DATABASES["replica"] = dj_database_url.parse(DATABASE_REPLICA_URL, conn_max_age=60,  # noqa: F821
+                                                 conn_health_checks=True)
+    DATABASES["replica"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 3)
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["paperfeed.web.replica.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- cache ------------------------------------------------------------------------------------
@@ -171,6 +185,15 @@ CACHES = {
         "OPTIONS": {"MAX_ENTRIES": 20_000},
     },
 }
+if REDIS_URL:  # noqa: F821
+    # Several web hosts: the cache (trending and its invalidation) and the rate-limit counts live in
+    # one Redis, so a vote or a failed log-in on one host counts on all. Short socket timeouts: a
+    # Redis that hangs fails a request (and /healthz: "cache": "down") instead of holding a worker.
+    _REDIS_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 2}
+    CACHES["default"] = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,  # noqa: F821
+                         "KEY_PREFIX": "pf", "OPTIONS": _REDIS_OPTIONS}
+    CACHES["ratelimits"] = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,  # noqa: F821
+                            "KEY_PREFIX": "pf-rl", "OPTIONS": _REDIS_OPTIONS}
 RATELIMIT_USE_CACHE = "ratelimits"
 # The client's address behind the proxies of TRUSTED_PROXIES (django-ipware), for every rate limit.
 RATELIMIT_IP_META_KEY = "paperfeed.accounts.ratelimits.client_ip"
@@ -218,10 +241,10 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 
 # --- search -----------------------------------------------------------------------------------
-# On PostgreSQL: full-text keyword search and pgvector HNSW, shared by every worker (search/postgres/).
+# On PostgreSQL: a local search replica on each host, PostgreSQL full-text + pgvector until it is built (search/postgres/).
 if IS_POSTGRES:
-    KEYWORD_BACKEND = KEYWORD_BACKEND or "paperfeed.search.postgres.backends.PgKeywordIndex"  # noqa: F821
-    LIVE_VECTOR_INDEX = LIVE_VECTOR_INDEX or "paperfeed.search.postgres.backends.PgVectorLiveIndex"  # noqa: F821
+    KEYWORD_BACKEND = KEYWORD_BACKEND or "paperfeed.search.postgres.replica.ReplicaKeywordIndex"  # noqa: F821
+    LIVE_VECTOR_INDEX = LIVE_VECTOR_INDEX or "paperfeed.search.postgres.replica.ReplicaVectorIndex"  # noqa: F821
 
 # Text (default) or one JSON object per line; every record carries the request id (web/logs.py).
 _LOG_FORMATTERS = {

@@ -4,8 +4,11 @@
 English stemming, Latin diacritics folded) with a GIN index and the paper's token count for
 BM25 length normalisation. ``search_pg_embedding`` mirrors ``search_paperembedding`` as pgvector
 ``halfvec`` rows (the float16 bytes are decoded in SQL) with an HNSW cosine index for 384-dim
-vectors. Neither table has a foreign key: row, update, delete and TRUNCATE triggers keep them in
-step, so Django's flush and ``loaddata`` need to know nothing about them.
+vectors. Neither table has a foreign key: insert, update, delete and TRUNCATE triggers keep them in
+step, so Django's flush and ``loaddata`` need to know nothing about them. New papers get their
+documents from one statement-level trigger (set-based, per INSERT or COPY); during a bulk load
+(``paperfeed ingest``) it only records the new id ranges in ``search_pg_pending`` and
+``fill_missing`` builds those documents when the load announces its end (receivers.py).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import unicodedata
 
 DOC_TABLE = "search_pg_document"
 VEC_TABLE = "search_pg_embedding"
+PENDING_TABLE = "search_pg_pending"  # paper id ranges a bulk load left without documents
 TS_CONFIG = "english"
 HNSW_DIMS = (384,)  # the default model's dimension; other dimensions are searched exactly
 HNSW_M = 16
@@ -47,7 +51,8 @@ _SRC, _DST = _fold_table()
 FUNCTIONS = [
     f"""CREATE OR REPLACE FUNCTION search_pg_fold(t text) RETURNS text
         LANGUAGE sql IMMUTABLE PARALLEL SAFE AS
-        $$ SELECT translate(lower(coalesce(t, '')), '{_SRC}', '{_DST}') $$""",
+        $$ SELECT CASE WHEN octet_length(t) = char_length(t) THEN lower(t)
+                       ELSE translate(lower(coalesce(t, '')), '{_SRC}', '{_DST}') END $$""",
     """CREATE OR REPLACE FUNCTION search_pg_authors(a jsonb) RETURNS text
         LANGUAGE sql IMMUTABLE PARALLEL SAFE AS
         $$ SELECT CASE jsonb_typeof(a)
@@ -74,6 +79,21 @@ FUNCTIONS = [
           ON CONFLICT (paper_id) DO UPDATE SET document = EXCLUDED.document, doclen = EXCLUDED.doclen;
           RETURN NULL;
         END $$""",
+    # New papers, set-based, once per statement (a COPY of a whole ingest batch is one statement).
+    # During a bulk load (catalog's ``paperfeed.bulk_load`` session setting) it leaves them to
+    # DOC_FILL_MISSING, which the ``papers_ingested(final=True)`` receiver runs (receivers.py).
+    f"""CREATE OR REPLACE FUNCTION search_pg_document_insert() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          IF current_setting('paperfeed.bulk_load', true) = 'on' THEN
+            INSERT INTO {PENDING_TABLE}(lo, hi) SELECT min(id), max(id) FROM search_pg_new_papers HAVING count(*) > 0;
+            RETURN NULL;
+          END IF;
+          INSERT INTO {DOC_TABLE}(paper_id, document, doclen)
+          SELECT n.id, v, search_pg_doclen(v) FROM search_pg_new_papers n,
+                 LATERAL search_pg_tsvector(n.title, n.abstract, search_pg_authors(n.authors::jsonb)) AS v
+          ON CONFLICT (paper_id) DO UPDATE SET document = EXCLUDED.document, doclen = EXCLUDED.doclen;
+          RETURN NULL;
+        END $$""",
     f"""CREATE OR REPLACE FUNCTION search_pg_document_truncate() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN TRUNCATE {DOC_TABLE}; RETURN NULL; END $$""",
     # A changed title or abstract makes the stored embedding stale: drop it so the embed job redoes it.
@@ -87,13 +107,18 @@ DOC_DDL = [
         document tsvector NOT NULL,
         doclen integer NOT NULL)""",
     f"CREATE INDEX IF NOT EXISTS {DOC_TABLE}_gin ON {DOC_TABLE} USING gin (document)",
+    f"""CREATE TABLE IF NOT EXISTS {PENDING_TABLE} (
+        id bigserial PRIMARY KEY,
+        lo bigint NOT NULL,
+        hi bigint NOT NULL)""",
     "DROP TRIGGER IF EXISTS search_pg_doc_ins ON catalog_paper",
     "DROP TRIGGER IF EXISTS search_pg_doc_upd ON catalog_paper",
     "DROP TRIGGER IF EXISTS search_pg_doc_del ON catalog_paper",
     "DROP TRIGGER IF EXISTS search_pg_doc_trunc ON catalog_paper",
     "DROP TRIGGER IF EXISTS search_pg_emb_stale ON catalog_paper",
     """CREATE TRIGGER search_pg_doc_ins AFTER INSERT ON catalog_paper
-        FOR EACH ROW EXECUTE FUNCTION search_pg_document_sync()""",
+        REFERENCING NEW TABLE AS search_pg_new_papers
+        FOR EACH STATEMENT EXECUTE FUNCTION search_pg_document_insert()""",
     """CREATE TRIGGER search_pg_doc_upd AFTER UPDATE OF title, abstract, authors ON catalog_paper
         FOR EACH ROW WHEN (OLD.title IS DISTINCT FROM NEW.title OR OLD.abstract IS DISTINCT FROM NEW.abstract
                            OR OLD.authors::text IS DISTINCT FROM NEW.authors::text)
@@ -113,6 +138,18 @@ DOC_FILL = (
     f"LATERAL search_pg_tsvector(p.title, p.abstract, search_pg_authors(p.authors::jsonb)) AS v "
     f"ON CONFLICT (paper_id) DO UPDATE SET document = EXCLUDED.document, doclen = EXCLUDED.doclen"
 )
+
+# Papers without a document in a range a bulk load left (PENDING_TABLE), one id window at a time:
+# %(lo)s, %(hi)s bound paper ids.
+DOC_FILL_MISSING = (
+    f"INSERT INTO {DOC_TABLE}(paper_id, document, doclen) "
+    f"SELECT p.id, v, search_pg_doclen(v) FROM catalog_paper p, "
+    f"LATERAL search_pg_tsvector(p.title, p.abstract, search_pg_authors(p.authors::jsonb)) AS v "
+    f"WHERE p.id >= %(lo)s AND p.id < %(hi)s "
+    f"AND NOT EXISTS (SELECT 1 FROM {DOC_TABLE} d WHERE d.paper_id = p.id) "
+    f"ON CONFLICT (paper_id) DO NOTHING"
+)
+FILL_WINDOW = 50_000  # paper ids per DOC_FILL_MISSING transaction
 
 VECTOR_FUNCTIONS = [
     # Little-endian IEEE float16 bytes (PaperEmbedding.pack) -> halfvec, exactly (every f16 is a real).
@@ -180,10 +217,12 @@ DROP = [
     "DROP TRIGGER IF EXISTS search_pg_emb_stale ON catalog_paper",
     f"DROP TABLE IF EXISTS {VEC_TABLE}",
     f"DROP TABLE IF EXISTS {DOC_TABLE}",
+    f"DROP TABLE IF EXISTS {PENDING_TABLE}",
     "DROP FUNCTION IF EXISTS search_pg_embedding_sync()",
     "DROP FUNCTION IF EXISTS search_pg_embedding_truncate()",
     "DROP FUNCTION IF EXISTS search_pg_f16(bytea)",
     "DROP FUNCTION IF EXISTS search_pg_document_sync()",
+    "DROP FUNCTION IF EXISTS search_pg_document_insert()",
     "DROP FUNCTION IF EXISTS search_pg_document_truncate()",
     "DROP FUNCTION IF EXISTS search_pg_embedding_stale()",
     "DROP FUNCTION IF EXISTS search_pg_doclen(tsvector)",
@@ -227,6 +266,35 @@ def install(cursor, *, fill: bool = True) -> bool:
         if fill:
             cursor.execute(VEC_FILL)
     return vectors
+
+
+def fill_missing(cursor) -> int:
+    """Build the documents a bulk load left for later (PENDING_TABLE); return how many were added.
+
+    One id window per statement: outside a transaction each commits on its own, and the pending
+    ranges are cleared only at the end, so an interrupted fill is redone (skipping what it did).
+    """
+    cursor.execute(f"SELECT max(id), min(lo), max(hi) FROM {PENDING_TABLE}")
+    last, lo, hi = cursor.fetchone()
+    if last is None:
+        return 0
+    added = 0
+    for start in range(lo, hi + 1, FILL_WINDOW):
+        cursor.execute(DOC_FILL_MISSING, {"lo": start, "hi": start + FILL_WINDOW})
+        added += max(cursor.rowcount, 0)
+    cursor.execute(f"DELETE FROM {PENDING_TABLE} WHERE id <= %s", [last])
+    if added:
+        cursor.execute(f"ANALYZE {DOC_TABLE}")  # word frequencies for IDF, as after a rebuild
+    return added
+
+
+def unindexed(cursor) -> int:
+    """Papers a bulk load left without a keyword document so far (the PostgreSQL keyword index lag)."""
+    cursor.execute(
+        f"SELECT count(*) FROM {PENDING_TABLE} r JOIN catalog_paper p ON p.id BETWEEN r.lo AND r.hi "
+        f"WHERE NOT EXISTS (SELECT 1 FROM {DOC_TABLE} d WHERE d.paper_id = p.id)"
+    )
+    return int(cursor.fetchone()[0])
 
 
 def uninstall(cursor) -> None:

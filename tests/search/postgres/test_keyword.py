@@ -9,6 +9,7 @@ from paperfeed.catalog.models import Paper
 from paperfeed.search.keyword import get_keyword_index
 from paperfeed.search.postgres.backends import PgKeywordIndex
 from paperfeed.search.postgres.ddl import DOC_TABLE, fold
+from paperfeed.search.postgres.replica import ReplicaKeywordIndex
 from tests.factories import make_paper
 
 pytestmark = pytest.mark.django_db
@@ -24,11 +25,12 @@ def _doc_ids() -> set[int]:
         return {r[0] for r in cursor.fetchall()}
 
 
-def test_settings_choose_the_postgres_backends():
+def test_settings_choose_the_replica_which_postgres_serves_for_small_catalogues():
     from django.conf import settings
 
-    assert isinstance(get_keyword_index(), PgKeywordIndex)
-    assert settings.LIVE_VECTOR_INDEX.endswith("PgVectorLiveIndex")
+    index = get_keyword_index()
+    assert isinstance(index, ReplicaKeywordIndex) and isinstance(index.active, PgKeywordIndex)
+    assert settings.LIVE_VECTOR_INDEX.endswith("ReplicaVectorIndex")
 
 
 def test_triggers_follow_insert_update_delete():

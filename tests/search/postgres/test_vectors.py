@@ -11,6 +11,7 @@ from paperfeed.search.embedding.hashing import HashingEmbedder
 from paperfeed.search.models import PaperEmbedding
 from paperfeed.search.postgres.backends import PgVectorIndex, PgVectorLiveIndex
 from paperfeed.search.postgres.ddl import VEC_TABLE
+from paperfeed.search.postgres.replica import ReplicaVectorIndex
 from paperfeed.search.vectors import ExactIndex, get_live_index
 from tests.factories import make_paper
 
@@ -21,8 +22,10 @@ def _store(paper, vector, model="hashing-256"):
     return PaperEmbedding.objects.create(paper=paper, model=model, dim=len(vector), vector=PaperEmbedding.pack(vector))
 
 
-def test_service_gets_the_pgvector_live_index():
-    assert isinstance(get_live_index("hashing-256"), PgVectorLiveIndex)
+def test_service_gets_the_replica_which_pgvector_serves_without_a_graph():
+    live = get_live_index("hashing-256")
+    live.refresh(force=True)
+    assert isinstance(live, ReplicaVectorIndex) and isinstance(live._fallback, PgVectorLiveIndex) and live._use_fallback
 
 
 def test_float16_bytes_decode_exactly():
