@@ -245,6 +245,9 @@ WHITENOISE_USE_FINDERS = True
 if IS_POSTGRES:
     KEYWORD_BACKEND = KEYWORD_BACKEND or "paperfeed.search.postgres.replica.ReplicaKeywordIndex"  # noqa: F821
     LIVE_VECTOR_INDEX = LIVE_VECTOR_INDEX or "paperfeed.search.postgres.replica.ReplicaVectorIndex"  # noqa: F821
+else:
+    # Exact in each process below ANN_THRESHOLD; past it, the host's saved graph (search/vectorgraph.py).
+    LIVE_VECTOR_INDEX = LIVE_VECTOR_INDEX or "paperfeed.search.vectorgraph.GraphVectorIndex"  # noqa: F821
 
 # Text (default) or one JSON object per line; every record carries the request id (web/logs.py).
 _LOG_FORMATTERS = {

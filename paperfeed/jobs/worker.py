@@ -56,7 +56,7 @@ from paperfeed.jobs.heartbeat import BEAT_EVERY, beat
 from paperfeed.jobs.models import JobLease
 from paperfeed.jobs.runs import prune_runs, record_run
 from paperfeed.notifications.mail import send_notification_mail
-from paperfeed.search.services import embed_pending, sync_keyword_index
+from paperfeed.search.services import embed_pending, sync_keyword_index, sync_vector_graph
 from paperfeed.web.logs import OUTAGE_ERRORS
 
 log = logging.getLogger(__name__)
@@ -116,6 +116,9 @@ def _embed(stop: threading.Event) -> dict[str, Any]:
     # A long embedding run must not hold back keyword freshness: catch up between batches.
     progress = _at_most_every(settings.EMBED_INTERVAL_SECONDS, sync_keyword_index)
     counts["embedded"] = embed_pending(progress=progress)
+    graph = sync_vector_graph()  # past ANN_THRESHOLD: the graph web processes map (search/vectorgraph.py)
+    if graph:
+        counts["graph"] = graph
     return counts
 
 

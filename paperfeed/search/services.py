@@ -29,6 +29,7 @@ from .models import PaperEmbedding
 from .precomputed import load_precomputed
 from .query import ParsedQuery, matches, parse_query
 from .text import MAX_QUERY_CHARS, query_terms
+from .vectorgraph import GraphVectorIndex, sync_graph
 from .vectors import get_live_index
 
 log = logging.getLogger(__name__)
@@ -372,6 +373,14 @@ def embed_pending(*, limit: int | None = None, batch_size: int = 64,
         if progress:
             progress(len(batch))
     return done
+
+
+def sync_vector_graph(*, start: bool = True) -> dict[str, int | str]:
+    """Save this host's vector graph when due (``vectorgraph.sync_graph``); ``{}`` when the live index keeps none."""
+    name = get_embedder().name
+    if not isinstance(get_live_index(name), GraphVectorIndex):
+        return {}
+    return sync_graph(name, start=start)
 
 
 def sync_keyword_index() -> dict[str, int | str]:

@@ -149,9 +149,12 @@ class LiveVectorIndex:
     than one incremental load.
     """
 
-    def __init__(self, model: str, *, using: str = "default") -> None:
+    def __init__(self, model: str, *, using: str = "default", exact: bool = False) -> None:
         self.model = model
         self.using = using
+        # exact: never build a graph in this process, whatever the size (vectorgraph.GraphVectorIndex
+        # uses this one until the host's saved graph exists; a build would take minutes).
+        self.exact = exact
         self._lock = threading.Lock()
         self._index: VectorIndex | None = None
         self._count = 0
@@ -198,7 +201,8 @@ class LiveVectorIndex:
                     self._count, self._max_id = count, last
                     return
             ids, vecs, dim, last = self._load(0)
-            index = make_index(dim or 1, len(ids))
+            exact = self.exact and not settings.VECTOR_BACKEND
+            index = ExactIndex(dim or 1) if exact else make_index(dim or 1, len(ids))
             index.add(ids, vecs)
             self._index, self.dim, self._count, self._max_id = index, dim, len(ids), last
 
@@ -223,7 +227,7 @@ def get_live_index(model: str, using: str = "default") -> LiveVectorIndex:
     with _live_lock:
         key = (model, using)
         if key not in _live:
-            # settings.LIVE_VECTOR_INDEX names another live index class (pgvector on PostgreSQL).
+            # settings.LIVE_VECTOR_INDEX names the live index class (settings.py: the host's saved graph).
             cls = import_string(settings.LIVE_VECTOR_INDEX) if settings.LIVE_VECTOR_INDEX else LiveVectorIndex
             _live[key] = cls(model, using=using)
         return _live[key]

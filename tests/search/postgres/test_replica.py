@@ -12,6 +12,7 @@ from paperfeed.search.keyword import get_keyword_index
 from paperfeed.search.models import PaperEmbedding
 from paperfeed.search.postgres import replica
 from paperfeed.search.postgres.backends import PgKeywordIndex
+from paperfeed.search import vectorgraph
 from paperfeed.search.services import embed_pending, search
 from paperfeed.search.vectors import get_live_index, reset_live_indexes
 from tests.factories import make_paper
@@ -62,7 +63,7 @@ def test_sync_builds_the_replica_and_search_uses_it(corpus):
     assert result["rebuilt"] == 3 and result["graph added"] == 3
     replica._forget()
     assert get_keyword_index().active is not None and not isinstance(get_keyword_index().active, PgKeywordIndex)
-    assert not _live()._use_fallback and replica.graph_path(get_embedder().name).is_file()
+    assert not _live()._use_fallback and vectorgraph.graph_path(get_embedder().name).is_file()
     results = search(query="diffusion models")
     ids = [h.paper.id for h in results.hits]
     assert ids[0] == corpus["diffusion"].id and corpus["hidden"].id not in ids
@@ -97,10 +98,10 @@ def test_graph_save_replaces_re_embedded_and_drops_deleted_papers(corpus, monkey
     PaperEmbedding.objects.filter(paper=corpus["robots"]).delete()
     corpus["hidden"].delete()
     embed_pending()  # robots again, under a new row id
-    monkeypatch.setattr(replica, "GRAPH_BATCH", 1)
+    monkeypatch.setattr(vectorgraph, "GRAPH_BATCH", 1)
     result = replica.sync_replica()
     assert result["graph added"] == 1 and result["graph removed"] == 1
-    meta = replica.read_meta(model)
+    meta = vectorgraph.read_meta(model)
     assert meta["count"] == 2 and meta["max_id"] == PaperEmbedding.objects.order_by("-id").first().id
     live = _live()
     assert live.pending() == 0
@@ -111,7 +112,7 @@ def test_graph_save_replaces_re_embedded_and_drops_deleted_papers(corpus, monkey
 def test_small_catalogues_stay_on_postgres(corpus, settings):
     settings.KEYWORD_TANTIVY_THRESHOLD = 1000
     assert "skipped" in replica.sync_replica(build=True)
-    assert not replica.graph_path(get_embedder().name).exists()
+    assert not vectorgraph.graph_path(get_embedder().name).exists()
     assert isinstance(get_keyword_index().active, PgKeywordIndex)
 
 

@@ -1,4 +1,4 @@
-"""``paperfeed reindex``: rebuild the keyword index from the catalogue."""
+"""``paperfeed reindex``: rebuild the keyword index from the catalogue, and save the vector graph when due."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import time
 from django.core.management.base import BaseCommand
 
 from paperfeed.search.keyword import get_keyword_index
+from paperfeed.search.services import sync_vector_graph
 
 
 class Command(BaseCommand):
@@ -18,3 +19,7 @@ class Command(BaseCommand):
         count = index.rebuild()
         self.stdout.write(f"Keyword index rebuilt: {count} papers in {time.perf_counter() - start:.1f}s "
                           f"({type(index).__name__})")
+        start = time.perf_counter()
+        graph = sync_vector_graph()
+        if graph:
+            self.stdout.write(f"Vector graph saved: {graph} in {time.perf_counter() - start:.1f}s")
