@@ -15,11 +15,13 @@ Only portable SQL is used, so both databases share this code.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
 import os
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -245,6 +247,19 @@ def waiting(using: str, model: str, after_id: int) -> int:
         return int(cursor.fetchone()[0])
 
 
+@contextlib.contextmanager
+def host_lock(path: Path) -> Iterator[bool]:
+    """Hold an exclusive lock on ``path`` among this host's processes; yields False (at once) when another holds it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        yield True  # released when the file closes
+
+
 def sync_graph(model: str, *, using: str = "default", start: bool = False, minimum: int | None = None) -> dict[str, int | str]:
     """Save ``model``'s graph when due; return what was done.
 
@@ -253,11 +268,8 @@ def sync_graph(model: str, *, using: str = "default", start: bool = False, minim
     build takes minutes at scale, so only background work asks for it (``start``), never a request.
     One process per host at a time (a file lock; a busy lock answers ``{"skipped": …}``).
     """
-    folder().mkdir(parents=True, exist_ok=True)
-    with open(folder() / "sync.lock", "w") as lock:
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+    with host_lock(folder() / "sync.lock") as taken:
+        if not taken:
             return {"skipped": "another process on this host is saving the vector graph"}
         meta = read_meta(model)
         pending = waiting(using, model, int(meta.get("max_id", 0)))

@@ -21,7 +21,6 @@ the PostgreSQL backends (backends.py).
 
 from __future__ import annotations
 
-import fcntl
 import logging
 import threading
 import time
@@ -33,7 +32,7 @@ from django.db import connections
 from paperfeed.search.embedding import get_embedder
 from paperfeed.search.keyword.base import KeywordIndex
 from paperfeed.search.keyword.tantivy import TantivyKeywordIndex
-from paperfeed.search.vectorgraph import GraphVectorIndex, save_graph, sync_graph
+from paperfeed.search.vectorgraph import GraphVectorIndex, host_lock, save_graph, sync_graph
 
 from .backends import PgKeywordIndex, PgVectorLiveIndex
 
@@ -188,11 +187,8 @@ def sync_replica(using: str = "default", *, build: bool = False) -> dict[str, in
     ``build``, a host that has no replica yet is left to ``paperfeed reindex`` or the worker, and
     a graph is only re-saved once ``vectorgraph.GRAPH_BATCH`` embeddings wait for it.
     """
-    folder().mkdir(parents=True, exist_ok=True)
-    with open(folder() / "sync.lock", "w") as lock:
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+    with host_lock(folder() / "sync.lock") as taken:
+        if not taken:
             return {"skipped": "another process on this host is syncing the search replica"}
         tantivy = TantivyKeywordIndex(using)
         if not _large(using):
