@@ -2,7 +2,7 @@
 
     PAPERFEED_DATA_DIR=var/bench/search-80000 .venv/bin/python bench/search_cpu.py [label]
 
-Runs against the catalogue of ``PAPERFEED_DATA_DIR`` (bench/web.py --search builds an 80k one)
+Runs against the catalogue of ``PAPERFEED_DATA_DIR`` (bench/web_search.py builds an 80k one)
 through Django's test client, so no server, load generator or network is measured: 200 warm-up
 searches (models, indexes, the stem memo), then 100 new three-word title queries, then the same
 100 again more than 2 s later. ``time.process_time()`` does not count time spent waiting for the
