@@ -51,6 +51,18 @@ def shared(settings, monkeypatch) -> list[int]:
     caches["pages"].clear()
 
 
+@pytest.fixture
+def paper_page_shared(settings):
+    """The site's paper page, shared by signed-in readers for 30 s; every cache empty before and after."""
+    settings.PAGE_CACHE_SECONDS = 30
+    settings.PAGE_CACHE_MEMBER_VIEWS = ["catalog:paper"]
+    cache.clear()
+    caches["pages"].clear()
+    yield
+    cache.clear()
+    caches["pages"].clear()
+
+
 def _client(user) -> Client:
     client = Client()
     client.force_login(user)
@@ -129,11 +141,7 @@ def test_staff_get_a_full_render(shared):
     assert shared[0] == 0
 
 
-def test_the_paper_page_is_shared_by_signed_in_readers(settings, monkeypatch):
-    settings.PAGE_CACHE_SECONDS = 30
-    settings.PAGE_CACHE_MEMBER_VIEWS = ["catalog:paper"]
-    cache.clear()
-    caches["pages"].clear()
+def test_the_paper_page_is_shared_by_signed_in_readers(paper_page_shared, monkeypatch):
     shareable = []
     real = pagecache._render_shared
     monkeypatch.setattr(pagecache, "_render_shared", lambda *a, **k: shareable.append(real(*a, **k)) or shareable[-1])
@@ -144,15 +152,9 @@ def test_the_paper_page_is_shared_by_signed_in_readers(settings, monkeypatch):
     b = _client(bob).get(paper.get_absolute_url()).content.decode()
     assert len(shareable) == 1 and shareable[0] is not None
     assert "alice" in a and 'class="comment-form"' in a and "pf-slot" not in a + b
-    cache.clear()
-    caches["pages"].clear()
 
 
-def test_collections_and_notes_are_each_readers_own_on_the_shared_paper_page(settings):
-    settings.PAGE_CACHE_SECONDS = 30
-    settings.PAGE_CACHE_MEMBER_VIEWS = ["catalog:paper"]
-    cache.clear()
-    caches["pages"].clear()
+def test_collections_and_notes_are_each_readers_own_on_the_shared_paper_page(paper_page_shared):
     paper, other = make_paper(), make_paper()
     alice, bob = make_verified_user(username="alice"), make_verified_user(username="bob")
     make_collection(owner=alice, name="Shelf<b>ee</b>", papers=[other])
@@ -169,8 +171,6 @@ def test_collections_and_notes_are_each_readers_own_on_the_shared_paper_page(set
     stored = b"".join(p for p in parts if isinstance(p, bytes)) + b"".join(
         c for _, _, vs in found for v in vs for c in v if c)
     assert b"Shelf" not in stored and b"quiet" not in stored and b"alice" not in stored
-    cache.clear()
-    caches["pages"].clear()
 
 
 def test_a_providers_html_gets_the_readers_token_where_it_says_so():
@@ -179,11 +179,7 @@ def test_a_providers_html_gets_the_readers_token_where_it_says_so():
     assert slots.fill([b"<p>", 0, b"</p>"], found, None, b"MARK") == b'<p><input value="MARK"></p>'
 
 
-def test_the_shared_paper_page_is_what_a_full_render_shows(settings):
-    settings.PAGE_CACHE_SECONDS = 30
-    settings.PAGE_CACHE_MEMBER_VIEWS = ["catalog:paper"]
-    cache.clear()
-    caches["pages"].clear()
+def test_the_shared_paper_page_is_what_a_full_render_shows(paper_page_shared, settings):
     paper, other = make_paper(), make_paper()
     alice, bob = make_verified_user(username="alice"), make_verified_user(username="bob")
     make_collection(owner=alice, name="Shelf", papers=[other])
@@ -194,5 +190,3 @@ def test_the_shared_paper_page_is_what_a_full_render_shows(settings):
     shared_page = reader.get(paper.get_absolute_url()).content.decode()
     settings.PAGE_CACHE_SECONDS = 0
     assert _no_tokens(shared_page) == _no_tokens(reader.get(paper.get_absolute_url()).content.decode())
-    cache.clear()
-    caches["pages"].clear()
