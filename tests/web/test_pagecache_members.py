@@ -6,9 +6,6 @@ import re
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core import signals
-from django.core.wsgi import get_wsgi_application
-from django.db import close_old_connections
 from django.core.cache import cache, caches
 from django.http import HttpResponse
 from django.template import RequestContext, Template
@@ -21,9 +18,9 @@ from paperfeed.catalog.models import Paper
 from paperfeed.community.models import Vote
 from paperfeed.notifications.models import Kind, Notification
 from paperfeed.web import pagecache, slots
-from paperfeed.web.pagecache import PageCacheApp
 from tests.factories import make_comment, make_paper, make_user, make_verified_user, make_vote
-from tests.web.test_pagecache import _call, _environ, _Recorder, _view_names
+# fast_app: test_pagecache's fixture, here over this module's page_cache and test_urls.
+from tests.web.test_pagecache import _call, _environ, _view_names, fast_app  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
@@ -297,17 +294,6 @@ def test_the_shared_render_sees_neither_the_readers_session_nor_their_user(page_
 
 
 # --- the WSGI fast path for signed-in readers ---------------------------------------------------
-
-
-@pytest.fixture
-def fast_app(page_cache, test_urls):
-    """PageCacheApp in front of Django (counting the requests that reach Django)."""
-    signals.request_started.disconnect(close_old_connections)
-    signals.request_finished.disconnect(close_old_connections)
-    django_app = _Recorder(get_wsgi_application())
-    yield PageCacheApp(django_app), django_app
-    signals.request_started.connect(close_old_connections)
-    signals.request_finished.connect(close_old_connections)
 
 
 def _session_cookie(user) -> str:
