@@ -223,13 +223,19 @@ def search_workloads(args) -> dict[tuple[str, str, int], tuple[list[str], list[s
 def run_search(args) -> None:
     """Search rows: page and API, Zipf and cold, 100 and 8 connections, new code and baseline, interleaved."""
     _django(web.BENCH_DIR)
+    from paperfeed.search.services import sync_vector_graph
+
     workloads = search_workloads(args)
     trees = [("new", REPO)] + ([("baseline", args.baseline.resolve())] if args.baseline else [])
     # Each tree with its own default SEARCH_CACHE_SECONDS unless --search-cache-seconds says otherwise.
     env = {"PAPERFEED_SEARCH_CACHE_SECONDS": args.search_cache_seconds} if args.search_cache_seconds else {}
-    # The exact vector index for both by default: trees before search/vectorgraph.py built usearch's
-    # graph of 80k vectors inside each worker at its first search (98 s, past gunicorn's timeout).
-    env["PAPERFEED_ANN_THRESHOLD"] = str(args.ann_threshold)
+    if args.ann_threshold:
+        env["PAPERFEED_ANN_THRESHOLD"] = str(args.ann_threshold)
+    # The saved vector graph both trees memory-map (search/vectorgraph.py), brought up to date
+    # here: a web worker never builds one. And no renderings left in the shared search cache
+    # from an earlier run.
+    log(f"vector graph: {sync_vector_graph() or 'up to date, or none (the exact index answers)'}")
+    shutil.rmtree(web.BENCH_DIR / "cache" / "search", ignore_errors=True)
     servers = {name: Server(port=free_port(), workers=args.workers, cache_seconds="0", env=env, cwd=tree)
                for name, tree in trees}
     rows: list[tuple[str, dict]] = []
@@ -279,8 +285,8 @@ def main() -> None:
     parser.add_argument("--zipf", type=float, default=1.0, help="Zipf exponent of query popularity (default 1.0).")
     parser.add_argument("--cold", type=int, default=8000, help="All-distinct queries for the cold rows (default 8,000).")
     parser.add_argument("--warmup", type=float, default=2, help="Seconds of warm-up load before each row.")
-    parser.add_argument("--ann-threshold", type=int, default=1_000_000,
-                        help="PAPERFEED_ANN_THRESHOLD for both trees (default 1,000,000: the exact vector index).")
+    parser.add_argument("--ann-threshold", type=int, default=0,
+                        help="PAPERFEED_ANN_THRESHOLD for both trees (default: each tree's own).")
     parser.add_argument("--baseline", type=Path, help="A checkout of the code to compare (git worktree add /tmp/base HEAD).")
     parser.add_argument("--search-cache-seconds", default=os.environ.get("PAPERFEED_SEARCH_CACHE_SECONDS", ""),
                         help="Override SEARCH_CACHE_SECONDS (default: each tree's own).")

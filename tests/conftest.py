@@ -27,8 +27,11 @@ def _no_page_cache(settings):
     settings.SEARCH_CACHE_SECONDS = 0  # likewise search results (tests/search/test_cache.py turns it on)
     # Rate-limit counts per test process: the default file cache under DATA_DIR would be shared by the
     # xdist workers. The real-server tests (tests/deploy/) run the default, shared by gunicorn's workers.
+    # No shared search renderings either (the default is a folder under DATA_DIR that every test
+    # process would share); tests/search/test_cache_views.py gives its tests one of their own.
     settings.CACHES = {**settings.CACHES, "ratelimits": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "ratelimits"}}
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "ratelimits"},
+        "search": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
     # A LocMemCache's store outlives the settings change: start every test with no counts.
     caches["ratelimits"].clear()
 

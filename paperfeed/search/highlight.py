@@ -7,7 +7,7 @@ import re
 
 from django.utils.safestring import SafeString, mark_safe
 
-from .text import WORD, stem
+from .text import stem, stem_matches
 
 # $…$ and $$…$$: left whole (no <mark> inside) so KaTeX still renders them in the browser
 _MATH = re.compile(r"\$\$.+?\$\$|\$[^$\n]+?\$", re.S)
@@ -49,17 +49,11 @@ def _mark(text: str, stems: set[str]) -> str:
     """
     if not stems:
         return html.escape(text)
-    # A Porter stem keeps its word's first (folded) letter: words starting with another ASCII
-    # letter are never stemmed, which is most of them.
-    firsts = "" if "" in stems else "".join({s[0] for s in stems})
     out: list[str] = []
     pos = 0
-    for match in WORD.finditer(text):
-        word = match.group(0)
-        first = word[0].lower()
-        if (not firsts or first in firsts or first > "\x7f") and stem(word) in stems:
-            out.append(html.escape(text[pos : match.start()]))
-            out.append(f"<mark>{match.group(0)}</mark>")
-            pos = match.end()
+    for start, end, _ in stem_matches(text, frozenset(stems)):
+        out.append(html.escape(text[pos:start]))
+        out.append(f"<mark>{text[start:end]}</mark>")
+        pos = end
     out.append(html.escape(text[pos:]))
     return "".join(out)

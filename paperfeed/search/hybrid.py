@@ -57,13 +57,13 @@ def _by_score(scores: dict[int, float]) -> list[tuple[int, float]]:
 
 def retrieve(query: str, *, keyword_index: KeywordIndex, embedder: Embedder | None,
              vectors: NearestVectors | None = None, depth: int = CANDIDATES, where_sql: str = "", where_params: tuple = (),
-             allowed: Callable[[list[int]], set[int]] | None = None,
+             allowed: Callable[[list[int]], set[int]] | None = None, overfetch: float = 5,
              min_similarity: float = MIN_SIMILARITY) -> Candidates:
     """Return both retrievers' candidates for one query, and the union re-scored by both.
 
     Shared by the site and ``paperfeed eval`` so both measure the same code. Without an embedder
     or vectors the search is keyword-only. ``allowed`` drops semantic candidates outside the
-    filters (the vector index itself is unfiltered). The relevance floor: semantic-only hits need
+    filters (the vector index itself is unfiltered) from the ``overfetch`` × ``depth`` nearest. The relevance floor: semantic-only hits need
     ``min_similarity``, or ``NO_KEYWORD_MIN_SIMILARITY`` when no paper has any query word.
     """
     with stage.KEYWORD.time():
@@ -73,7 +73,8 @@ def retrieve(query: str, *, keyword_index: KeywordIndex, embedder: Embedder | No
     with stage.EMBED.time():
         qvec = embedder.embed([query[:2000]])[0]
     with stage.VECTOR.time():
-        semantic = _semantic(vectors, qvec, keyword, depth=depth, allowed=allowed, min_similarity=min_similarity)
+        semantic = _semantic(vectors, qvec, keyword, depth=depth, allowed=allowed, overfetch=overfetch,
+                             min_similarity=min_similarity)
     with stage.RESCORE.time():
         kw_scores, sem_scores = dict(keyword), dict(semantic)
         kw_scores.update(keyword_index.score(query, [d for d in sem_scores if d not in kw_scores]))
@@ -83,9 +84,10 @@ def retrieve(query: str, *, keyword_index: KeywordIndex, embedder: Embedder | No
 
 
 def _semantic(vectors: NearestVectors, qvec: np.ndarray, keyword: list[tuple[int, float]], *, depth: int,
-              allowed: Callable[[list[int]], set[int]] | None, min_similarity: float) -> list[tuple[int, float]]:
+              allowed: Callable[[list[int]], set[int]] | None, overfetch: float,
+              min_similarity: float) -> list[tuple[int, float]]:
     """The vector index's top list, above the relevance floor and inside the filters."""
-    ids, scores = vectors.search(qvec, depth * 5 if allowed else depth)
+    ids, scores = vectors.search(qvec, int(depth * max(overfetch, 1)) if allowed else depth)
     keyword_ids = {d for d, _ in keyword}
     floor = min_similarity if keyword else max(min_similarity, NO_KEYWORD_MIN_SIMILARITY)
     semantic = [(int(i), float(s)) for i, s in zip(ids, scores) if s >= floor or int(i) in keyword_ids]

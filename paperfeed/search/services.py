@@ -305,6 +305,9 @@ def _search(query: str, filters: SearchFilters, sort: str, limit: int, offset: i
     found = retrieve(
         parsed.text, keyword_index=get_keyword_index(), embedder=embedder, vectors=vectors,
         depth=depth, where_sql=where_sql, where_params=tuple(where_params), allowed=allowed,
+        # Without filters only hidden papers are dropped, a handful: the nearest ``depth`` and a
+        # fifth more suffice, and the index and the visibility check read a quarter as much.
+        overfetch=5 if filters else 1.2,
     )
     loaded: dict[int, Paper] = {}
     fused = _apply_operators(rank(found, parsed.ranked, texts=_texts_into(loaded)), parsed)

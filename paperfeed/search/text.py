@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from collections.abc import Iterator
 
 import snowballstemmer
 
@@ -40,6 +41,40 @@ def fold(word: str) -> str:
 def stem(word: str) -> str:
     """The FTS5 ``porter`` token for a word (fold, then Porter's algorithm); memoised."""
     return _STEMMER.stemWord(fold(word))
+
+
+def stem_matches(text: str, stems: frozenset[str]) -> Iterator[tuple[int, int, str]]:
+    """``(start, end, stem)`` of each word of ``text`` (as ``words`` splits it) whose stem is in ``stems``, in order.
+
+    Reads only the words that can carry one of ``stems``: proximity re-ranking and highlighting
+    scan 30 and 20 abstracts per new search, and a Python step per word was most of their cost.
+    """
+    pattern = _stem_candidates(stems, text.isascii())
+    for match in pattern.finditer(text):
+        start = match.start()
+        # A match that starts inside a token is no word of its own (WORD's tokens are isalnum runs).
+        if (start and text[start - 1].isalnum()) or (found := stem(match.group())) not in stems:
+            continue
+        yield start, match.end(), found
+
+
+@functools.lru_cache(maxsize=1024)
+def _stem_candidates(stems: frozenset[str], ascii_text: bool) -> re.Pattern[str]:
+    """Word tails that may be words with one of ``stems`` (``stem_matches`` drops those inside a word).
+
+    A Porter stem keeps its word's first (folded) letter, so a word that starts with an ASCII
+    letter no stem starts with is never stemmed: most words of an abstract. In a text that is
+    not all ASCII, words that start with another character are all candidates (folding may map
+    them to a wanted letter). A pattern that starts with a character class is found by the
+    regex engine's prefix scan, in a quarter of the time that splitting every word takes.
+    """
+    firsts = {s[0] for s in stems if s}
+    if "" in stems or not all(c.isascii() and c.isalnum() for c in firsts):
+        return WORD
+    letters = "".join(sorted(firsts | {c.upper() for c in firsts}))
+    if ascii_text:
+        return re.compile(rf"[{letters}][^\W_]*")
+    return re.compile(rf"(?:[{letters}]|[^\x00-\x7f\W])[^\W_]*")
 
 
 def query_terms(query: str, *, keep_stopwords: bool = False) -> list[str]:

@@ -7,6 +7,7 @@ import re
 import pytest
 from django.test import Client
 
+from paperfeed import settings as configured
 from paperfeed.api import search as api_search
 from paperfeed.community import moderation
 from paperfeed.search import services, views
@@ -104,9 +105,8 @@ def test_the_cache_header_says_miss_then_hit():
 
 @pytest.fixture
 def shared_cache(settings, tmp_path):
-    """A default cache that every worker sees (Redis in production; a folder here)."""
-    settings.CACHES = {**settings.CACHES, "default": {
-        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": str(tmp_path / "shared")}}
+    """The search cache every worker of the machine sees, as the settings make it (diskcache in a folder)."""
+    settings.CACHES = {**settings.CACHES, "search": {**configured.CACHES["search"], "LOCATION": str(tmp_path / "shared")}}
 
 
 def _another_worker() -> None:
@@ -138,7 +138,7 @@ def test_a_paper_added_after_a_shared_rendering_is_found_at_once(shared_cache):
 
 
 def test_a_shared_cache_outage_still_serves_search(settings, caplog):
-    settings.CACHES = {**settings.CACHES, "default": {
+    settings.CACHES = {**settings.CACHES, "search": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:9/0"}}
     make_paper(title="Graph neural networks for molecules")
     for _ in range(2):

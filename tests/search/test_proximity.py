@@ -51,3 +51,14 @@ def test_coverage_equals_the_share_of_pairs_in_text_pairs(text_words, query_word
     text = " ".join(text_words)
     expected = len(pairs & text_pairs(text)) / len(pairs) if pairs else 0.0
     assert coverage(pairs, text) == expected
+
+
+@given(st.lists(st.sampled_from(["graph", "Graphs,", "neural", "network.", "of", "the", "x", "_", "—", "naïve", "Ünet",
+                                 "ünets", "(neural", "net_work", "3d", "3D-graph", "İgraph", "ßeta", "\n"]), max_size=40),
+       st.lists(st.sampled_from(["graph", "neural", "networks", "naive", "unet", "3d", "ßeta", "the"]), min_size=1, max_size=4),
+       st.sampled_from([" ", "", "-", " / "]))
+def test_coverage_equals_text_pairs_with_punctuation_and_accents(text_words, query_words, joiner):
+    pairs = query_pairs(" ".join(query_words))
+    text = joiner.join(text_words)
+    expected = len(pairs & text_pairs(text)) / len(pairs) if pairs else 0.0
+    assert coverage(pairs, text) == expected

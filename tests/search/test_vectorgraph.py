@@ -90,3 +90,10 @@ def test_one_saver_per_host(corpus):
         fcntl.flock(held, fcntl.LOCK_EX)
         assert "skipped" in sync_vector_graph()
     assert sync_vector_graph()["graph added"] == 3
+
+
+def test_search_effort_grows_with_the_graph():
+    assert vectorgraph.expansion_for(0) == vectorgraph.expansion_for(62_500) == vectorgraph.EXPANSION_SEARCH_MIN
+    assert vectorgraph.expansion_for(80_000) == 579
+    assert vectorgraph.expansion_for(250_000) == 1024
+    assert vectorgraph.expansion_for(1_000_000) == vectorgraph.expansion_for(3_000_000) == vectorgraph.EXPANSION_SEARCH
