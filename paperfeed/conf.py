@@ -84,6 +84,7 @@ SETTINGS: tuple[Setting, ...] = (
             "community:trending", "community:feed_daily_rss", "community:feed_daily_atom",
             "community:feed_trending_rss", "community:feed_trending_atom", "community:feed_search_rss",
             "community:feed_search_atom", "community:feed_collection_rss", "api:daily_papers", "api:paper",
+            "search:search", "api:search_papers",
         ], "URL names (namespace:name) of the pages the page cache serves to anonymous readers (comma-separated)."),
         ("PAGE_CACHE_MEMBER_VIEWS", list, ["catalog:home", "catalog:date", "catalog:week", "catalog:month", "catalog:paper",
                                            "community:trending"],

@@ -43,6 +43,9 @@ _TOKEN_PREFIX = b'name="csrfmiddlewaretoken" value="'
 _CSRF_META = ("CSRF_COOKIE", "CSRF_COOKIE_NEEDS_UPDATE")
 _KEY_HEADER = "X-Paperfeed-Page-Key"  # internal: set by the middleware, removed by the WSGI layer
 FAST_PATH_FLAG = "paperfeed.page_cache"  # in the WSGI environ when PageCacheApp is in front
+# Headers that say how an answer was made, as a replay from this cache says them (bench/web_search.py
+# counts the search answers that ran no search).
+REPLAYED = {"X-Search-Cache": "hit"}
 _CHARS = CSRF_ALLOWED_CHARS
 _INDEX = {c: i for i, c in enumerate(_CHARS)}
 
@@ -207,8 +210,10 @@ class PageCacheMiddleware:
             return None
         key = page_key(request.META)
         entry = fresh_entry(key)
+        said: dict[str, str] = {}
         if entry is None:
             response, parts = _render_detached(view, request, args, kwargs)
+            said = {name: response[name] for name in REPLAYED if response.has_header(name)}
             if response.status_code != 200 or response.streaming:
                 # Not cached (errors, redirects): it still gets the reader's own token.
                 if len(parts) > 1:
@@ -217,6 +222,8 @@ class PageCacheMiddleware:
             entry = (parts, response["Content-Type"])
             caches["pages"].set(key, (*entry, clock() + seconds), seconds)
         response = _personalise(request, *entry)
+        for name, value in said.items():  # the fast path learns them (as REPLAYED says them)
+            response[name] = value
         if request.META.get(FAST_PATH_FLAG):
             response[_KEY_HEADER] = key  # lets PageCacheApp learn this page's final headers
         return response
@@ -427,7 +434,7 @@ class PageCacheApp:
             if key is not None:
                 headers = [(n, v) for n, v in headers if n != _KEY_HEADER]
                 if status.startswith("200"):
-                    kept = [(n, v) for n, v in headers if n.lower() not in ("set-cookie", "content-length")]
+                    kept = [(n, REPLAYED.get(n, v)) for n, v in headers if n.lower() not in ("set-cookie", "content-length")]
                     self.headers[key] = kept
                     if len(self.hosts) < 64:
                         self.hosts.add(environ.get("HTTP_HOST", ""))

@@ -17,6 +17,10 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, path
 
 from paperfeed import conf
+from paperfeed.api import search as api_search
+from paperfeed.search import services as search_services
+from paperfeed.search import views as search_views
+from paperfeed.search.cache import Generation, TtlLru
 from paperfeed.web import pagecache
 from paperfeed.web.pagecache import PageCacheApp, _csrf_cookie_header, page_key
 from tests.factories import make_paper, make_user
@@ -98,13 +102,15 @@ def test_anonymous_pages_are_cached_and_expire(client, page_cache, clock):
     assert b"After the edit" in client.get("/").content  # stale for at most the configured seconds
 
 
-@pytest.mark.parametrize("url", ["/papers/{id}", "/api/papers/{id}", "/api/daily_papers", "/feeds/daily.rss"])
+@pytest.mark.parametrize("url", ["/papers/{id}", "/api/papers/{id}", "/api/daily_papers", "/feeds/daily.rss",
+                                 "/search?q=cached", "/api/papers/search?q=cached"])
 def test_pages_api_and_feeds_are_cached(client, page_cache, url):
     paper = make_paper(title="Cached title")
     url = url.format(id=paper.arxiv_id)
-    assert b"Cached title" in client.get(url).content
+    title = b"<mark>Cached</mark> title" if url.startswith("/search") else b"Cached title"  # highlighted there
+    assert title in client.get(url).content
     type(paper).objects.filter(pk=paper.pk).update(title="Edited title")
-    assert b"Cached title" in client.get(url).content
+    assert title in client.get(url).content
 
 
 def test_signed_in_readers_always_get_fresh_pages(client, page_cache):
@@ -329,3 +335,25 @@ def test_fast_path_writes_the_access_line_django_would(fast_app, settings, caplo
     assert status.startswith("200") and django_app.calls == 1
     [line] = [r for r in caplog.records if r.name == "paperfeed.access"]
     assert (line.method, line.status) == ("GET", 200) and line.path
+
+
+def test_a_replayed_search_says_it_ran_no_search(page_cache, settings, monkeypatch):
+    settings.SEARCH_CACHE_SECONDS = 30  # the API says "miss" or "hit" only about results it may keep
+    monkeypatch.setattr(search_services, "GENERATION", Generation(settle=0))
+    monkeypatch.setattr(search_services, "RESULTS", TtlLru(16))
+    search_views.FRAGMENTS.clear()
+    api_search.BODIES.clear()
+    make_paper(title="Cached title")
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    try:
+        app = PageCacheApp(_Recorder(get_wsgi_application()))
+        for path in ("/search", "/api/papers/search"):
+            environ = {**_environ(path), "QUERY_STRING": "q=cached+title"}
+            answers = [_call(app, {**environ, "wsgi.input": io.BytesIO(b"")}) for _ in range(2)]
+            assert [a[1]["X-Search-Cache"] for a in answers] == ["miss", "hit"]
+            assert TOKEN.sub("", answers[0][3].decode()) == TOKEN.sub("", answers[1][3].decode())  # each its own token
+            assert app.app.calls == (1 if path == "/search" else 2)  # the second answer never reached Django
+    finally:
+        signals.request_started.connect(close_old_connections)
+        signals.request_finished.connect(close_old_connections)
