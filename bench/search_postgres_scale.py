@@ -237,6 +237,10 @@ def build(url: str, n: int, *, subset: int, work: Path) -> str:
     fill_documents(url, n)
     with psycopg.connect(url) as conn, conn.cursor() as cursor:
         load_embeddings(cursor, vectors)
+    with psycopg.connect(url, autocommit=True) as conn:
+        # What autovacuum does soon after a bulk load: the visibility map that lets search confirm
+        # its candidates from the index of visible ids alone (search/postgres/ddl.py VISIBLE_DDL).
+        conn.execute("VACUUM (ANALYZE) catalog_paper")
     return origin
 
 

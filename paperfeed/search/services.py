@@ -170,8 +170,8 @@ def _allowed(ids: list[int], filters: SearchFilters, base: QuerySet[Paper]) -> s
         return set(base.filter(id__in=ids).values_list("id", flat=True))
     marks = ", ".join(["%s"] * len(ids))
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT id FROM {Paper._meta.db_table} WHERE id IN ({marks}) AND hidden = %s",
-                       [*map(int, ids), False])
+        # "NOT hidden", as the partial index of visible ids on PostgreSQL says it (search/postgres/ddl.py).
+        cursor.execute(f"SELECT id FROM {Paper._meta.db_table} WHERE id IN ({marks}) AND NOT hidden", [*map(int, ids)])
         return {row[0] for row in cursor.fetchall()}
 
 

@@ -132,6 +132,14 @@ DOC_DDL = [
         EXECUTE FUNCTION search_pg_embedding_stale()""",
 ]
 
+# Search confirms its candidates (a few hundred primary keys per query) against the visible
+# papers. Past shared_buffers that read one heap page per candidate (6 ms p50, 13 ms p95 for the
+# keyword side at 1M papers); this index of the visible papers' ids answers from the index alone
+# (an index-only scan: 1.3 ms for 100 ids not in memory), once (auto)vacuum has marked the pages.
+# Created by migration 0004 only: ``install`` runs inside ``reindex``'s transaction, where a
+# CREATE INDEX on catalog_paper fails while the insert trigger has events pending.
+VISIBLE_DDL = ["CREATE INDEX IF NOT EXISTS search_pg_visible_ids ON catalog_paper (id) WHERE NOT hidden"]
+
 DOC_FILL = (
     f"INSERT INTO {DOC_TABLE}(paper_id, document, doclen) "
     f"SELECT p.id, v, search_pg_doclen(v) FROM catalog_paper p, "
