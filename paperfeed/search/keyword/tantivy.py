@@ -300,12 +300,20 @@ class TantivyKeywordIndex(KeywordIndex):
         os.replace(tmp, self.path / WATERMARK)
 
     def unindexed(self) -> int:
-        """Papers modified after the watermark (every paper before the first build); an indexed column."""
+        """Papers modified after the watermark (every paper before the first build); an indexed column.
+
+        Read on every search (``catalogue_generation``): plain SQL, as the ORM took longer to
+        build the query than the database to count.
+        """
         mark = self._read_watermark()
-        qs = Paper.objects.using(self.using)
-        if mark.get("schema") == SCHEMA_VERSION and mark.get("modified_at"):
-            qs = qs.filter(modified_at__gt=dt.datetime.fromisoformat(mark["modified_at"]))
-        return qs.count()
+        table, connection = Paper._meta.db_table, connections[self.using]
+        with connection.cursor() as cursor:
+            if mark.get("schema") == SCHEMA_VERSION and mark.get("modified_at"):
+                since = connection.ops.adapt_datetimefield_value(dt.datetime.fromisoformat(mark["modified_at"]))
+                cursor.execute(f"SELECT count(*) FROM {table} WHERE modified_at > %s", [since])
+            else:
+                cursor.execute(f"SELECT count(*) FROM {table}")
+            return int(cursor.fetchone()[0])
 
     def sync(self) -> dict[str, int | str]:
         """Index papers modified since the last sync and drop papers gone from the catalogue.
