@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.safestring import mark_safe
 
 from .forms import MAX_PAGE, MAX_QUERY_LENGTH, PAGE_SIZE, SearchParams, parse_params
@@ -45,10 +48,18 @@ def search_page(request: HttpRequest) -> HttpResponse:
 
 
 def _results_context(params: SearchParams, results: SearchResults, base_query: str) -> dict:
+    # Each row's values are computed here, once: the template engine's dotted lookups and a URL
+    # reverse per hit were most of the 3 ms that rendering 20 hits took.
+    before, after = reverse("catalog:paper", kwargs={"arxiv_id": "0"}).rsplit("0", 1)  # the id goes between
+    query = urlencode({"q": params.query})
     rows = [
         {
-            "hit": hit,
-            "paper": hit.paper,
+            "url": before + hit.paper.arxiv_id + after,
+            "arxiv_id": hit.paper.arxiv_id,
+            "category": hit.paper.primary_category,
+            "category_link": f"?{query}&{urlencode({'category': hit.paper.primary_category})}",
+            "date": hit.paper.listing_date.isoformat() if hit.paper.listing_date else "",
+            "upvotes": hit.paper.upvotes,
             "title": highlight(hit.paper.title, results.terms),
             "abstract": highlight(hit.paper.abstract, results.terms, limit=420),
             "authors": highlight(", ".join(hit.paper.authors[:8]) + (" et al." if len(hit.paper.authors) > 8 else ""), results.terms),

@@ -81,3 +81,14 @@ def test_any_query_is_handled(papers, query):
     assert page.status_code == 200
     api = client.get("/api/papers/search", {"q": query, "limit": "3"})
     assert api.status_code == (200 if len(query) <= 250 else 400)
+
+
+def test_each_hit_links_its_paper_category_and_day(client: Client):
+    import datetime as dt
+
+    old = make_paper(arxiv_id="cond-mat/0102536", title="Spin glass dynamics", primary_category="cond-mat.dis-nn",
+                     listing_date=dt.date(2001, 2, 27))
+    html = client.get("/search", {"q": "spin glass"}).content.decode()
+    assert f'<a href="{old.get_absolute_url()}">' in html
+    assert '<a href="?q=spin+glass&amp;category=cond-mat.dis-nn">cond-mat.dis-nn</a>' in html
+    assert "· 2001-02-27" in html
