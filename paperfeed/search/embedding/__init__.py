@@ -12,7 +12,7 @@ from django.conf import settings
 from django.utils.module_loading import import_string
 
 from .base import Embedder
-from .onnx import QueryModelNotReady, ensure_onnx
+from .onnx import QueryModelNotReady, ensure_onnx, query_quantize_setting
 from .query import QueryEmbedder
 from .torch import SentenceTransformerEmbedder
 
@@ -68,7 +68,7 @@ def prepare_query_model() -> str:
     base = get_embedder()
     if settings.QUERY_EMBEDDER != "onnx" or type(base) is not SentenceTransformerEmbedder:
         return "no query model to export"
-    path, built = ensure_onnx(base.name, quantize="none")
+    path, built = ensure_onnx(base.name, quantize=query_quantize_setting())
     return f"{'exported' if built else 'found'} the ONNX query model at {path}"
 
 

@@ -47,6 +47,14 @@ def quantize_setting() -> str:
     return (settings.EMBEDDING_QUANTIZE or "none").strip().lower()
 
 
+def query_quantize_setting() -> str:
+    """How the ONNX query model runs, ``settings.QUERY_EMBEDDING_QUANTIZE`` ("none" when empty)."""
+    value = (settings.QUERY_EMBEDDING_QUANTIZE or "none").strip().lower()
+    if value not in QUANTIZE_CHOICES:
+        raise ValueError(f"QUERY_EMBEDDING_QUANTIZE must be one of {', '.join(QUANTIZE_CHOICES)}, not {value!r}")
+    return value
+
+
 def default_cache_dir() -> Path:
     """Where exported graphs live: ``DATA_DIR/models``."""
     return Path(settings.DATA_DIR) / "models"

