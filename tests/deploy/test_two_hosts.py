@@ -200,7 +200,8 @@ def test_redis_url_shares_the_cache_and_healthz_names_a_redis_that_is_gone(clien
         shared = {alias: (c["BACKEND"], c["LOCATION"], c["KEY_PREFIX"])
                   for alias, c in caches.items() if alias != "pages"}
         redis_cache = "django.core.cache.backends.redis.RedisCache"
-        assert shared == {"default": (redis_cache, redis_url, "pf"), "ratelimits": (redis_cache, redis_url, "pf-rl")}
+        assert shared == {"default": (redis_cache, redis_url, "pf"), "ratelimits": (redis_cache, redis_url, "pf-rl"),
+                          "search": (redis_cache, redis_url, "pf-search")}
         # Whole pages stay in each worker's memory: PAGE_CACHE_SECONDS bounds how stale another host's page is.
         assert caches["pages"]["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache"
         settings.CACHES = caches
