@@ -16,9 +16,8 @@ arXiv set plus perturbed copies, built once under var/bench/search-N/, see
 loaded alternately with the new code. Rows show req/s, p50, p99, the share of answers with
 ``X-Search-Cache: hit`` and the server's CPU ms per request. ``--data-dir`` runs against an
 existing catalogue instead of building one. Both servers run the page cache as deployed
-(``--page-cache-seconds``, default 2) and ``paperfeed serve``'s connection queue (8 per worker):
-at 100 connections most of them wait in the kernel's SYN retries, so req/s there measures the
-shedding as much as the search (docs/search.md).
+(``--page-cache-seconds``, default 2) and ``paperfeed serve``'s connection queue
+(``PAPERFEED_WEB_QUEUE_PER_WORKER``, as each checkout sets it).
 """
 
 from __future__ import annotations

@@ -92,6 +92,8 @@ SETTINGS: tuple[Setting, ...] = (
         ("HOST", str, "127.0.0.1", "Address `paperfeed serve` binds."),
         ("PORT", int, 8000, "Port `paperfeed serve` binds."),
         ("WEB_WORKERS", int, 2, "gunicorn worker processes of `paperfeed serve`."),
+        ("WEB_QUEUE_PER_WORKER", int, 64, "Connections the kernel queues per `paperfeed serve` worker; past that it turns new ones away and their clients retry after 1 s, 3 s, …"),
+        ("WEB_QUEUE_TIMEOUT", float, 5.0, "Seconds a request may have waited since nginx received it (its X-Request-Start header, deploy/nginx.conf) before it is answered 503 unserved; 0: never."),
         ("TRUSTED_PROXIES", list, [], "Addresses or CIDRs of the proxies (nginx) whose X-Forwarded-For / X-Forwarded-Proto gunicorn and the rate limits believe (comma-separated); empty: nobody's."),
         ("METRICS_ALLOWED", list, ["127.0.0.1", "::1"], "Addresses or CIDRs that may read the Prometheus endpoint /metrics (comma-separated; the client address as the rate limits see it, behind TRUSTED_PROXIES); staff may always."),
         ("LOG_FORMAT", str, "text", "'text': one readable line per record; 'json': one JSON object per line (time, level, logger, message, request id)."),

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import gzip
+
 import pytest
 from hypothesis import given, strategies as st
 
-from paperfeed.search.text import MAX_TERMS, STOPWORDS, fold, query_terms, stem, words
+from paperfeed.search.text import MAX_TERMS, STOPWORDS, WORD, _prefix, fold, query_terms, stem, stem_matches, words
 
 
 @pytest.mark.parametrize(
@@ -57,3 +59,33 @@ def test_query_terms_never_fail_and_stay_bounded(raw):
     terms = query_terms(raw)
     assert len(terms) <= MAX_TERMS and len(set(terms)) == len(terms)
     assert all(term and term == term.lower() for term in terms)
+
+
+def _prefix_holds(word: str) -> bool:
+    return fold(word).startswith(_prefix(stem(word)))
+
+
+@given(st.text(alphabet="abcdefghijklmnopqrstuvwxyzéüß", min_size=1, max_size=14))
+def test_a_word_starts_with_its_stems_prefix(word):
+    assert _prefix_holds(word)
+
+
+def test_every_word_of_the_arxiv_set_starts_with_its_stems_prefix(shared_data):
+    files = sorted((shared_data / "arxiv_abstracts").glob("arxiv_api_records_*.jsonl.gz"))
+    if not files:
+        pytest.skip("arxiv_abstracts is not in the shared data")
+    vocabulary: set[str] = set()
+    for path in files:
+        with gzip.open(path, "rt", encoding="utf-8") as lines:
+            for line in lines:  # every word of the line, JSON keys too: a superset of the texts'
+                vocabulary.update(words(line))
+    assert len(vocabulary) > 100_000
+    assert [w for w in vocabulary if not _prefix_holds(w)] == []
+
+
+def test_stem_matches_marks_the_same_words_as_stemming_each_word():
+    text = "Saying they may relate relational networks to Hoping, hoped; NETWORKED réseaux x_network"
+    for query in ("say", "they", "may", "relational", "network", "hope", "réseau"):
+        stems = frozenset({stem(query)})
+        expected = [m.span() for m in WORD.finditer(text) if stem(m.group()) in stems]
+        assert [(s, e) for s, e, _ in stem_matches(text, stems)] == expected, query

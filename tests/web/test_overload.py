@@ -1,4 +1,4 @@
-"""The real server under load: bounded queue, clients that hung up are not served, long queries get a message."""
+"""The real server under load: bounded queue, clients that hung up or queued too long are not served, long queries get a message."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from paperfeed.search.forms import MAX_QUERY_LENGTH
-from paperfeed.web.shedding import ShedGoneClients, client_gone
+from paperfeed.web.shedding import ShedGoneClients, client_gone, queued_seconds
 from tests.smtp import free_port
 
 REPO = Path(__file__).resolve().parents[2]
@@ -73,7 +73,7 @@ def test_mails_link_to_the_port_the_demo_serves_on(server):
 def test_backlog_and_request_line_are_configured(server):
     _, master, _ = server
     args = Path(f"/proc/{master}/cmdline").read_bytes().decode().split("\0")
-    assert args[args.index("--backlog") + 1] == "8"  # 8 per worker, one worker
+    assert args[args.index("--backlog") + 1] == "64"  # WEB_QUEUE_PER_WORKER, one worker
     assert args[args.index("--limit-request-line") + 1] == "8190"
     assert int(args[args.index("--timeout") + 1]) <= 30
 
@@ -94,6 +94,14 @@ def test_a_request_whose_client_left_while_queued_is_not_served(server):
     sock.close()
     assert answer.startswith(b"HTTP/1.1 499 ")
     assert httpx.get(f"{base}/search?q=fresh", timeout=10).status_code == 200
+
+
+def test_a_request_nginx_received_too_long_ago_is_answered_503_unserved(server):
+    base, _, _ = server
+    late = httpx.get(f"{base}/search?q=late", headers={"X-Request-Start": f"t={time.time() - 6:.3f}"}, timeout=10)
+    assert late.status_code == 503 and late.headers["Retry-After"] == "1"
+    fresh = httpx.get(f"{base}/search?q=late", headers={"X-Request-Start": f"t={time.time():.3f}"}, timeout=10)
+    assert fresh.status_code == 200
 
 
 def test_long_query_gets_a_message_not_a_bare_414(server):
@@ -122,6 +130,26 @@ def test_shedding_answers_499_without_running_the_app():
     body = app({"gunicorn.socket": ours}, lambda status, headers: statuses.append(status))
     ours.close()
     assert (called, statuses, body) == ([], ["499 Client Closed Request"], [b""])
+
+
+def test_queued_seconds_reads_nginx_and_apache_stamps():
+    assert queued_seconds("t=1000.250", 1002.0) == 1.75  # nginx: seconds.milliseconds ($msec)
+    assert queued_seconds("t=1000250000", 1002.0) is None  # not a plausible stamp: ignored
+    assert queued_seconds("t=1000000000000000", 1000000001.5) == 1.5  # Apache: microseconds
+    for odd in (None, "", "t=", "t=soon", "t=nan"):
+        assert queued_seconds(odd, 1002.0) is None
+    assert queued_seconds("t=1003", 1002.0) is None  # from the future (clocks apart): ignored
+
+
+def test_shedding_answers_503_to_a_request_that_queued_too_long(settings):
+    settings.WEB_QUEUE_TIMEOUT = 5
+    called, statuses = [], []
+    app = ShedGoneClients(lambda environ, start: called.append(1) or [b"page"])
+    body = app({"HTTP_X_REQUEST_START": f"t={time.time() - 9:.3f}"}, lambda status, headers: statuses.append(status))
+    assert (called, statuses) == ([], ["503 Service Unavailable"]) and b"busy" in body[0]
+    assert app({"HTTP_X_REQUEST_START": f"t={time.time() - 1:.3f}"}, lambda status, headers: None) == [b"page"]
+    settings.WEB_QUEUE_TIMEOUT = 0
+    assert ShedGoneClients(lambda environ, start: [b"page"])({"HTTP_X_REQUEST_START": "t=1"}, None) == [b"page"]
 
 
 def test_demo_site_url_follows_the_served_address(settings, monkeypatch):

@@ -7,10 +7,10 @@ short-lived child: web workers never load torch), runs gunicorn with W sync work
 ``--with-worker``, the background job worker (``paperfeed worker``) beside it. Ctrl-C (or
 SIGTERM) stops every child process; if gunicorn stops, the worker is stopped too.
 
-Overload: at most 8 connections per worker wait in the kernel's queue (16 with 2 workers: at
-0.1–0.4 s a page, 0.8–3.2 s of queueing at worst, instead of gunicorn's default of 2,048);
-past that the kernel turns new connections away; a queued request whose client has hung up is
-answered 499 unserved; a request runs at most 30 s. Outside production, mails and feeds link to
+Overload: at most ``WEB_QUEUE_PER_WORKER`` connections per worker (64) wait in the kernel's
+queue, past which the kernel turns new ones away; a queued request whose client has hung up is
+answered 499 unserved, and one that waited longer than ``WEB_QUEUE_TIMEOUT`` since nginx received
+it 503 unserved (web/shedding.py); a request runs at most 30 s. Outside production, mails and feeds link to
 the address served (``PAPERFEED_SITE_URL`` unless set).
 """
 
@@ -36,11 +36,10 @@ from paperfeed.web.logs import gunicorn_log_config
 from paperfeed.web.metrics import VARIABLE, fresh_multiproc_dir
 
 STOP_GRACE_SECONDS = 10
-# Overload sheds load instead of queueing it (see the docstring): the kernel queues at
-# most BACKLOG_PER_WORKER connections per worker (a full queue turns new ones away), a request
-# whose client hung up while queued is dropped unserved (web/shedding.py), and no request runs
-# longer than REQUEST_TIMEOUT_SECONDS.
-BACKLOG_PER_WORKER = 8
+# Overload sheds load instead of running it late (see the docstring). The kernel's queue holds a
+# burst (a hundred connections wait their turn instead of retrying their SYN a second later while
+# the workers sit idle); what waited too long, or whose client left, is dropped unserved
+# (web/shedding.py); no request runs longer than REQUEST_TIMEOUT_SECONDS.
 REQUEST_TIMEOUT_SECONDS = 30
 # gunicorn's default (4094) cut a long search with a bare 414; this is gunicorn's maximum and fits
 # the longest query the search box sends (search.forms.MAX_QUERY_LENGTH, fully percent-encoded).
@@ -177,7 +176,7 @@ class Command(BaseCommand):
             "--worker-class", "sync",
             "--timeout", str(REQUEST_TIMEOUT_SECONDS),
             "--graceful-timeout", str(STOP_GRACE_SECONDS - 2),
-            "--backlog", str(BACKLOG_PER_WORKER * workers),
+            "--backlog", str(max(1, settings.WEB_QUEUE_PER_WORKER) * workers),
             "--limit-request-line", str(LIMIT_REQUEST_LINE),
             "--log-level", "warning",
             # gunicorn believes X-Forwarded-Proto (the scheme Django sees) from these proxies only.
