@@ -204,6 +204,7 @@ class _BatchWriter:
     def write(self, records: list[PaperRecord | PreparedRecord], stats: IngestStats) -> None:
         ids = list(dict.fromkeys(_record(r).arxiv_id for r in records))
         counts = {"new": 0, "updated": 0, "unchanged": 0}
+        prepared: dict[str, PreparedRecord] = {}  # new papers' states and author keys, computed ahead
         with transaction.atomic():
             known, pks = _load_states(ids)
             states = dict(known)
@@ -212,6 +213,7 @@ class _BatchWriter:
                 before = states.get(record.arxiv_id)
                 if before is None and isinstance(item, PreparedRecord):
                     after = item.fresh  # merge(None, record), computed ahead
+                    prepared[record.arxiv_id] = item
                 else:
                     after = merge(before, record, fill_only=self.fill_only)
                 if before is None and record.deleted:
@@ -220,13 +222,14 @@ class _BatchWriter:
                 counts["new" if before is None else "updated" if after != before else "unchanged"] += 1
                 states[record.arxiv_id] = after
             changed = {i: s for i, s in states.items() if known.get(i) != s}
-            new_authors = self._write(changed, known, pks)
+            new_authors = self._write(changed, known, pks, prepared)
         self.author_ids.update(new_authors)  # only after the commit: a rollback must not leave stale ids
         stats.new += counts["new"]
         stats.updated += counts["updated"]
         stats.unchanged += counts["unchanged"]
 
-    def _write(self, changed: dict[str, PaperState], known: dict[str, PaperState], pks: dict[str, int]) -> dict[str, int]:
+    def _write(self, changed: dict[str, PaperState], known: dict[str, PaperState], pks: dict[str, int],
+               prepared: dict[str, PreparedRecord]) -> dict[str, int]:
         if not changed:
             return {}
         now = timezone.now()
@@ -241,13 +244,14 @@ class _BatchWriter:
             _update_papers(stale, pks, now)
         _write_versions(changed, known, pks)
         _write_links(changed, known, pks)
-        return self._write_authorships(changed, known, pks)
+        return self._write_authorships(changed, known, pks, prepared)
 
-    def _write_authorships(self, changed: dict[str, PaperState], known: dict[str, PaperState], pks: dict[str, int]) -> dict[str, int]:
+    def _write_authorships(self, changed: dict[str, PaperState], known: dict[str, PaperState], pks: dict[str, int],
+                           prepared: dict[str, PreparedRecord]) -> dict[str, int]:
         touched = [s for i, s in changed.items() if i not in known or known[i].authors != s.authors]
         if not touched:
             return {}
-        keyed = {state.arxiv_id: [author_key(n) for n in state.authors] for state in touched}
+        keyed = {state.arxiv_id: _author_keys(state, prepared.get(state.arxiv_id)) for state in touched}
         names: dict[str, str] = {}
         for state in touched:
             for key, name in zip(keyed[state.arxiv_id], state.authors, strict=True):
@@ -275,6 +279,13 @@ class _BatchWriter:
                     rows.append([pk, ids[key], position])
         _insert(Authorship, ["paper_id", "author_id", "position"], rows)
         return ids
+
+
+def _author_keys(state: PaperState, prepared: PreparedRecord | None) -> tuple[str, ...] | list[str]:
+    """The keys of ``state``'s authors: computed ahead when ``state`` is still that record's fresh state."""
+    if prepared is not None and prepared.fresh is state:
+        return prepared.author_keys
+    return [author_key(name) for name in state.authors]
 
 
 # --- reads --------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 
+from paperfeed.catalog.authors import author_key
 from paperfeed.catalog.codelinks import extract_code_links, normalise_code_url
 from paperfeed.catalog.records import PaperRecord
 
@@ -99,19 +100,20 @@ def merge(existing: PaperState | None, record: PaperRecord, *, fill_only: bool =
 
 @dataclasses.dataclass(slots=True)
 class PreparedRecord:
-    """A record with its state as a new paper (``merge(None, record)``) and that state's hash,
-    computed ahead, e.g. in the parsing process, so the writing process only merges into papers
-    it already has."""
+    """A record with its state as a new paper (``merge(None, record)``), that state's hash and its
+    authors' keys, computed ahead, e.g. in the parsing process, so the writing process only merges
+    into papers it already has."""
 
     record: PaperRecord
     fresh: PaperState
+    author_keys: tuple[str, ...] = ()  # author_key of each of fresh.authors
 
     @classmethod
     def of(cls, record: PaperRecord) -> PreparedRecord:
-        """Prepare ``record``: merge it into nothing and hash the result."""
+        """Prepare ``record``: merge it into nothing, hash the result, key its authors."""
         fresh = merge(None, record)
         fresh.content_hash()
-        return cls(record, fresh)
+        return cls(record, fresh, tuple(author_key(name) for name in fresh.authors))
 
 
 def _merge_pick(state: PaperState, record: PaperRecord) -> None:

@@ -71,3 +71,14 @@ def test_the_bulk_setting_is_cleared_after_the_load_even_when_it_fails():
     with connection.cursor() as cursor:
         cursor.execute("SELECT current_setting(%s, true)", [BULK_LOAD_SETTING])
         assert cursor.fetchone()[0] in ("", None)
+
+
+def test_no_prefix_index_beside_the_unique_arxiv_id_and_author_key():
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's varchar_pattern_ops indexes")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT tablename, indexdef FROM pg_indexes WHERE tablename IN ('catalog_paper', 'catalog_author')")
+        rows = cursor.fetchall()
+    assert not [d for t, d in rows if "varchar_pattern_ops" in d and ("(arxiv_id " in d or "(key " in d)]
+    assert any("UNIQUE" in d and "(arxiv_id)" in d for _, d in rows)  # the unique index stays
+    assert any("UNIQUE" in d and "(key)" in d for _, d in rows)
