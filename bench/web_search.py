@@ -237,11 +237,10 @@ def run_search(args) -> None:
     # here: a web worker never builds one. And no renderings left in the shared search cache
     # from an earlier run.
     log(f"vector graph: {sync_vector_graph() or 'up to date, or none (the exact index answers)'}")
-    shutil.rmtree(web.BENCH_DIR / "cache" / "search", ignore_errors=True)
-    # The page cache as deployed (2 s): it answers anonymous repeats of a search in the new tree;
-    # the baseline's never held search pages.
-    servers = {name: Server(port=free_port(), workers=args.workers, cache_seconds=args.page_cache_seconds, env=env,
-                            cwd=tree) for name, tree in trees}
+    # The page cache as deployed (2 s). Each tree gets a search cache of its own, empty: one shared
+    # would answer the second tree's searches with what the first rendered.
+    servers = {name: Server(port=free_port(), workers=args.workers, cache_seconds=args.page_cache_seconds,
+                            env={**env, **_own_search_cache(name)}, cwd=tree) for name, tree in trees}
     rows: list[tuple[str, dict]] = []
     try:
         for server in servers.values():
@@ -263,6 +262,25 @@ def run_search(args) -> None:
         for server in servers.values():
             server.stop()
     report_search(args, rows)
+
+
+def _own_search_cache(name: str) -> dict[str, str]:
+    """Environment for a server whose machine-wide search cache is ``BENCH_DIR/cache/search-<name>``, emptied.
+
+    A settings module of the bench's, beside the tree's own: it imports that tree's settings and
+    moves only the search cache's folder.
+    """
+    folder = web.BENCH_DIR / "cache" / f"search-{name}"
+    shutil.rmtree(folder, ignore_errors=True)
+    modules = web.BENCH_DIR / "bench-settings"
+    modules.mkdir(exist_ok=True)
+    module = f"search_bench_settings_{name}"
+    (modules / f"{module}.py").write_text(
+        "from paperfeed.settings import *  # noqa: F403\n"
+        f"if CACHES.get('search', {{}}).get('BACKEND', '').endswith('DiskCache'):  # noqa: F405\n"
+        f"    CACHES['search'] = {{**CACHES['search'], 'LOCATION': {str(folder)!r}}}  # noqa: F405\n")
+    return {"DJANGO_SETTINGS_MODULE": module,
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(modules), os.environ.get("PYTHONPATH", "")]))}
 
 
 def report_search(args, rows: list[tuple[str, dict]]) -> None:
