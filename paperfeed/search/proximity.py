@@ -45,7 +45,7 @@ def coverage(pairs: frozenset[tuple[str, str]], text: str, *, window: int = WIND
     if not pairs:
         return 0.0
     lowered = (text or "").lower()
-    hits = list(stem_matches(lowered, frozenset(s for pair in pairs for s in pair)))
+    hits = stem_matches(lowered, frozenset(s for pair in pairs for s in pair))
     found = set()
     for n, (_, end, a) in enumerate(hits):
         for start, _, b in hits[n + 1 : n + window]:  # positions increase: later hits are further away

@@ -89,3 +89,15 @@ def test_stem_matches_marks_the_same_words_as_stemming_each_word():
         stems = frozenset({stem(query)})
         expected = [m.span() for m in WORD.finditer(text) if stem(m.group()) in stems]
         assert [(s, e) for s, e, _ in stem_matches(text, stems)] == expected, query
+
+
+_PIECES = st.sampled_from(["Networks", "network", "NETWORKED", "net", "x_network", "2network", "hoping", "hope",
+                           "sayings", "they", "Relational", "relate", "ré", "graph", "Graphs", "_", " ", ", ", "-", "."])
+
+
+@given(st.lists(_PIECES, max_size=40), st.lists(_PIECES, min_size=1, max_size=3))
+def test_stem_matches_equals_stemming_every_word(pieces, query):
+    text = "".join(pieces)
+    stems = frozenset(stem(w) for w in words(" ".join(query))) or frozenset({"network"})
+    expected = [(m.start(), m.end(), stem(m.group())) for m in WORD.finditer(text) if stem(m.group()) in stems]
+    assert stem_matches(text, stems) == expected

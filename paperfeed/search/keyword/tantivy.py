@@ -23,6 +23,7 @@ import datetime as dt
 import functools
 import json
 import logging
+import math
 import os
 import shutil
 import threading
@@ -48,7 +49,11 @@ FOLDER = "search-tantivy"
 WATERMARK = "paperfeed-sync.json"  # beside tantivy's own files; tantivy ignores files it did not write
 SYNC_OVERLAP = dt.timedelta(seconds=30)  # re-scan this much before the watermark: late commits
 RELOAD_SECONDS = 1.0
-OVERFETCH = (4, 32)  # hits fetched per wanted result before the database filter, escalating
+# Hits fetched per wanted result before the database filter, escalating. Without filters the
+# database drops only hidden and deleted papers, a handful: a quarter more suffices, and
+# collecting and confirming 125 hits instead of 400 saves about 1.5 ms a search. A filter that
+# drops more escalates, so the answer is the same either way.
+OVERFETCH = (1.25, 4, 32)
 MAX_ALLOWED_IDS = 200_000  # past the over-fetch, a filter allowing up to this many ids runs inside tantivy
 WRITER_HEAP = 64_000_000
 BULK_HEAP_PER_THREAD = 256_000_000
@@ -446,7 +451,7 @@ class TantivyKeywordIndex(KeywordIndex):
             return self._top(handle, query_obj, limit)
         kept: list[tuple[int, float]] = []
         for factor in OVERFETCH:
-            fetch = limit * factor
+            fetch = math.ceil(limit * factor)
             hits = self._top(handle, query_obj, fetch)
             ok = self._confirm([pid for pid, _ in hits], where_sql, where_params)
             kept = [(pid, score) for pid, score in hits if pid in ok]
