@@ -99,6 +99,15 @@ def test_selective_filter_beyond_the_overfetch(index, monkeypatch):
     assert len(index.search("diffusion", limit=3)) == 3 and common
 
 
+def test_a_filter_that_drops_the_first_hits_escalates_to_the_same_answer(index):
+    [make_paper(title=f"Diffusion diffusion diffusion {n}") for n in range(8)]  # best hits, filtered out
+    rare = {make_paper(title=f"Diffusion {n}", abstract="rare", categories=["math.AP"]).id for n in range(4)}
+    index.rebuild()
+    where = _where(SearchFilters(category="math.AP"))
+    found = index.search("diffusion", limit=4, where_sql=where[0], where_params=where[1])
+    assert set(_ids(found)) == rare  # 1.25 × 4 = 5 hits kept none of them; 4 × 4 = 16 kept all four
+
+
 def test_sync_picks_up_inserts_edits_and_deletions(built):
     index, papers = built
     assert index.sync() == {"indexed": 0, "removed": 0}  # the overlap re-scan re-adds nothing unchanged
