@@ -10,8 +10,8 @@ SIGTERM) stops every child process; if gunicorn stops, the worker is stopped too
 Overload: at most ``WEB_QUEUE_PER_WORKER`` connections per worker (64) wait in the kernel's
 queue, past which the kernel turns new ones away; a queued request whose client has hung up is
 answered 499 unserved, and one that waited longer than ``WEB_QUEUE_TIMEOUT`` since nginx received
-it 503 unserved (web/shedding.py); a request runs at most 30 s. Outside production, mails and feeds link to
-the address served (``PAPERFEED_SITE_URL`` unless set).
+it 503 unserved (web/shedding.py); a request runs at most 30 s. Outside production, mails and
+feeds link to the address served (``PAPERFEED_SITE_URL`` unless set).
 """
 
 from __future__ import annotations
