@@ -234,8 +234,7 @@ def run_search(args) -> None:
     if args.ann_threshold:
         env["PAPERFEED_ANN_THRESHOLD"] = str(args.ann_threshold)
     # The saved vector graph both trees memory-map (search/vectorgraph.py), brought up to date
-    # here: a web worker never builds one. And no renderings left in the shared search cache
-    # from an earlier run.
+    # here: a web worker never builds one.
     log(f"vector graph: {sync_vector_graph() or 'up to date, or none (the exact index answers)'}")
     # The page cache as deployed (2 s). Each tree gets a search cache of its own, empty: one shared
     # would answer the second tree's searches with what the first rendered.

@@ -1,7 +1,7 @@
 """Shedding load: a request that waited too long in the queue, or whose client hung up there, is not served.
 
-Under overload, requests wait in the kernel's accept queue. Two of them are better dropped at
-once than run for nobody while live requests wait behind them:
+Under overload, requests wait in the kernel's accept queue. Two kinds are better dropped at once
+than run for nobody while live requests wait behind them:
 
 * a client that gave up has closed its connection: one non-blocking peek at the socket before the
   view runs tells (an orderly close, b"", or a reset), and the request is answered 499;

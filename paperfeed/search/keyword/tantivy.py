@@ -51,7 +51,7 @@ SYNC_OVERLAP = dt.timedelta(seconds=30)  # re-scan this much before the watermar
 RELOAD_SECONDS = 1.0
 # Hits fetched per wanted result before the database filter, escalating. Without filters the
 # database drops only hidden and deleted papers, a handful: a quarter more suffices, and
-# collecting and confirming 125 hits instead of 400 saves about 1.5 ms a search. A filter that
+# collecting and confirming 125 hits instead of 400 saves about 1 ms a search. A filter that
 # drops more escalates, so the answer is the same either way.
 OVERFETCH = (1.25, 4, 32)
 MAX_ALLOWED_IDS = 200_000  # past the over-fetch, a filter allowing up to this many ids runs inside tantivy
