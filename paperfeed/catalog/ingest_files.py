@@ -11,6 +11,7 @@ import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from paperfeed.catalog.collector import bulk_collection
 from paperfeed.catalog.ingest import IngestStats, upsert_records
 from paperfeed.catalog.records import PaperRecord
 from paperfeed.catalog.sources.detect import SUFFIXES, UnreadableFile, detect_file_format, read_records, send_records
@@ -86,12 +87,13 @@ def ingest_paths(
         parallel = sum(p.stat().st_size for _, p in detected) >= PARALLEL_MIN_BYTES and (os.cpu_count() or 1) > 1
     reader = _ParsingProcess([p for _, p in detected]) if parallel and detected else None
     try:
-        for fmt, group in itertools.groupby(detected, key=lambda pair: pair[0]):
-            files = [path for _, path in group]
-            records = reader.records(files, report, on_error) if reader else _records(files, report, on_error)
-            stats = upsert_records(records, batch_size=batch_size, progress=progress, source=fmt, on_error=on_error,
-                                   bulk=bulk)
-            report.stats.add(stats)
+        with bulk_collection():
+            for fmt, group in itertools.groupby(detected, key=lambda pair: pair[0]):
+                files = [path for _, path in group]
+                records = reader.records(files, report, on_error) if reader else _records(files, report, on_error)
+                stats = upsert_records(records, batch_size=batch_size, progress=progress, source=fmt, on_error=on_error,
+                                       bulk=bulk)
+                report.stats.add(stats)
     finally:
         if reader:
             reader.close()

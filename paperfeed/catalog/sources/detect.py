@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from paperfeed.catalog.collector import bulk_collection
 from paperfeed.catalog.merge import PreparedRecord
 from paperfeed.catalog.records import PaperRecord
 
@@ -105,20 +106,21 @@ def send_records(files: list[str], conn: Any, chunk_size: int = 500) -> None:
     go as ``PreparedRecord`` (merged into nothing and hashed here, sparing the writing process).
     Returns quietly when the reader has gone (its process died): the pipe breaks."""
     try:
-        for path in files:
-            error = None
-            chunk: list = []
-            try:
-                for item in read_records(path):
-                    chunk.append(PreparedRecord.of(item) if isinstance(item, PaperRecord) else item)
-                    if len(chunk) >= chunk_size:
-                        conn.send(("records", chunk))
-                        chunk = []
-            except UnreadableFile as exc:
-                error = str(exc)
-            if chunk:
-                conn.send(("records", chunk))
-            conn.send(("end", error))
+        with bulk_collection():
+            for path in files:
+                error = None
+                chunk: list = []
+                try:
+                    for item in read_records(path):
+                        chunk.append(PreparedRecord.of(item) if isinstance(item, PaperRecord) else item)
+                        if len(chunk) >= chunk_size:
+                            conn.send(("records", chunk))
+                            chunk = []
+                except UnreadableFile as exc:
+                    error = str(exc)
+                if chunk:
+                    conn.send(("records", chunk))
+                conn.send(("end", error))
     except (BrokenPipeError, ConnectionResetError):
         return
     finally:
