@@ -45,13 +45,20 @@ class TtlLru:
             self._entries.move_to_end(key)
             return entry[1]
 
-    def put(self, key: Hashable, value: Any) -> None:
-        """Store ``value`` under ``key`` now, evicting the least recently used entry when full."""
+    def put(self, key: Hashable, value: Any, *, max_age: float | None = None) -> None:
+        """Store ``value`` under ``key`` now, evicting the least recently used entry when full and,
+        given ``max_age``, the least recently used ones that are that old already."""
         with self._lock:
-            self._entries[key] = (self.clock(), value)
+            now = self.clock()
+            self._entries[key] = (now, value)
             self._entries.move_to_end(key)
             while len(self._entries) > self.maxsize:
                 self._entries.popitem(last=False)
+            if max_age is not None:
+                # Expired entries would otherwise stay until pushed out: in a quiet worker, a
+                # thousand pages of Paper rows that every full garbage collection walks through.
+                while self._entries and now - next(iter(self._entries.values()))[0] >= max_age:
+                    self._entries.popitem(last=False)
 
     def clear(self) -> None:
         """Forget every entry."""

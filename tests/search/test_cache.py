@@ -43,6 +43,26 @@ def test_the_least_recently_used_entry_goes_first():
     assert len(memo) == 0
 
 
+def test_a_put_drops_the_expired_entries_at_the_old_end():
+    clock = Clock()
+    memo = TtlLru(100, clock=clock)
+    memo.put("a", 1)
+    memo.put("b", 2)
+    clock.now += 1.0
+    memo.put("c", 3)
+    assert memo.get("a", max_age=5) == 1  # used again: now at the recent end
+    clock.now += 1.5
+    memo.put("d", 4, max_age=2)  # "b" is 2.5 s old and least recently used: dropped at once
+    assert len(memo) == 3
+    assert [memo.get(k, max_age=99) for k in "acd"] == [1, 3, 4]
+
+
+def test_a_put_with_no_time_to_live_keeps_nothing():
+    memo = TtlLru(4, clock=Clock())
+    memo.put("a", 1, max_age=0)
+    assert len(memo) == 0
+
+
 class CountingEmbedder:
     name, dim, device = "counting", 2, "cpu"
 
