@@ -16,8 +16,9 @@
    latency through the site's ``search()`` (keyword only: no vectors are built, so no query is
    embedded; result cache off), and the daily page and paper pages under ``wrk`` with 2
    ``paperfeed serve`` workers and the page cache off (every request reads the database).
-3. Baseline: today's committed code (a ``git worktree`` of HEAD at /tmp/base-scale, removed after the run) ingests the
-   first --baseline-n papers on both backends, beside the new code on the same papers, in the same run.
+3. Baseline: committed code (a ``git worktree`` of --baseline-rev, default HEAD, at /tmp/base-scale, removed after
+   the run) ingests the first --baseline-n papers on both backends, beside the new code on the same papers, in the
+   same run.
 
 Work folder: var/bench/scale/ (PAPERFEED_BENCH_SCALE_DIR overrides). PostgreSQL: --database-url, else a throw-away server from scripts/pg.sh on PAPERFEED_PG_PORT
 (default 54368), stopped at the end. Figures depend on what else the machine runs; CPU time per
@@ -314,12 +315,12 @@ def report(rows: list[tuple[Target, dict]], args) -> None:
     log(f"Scale benchmark — {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at the end; "
         f"pages: {args.workers} workers, page cache off, {args.connections} connections, {args.client}; "
         "search: site search(), keyword only (no vectors built), result cache off")
-    head = (f"{'catalogue':<34}{'papers':>10}{'ingest s':>10}{'papers/s':>10}{'/CPU-s':>8}{'index s':>9}{'/CPU-s':>8}"
+    head = (f"{'catalogue':<40}{'papers':>10}{'ingest s':>10}{'papers/s':>10}{'/CPU-s':>8}{'index s':>9}{'/CPU-s':>8}"
             f"{'size MB':>9}"
             f"{'search p50/p95 ms':>19}{'daily req/s p99 ms CPU ms':>28}{'paper req/s p99 ms CPU ms':>28}")
     log(head)
     for target, r in rows:
-        line = (f"{target.label:<34}{r['papers']:>10,}{r['ingest_s']:>10.1f}{r['papers'] / r['ingest_s']:>10,.0f}"
+        line = (f"{target.label:<40}{r['papers']:>10,}{r['ingest_s']:>10.1f}{r['papers'] / r['ingest_s']:>10,.0f}"
                 f"{r['papers'] / max(r['load_cpu'], 1e-9):>8,.0f}{r['index_s']:>9.1f}"
                 f"{r['papers'] / max(r['index_cpu'], 1e-9):>8,.0f}{r.get('size', 0) / 1e6:>9,.0f}")
         if "search" in r:
@@ -337,10 +338,10 @@ def report(rows: list[tuple[Target, dict]], args) -> None:
 
 
 def run_baseline(args, corpus: Path, pg_server: str | None) -> list[tuple[Target, dict]]:
-    """Today's committed code (a worktree of HEAD, removed afterwards) and the working tree, on the same papers."""
-    log(f"Creating the baseline worktree at {BASE_TREE} (git worktree add, HEAD)")
+    """Committed code (a worktree of ``--baseline-rev``, removed afterwards) and the working tree, on the same papers."""
+    log(f"Creating the baseline worktree at {BASE_TREE} (git worktree add, {args.baseline_rev})")
     subprocess.run(["git", "worktree", "remove", "--force", str(BASE_TREE)], cwd=REPO, capture_output=True)
-    subprocess.run(["git", "worktree", "add", "--detach", str(BASE_TREE), "HEAD"], cwd=REPO, check=True,
+    subprocess.run(["git", "worktree", "add", "--detach", str(BASE_TREE), args.baseline_rev], cwd=REPO, check=True,
                    capture_output=True)
     try:
         return _baseline_rows(args, corpus, pg_server)
@@ -351,7 +352,7 @@ def run_baseline(args, corpus: Path, pg_server: str | None) -> list[tuple[Target
 def _baseline_rows(args, corpus: Path, pg_server: str | None) -> list[tuple[Target, dict]]:
     rows = []
     for backend in args.backends:
-        for code, tree in (("baseline (HEAD)", BASE_TREE), ("new", REPO)):
+        for code, tree in ((f"baseline ({args.baseline_rev})", BASE_TREE), ("new", REPO)):
             slug = "base" if tree == BASE_TREE else "new"
             url = fresh_pg_database(pg_server, f"paperfeed_scale_{slug}_small") if backend == "postgres" else ""
             target = Target(label=f"{backend} {code} n={args.baseline_n:,}", backend=backend, tree=tree,
@@ -369,6 +370,7 @@ def main() -> None:
     parser.add_argument("--backends", default="sqlite,postgres", help="Comma-separated: sqlite, postgres.")
     parser.add_argument("--database-url", default="", help="A PostgreSQL server to create the bench databases on.")
     parser.add_argument("--baseline-n", type=int, default=20_000, help="Papers for the baseline comparison (0: skip it).")
+    parser.add_argument("--baseline-rev", default="HEAD", help="The commit to compare against (default HEAD).")
     parser.add_argument("--duration", type=float, default=10, help="Seconds of load per page (default 10).")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--workers", type=int, default=2)
