@@ -333,8 +333,8 @@ def report(rows: list[tuple[Target, dict]], args) -> None:
         log(line)
     log("papers/s: the ingest command's own rate (load only); /CPU-s: papers per CPU second of the command, its "
         "parsing process and the PostgreSQL server together (what an idle machine bounds); index s: the keyword index build the command runs "
-        "after the load (SQLite: tantivy's catch-up; PostgreSQL: the deferred keyword documents, set-based; "
-        "baseline PostgreSQL: built row by row during the load)")
+        "after the load (SQLite: tantivy's catch-up; PostgreSQL: the deferred keyword documents, set-based, "
+        "unless the baseline's code builds them row by row during the load)")
 
 
 def run_baseline(args, corpus: Path, pg_server: str | None) -> list[tuple[Target, dict]]:

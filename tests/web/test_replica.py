@@ -183,6 +183,37 @@ def test_a_pinned_reader_reads_the_primary_until_the_pin_expires(replica_alias, 
     assert ReplicaMiddleware(_recording_view())(request).content == b"replica"
 
 
+def test_a_token_that_wrote_reads_the_primary_on_every_worker_until_its_pin_expires(replica_alias, settings):
+    settings.REPLICA_PIN_SECONDS = 10
+    token = {"HTTP_AUTHORIZATION": "Bearer pf_reader_one"}
+    assert ReplicaMiddleware(_recording_view())(RequestFactory().post("/", **token)).content == b"default"
+    # No cookie comes back from a program: the next request carries the same token and nothing else.
+    assert ReplicaMiddleware(_recording_view())(RequestFactory().get("/", **token)).content == b"default"
+    other = {"HTTP_AUTHORIZATION": "Bearer pf_reader_two"}
+    assert ReplicaMiddleware(_recording_view())(RequestFactory().get("/", **other)).content == b"replica"
+    assert ReplicaMiddleware(_recording_view())(RequestFactory().get("/")).content == b"replica"
+    assert not replica.token_pinned(RequestFactory().get("/", **token), now=time.time() + 11)
+
+
+def test_a_refused_write_pins_no_token(replica_alias):
+    def refused(request):
+        return HttpResponse(status=401)
+
+    token = {"HTTP_AUTHORIZATION": "Bearer pf_wrong"}
+    ReplicaMiddleware(refused)(RequestFactory().post("/", **token))
+    assert not replica.token_pinned(RequestFactory().get("/", **token), now=time.time())
+
+
+def test_when_the_pins_cannot_be_read_a_token_reads_the_primary(replica_alias, monkeypatch):
+    class Down:
+        def get(self, key):
+            raise ConnectionError("redis down")
+
+    monkeypatch.setattr(replica, "caches", {replica.PIN_CACHE: Down()})
+    assert replica.token_pinned(RequestFactory().get("/", HTTP_AUTHORIZATION="Bearer pf_x"), now=time.time())
+    assert not replica.token_pinned(RequestFactory().get("/"), now=time.time())
+
+
 def test_a_request_that_fails_on_a_dead_replica_is_answered_from_the_primary(replica_alias):
     replica_alias()
     response = ReplicaMiddleware(_recording_view())(RequestFactory().get("/"))
