@@ -150,7 +150,9 @@ def _maybe_sync(using: str, *, inline: bool) -> None:
         _state["synced"] = now
     if inline:
         try:
-            sync_replica(using, build=False)
+            # Papers deleted meanwhile are left to the worker's sync: counting the catalogue would
+            # cost this reader's search tens of milliseconds at 1M papers.
+            sync_replica(using, build=False, reconcile=False)
         except Exception:  # a search never fails for its host's upkeep; the next one retries
             log.exception("syncing this host's search replica failed")
     else:
@@ -180,12 +182,13 @@ def builder() -> threading.Thread | None:
     return _builder
 
 
-def sync_replica(using: str = "default", *, build: bool = False) -> dict[str, int | str]:
+def sync_replica(using: str = "default", *, build: bool = False, reconcile: bool = True) -> dict[str, int | str]:
     """Catch this host's tantivy index and vector graphs up with PostgreSQL; return what was done.
 
     One process per host at a time (a file lock; a busy lock answers ``{"skipped": …}``). Without
     ``build``, a host that has no replica yet is left to ``paperfeed reindex`` or the worker, and
-    a graph is only re-saved once ``vectorgraph.GRAPH_BATCH`` embeddings wait for it.
+    a graph is only re-saved once ``vectorgraph.GRAPH_BATCH`` embeddings wait for it. Without
+    ``reconcile``, papers deleted from the catalogue stay in the keyword index until a sync with it.
     """
     with host_lock(folder() / "sync.lock") as taken:
         if not taken:
@@ -196,7 +199,7 @@ def sync_replica(using: str = "default", *, build: bool = False) -> dict[str, in
                                "PostgreSQL serves search"}
         if not build and not tantivy.synced():
             return {"skipped": "no replica on this host yet: run paperfeed reindex"}
-        result: dict[str, int | str] = dict(tantivy.sync())
+        result: dict[str, int | str] = dict(tantivy.sync(reconcile=reconcile))
         for model in _models(using):
             # The replica has its own size gate (KEYWORD_TANTIVY_THRESHOLD, above): no minimum here.
             result.update(sync_graph(model, using=using, start=build, minimum=0))

@@ -6,6 +6,8 @@ import fcntl
 
 import numpy as np
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from paperfeed.search.embedding import get_embedder
 from paperfeed.search.keyword import get_keyword_index
@@ -90,6 +92,17 @@ def test_inline_sync_makes_a_new_paper_findable_by_keyword(corpus, settings):
     settings.SEARCH_REPLICA_SYNC_SECONDS = 30
     replica._forget()
     assert [h.paper.id for h in search(query="photonic").hits] == [new.id]
+
+
+def test_the_inline_sync_leaves_deleted_papers_to_the_worker(corpus, settings):
+    replica.sync_replica(build=True)
+    corpus["robots"].delete()
+    settings.SEARCH_REPLICA_SYNC_SECONDS = 30
+    with CaptureQueriesContext(connection) as queries:
+        replica._maybe_sync("default", inline=True)
+    whole = [q["sql"] for q in queries if "COUNT(*)" in q["sql"].upper() and "WHERE" not in q["sql"].upper()]
+    assert whole == []  # no count of the whole catalogue
+    assert replica.sync_replica(build=True)["removed"] == 1  # the worker's sync (build) reconciles
 
 
 def test_graph_save_replaces_re_embedded_and_drops_deleted_papers(corpus, monkeypatch):
