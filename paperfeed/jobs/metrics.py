@@ -38,6 +38,7 @@ from paperfeed.jobs.services import job_states
 from paperfeed.notifications.models import NotificationMail
 from paperfeed.search.lag import index_lag
 from paperfeed.web.metrics import multiproc_dir
+from paperfeed.web.replica import replica_lag_seconds
 
 CACHE_SECONDS = 5.0
 # Rows still to be sent; sent, cancelled, permanently failed and empty ones are done.
@@ -122,13 +123,22 @@ def index_metrics() -> Iterator[Metric]:
                  ["index"], (((name, ), n) for name, n in lag.items()))
 
 
+def replica_metrics() -> Iterator[Metric]:
+    """How far the read replica lags (only with DATABASE_REPLICA_URL; +Inf when it does not answer)."""
+    lag = replica_lag_seconds()
+    if lag is not None:
+        yield _gauge("paperfeed_replica_lag_seconds",
+                     "Seconds the read replica's replay is behind the primary (0: caught up; +Inf: not answering).",
+                     [], [((), lag)])
+
+
 def database_metrics(*, now: dt.datetime, clock: float) -> list[Metric]:
     """Every database-derived metric, read at most once per CACHE_SECONDS (``clock``: monotonic seconds)."""
     with _cache_lock:
         cached = _cache.get("db")
         if cached and clock - cached[0] < CACHE_SECONDS:
             return cached[1]
-    metrics = [*job_metrics(now=now), *outbox_metrics(now=now), *index_metrics()]
+    metrics = [*job_metrics(now=now), *outbox_metrics(now=now), *index_metrics(), *replica_metrics()]
     with _cache_lock:
         _cache["db"] = (clock, metrics)
     return metrics

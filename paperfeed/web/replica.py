@@ -194,6 +194,25 @@ def replica_reachable() -> bool:
     return True
 
 
+# 0 while the replica has replayed all it received; else the age of the last transaction it
+# replayed (PostgreSQL's own recipe: an idle primary would otherwise look like a growing lag).
+LAG_SQL = ("SELECT CASE WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0 "
+           "ELSE coalesce(extract(epoch FROM now() - pg_last_xact_replay_timestamp()), 0) END")
+
+
+def replica_lag_seconds() -> float | None:
+    """How far the replica's replay is behind (``inf`` when it does not answer); None without a replica."""
+    if REPLICA not in settings.DATABASES:
+        return None
+    try:
+        with connections[REPLICA].cursor() as cursor:
+            cursor.execute(LAG_SQL)
+            return float(cursor.fetchone()[0])
+    except OUTAGE_ERRORS:
+        connections[REPLICA].close()
+        return math.inf
+
+
 def may_read_replica(request: HttpRequest, *, now: float, monotonic: float) -> bool:
     """Whether ``request`` may read from the replica: a GET/HEAD, reader not pinned, replica not marked down."""
     return (request.method in SAFE_METHODS and not replica_down(now=monotonic)

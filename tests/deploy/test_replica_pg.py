@@ -173,6 +173,13 @@ def _vote_state(html: str) -> tuple[str, str]:
     return found.group(1), found.group(2)
 
 
+def _metric(text: str, name: str) -> float:
+    """The value of an unlabelled sample in a Prometheus scrape."""
+    found = re.search(rf"^{name} (\S+)$", text, re.MULTILINE)
+    assert found, text[-2000:]
+    return float(found.group(1))
+
+
 def test_reads_go_to_the_replica_writes_and_the_writer_to_the_primary(primary, replica, tmp_path):
     site, url = primary
     # The hashing embedder: no ONNX query model to export before the server starts (it searches nothing).
@@ -212,6 +219,9 @@ def test_reads_go_to_the_replica_writes_and_the_writer_to_the_primary(primary, r
         assert program.post(f"/api/papers/{arxiv_id}/vote").status_code == 200
         assert program.get(f"/api/papers/{arxiv_id}").json()["upvotes"] == 2
         assert anonymous.get(f"/api/papers/{arxiv_id}").json()["upvotes"] == 0
+
+        lag = _metric(anonymous.get("/metrics").text, "paperfeed_replica_lag_seconds")
+        assert 0 < lag < 600  # replay paused after the title changed: the age of the last replayed commit
 
         replica.stop()
         fallback = anonymous.get(page + "?replica-down")

@@ -67,6 +67,12 @@ def test_localhost_reads_every_metric_family(client):
                  view="jobs:healthz", method="GET") >= 1
 
 
+def test_replica_lag_is_reported_only_with_a_replica(client, monkeypatch):
+    assert not [name for name, _ in scrape(client) if name == "paperfeed_replica_lag_seconds"]
+    monkeypatch.setattr(metrics, "replica_lag_seconds", lambda: float("inf"))  # a replica that does not answer
+    assert value(scrape(client), "paperfeed_replica_lag_seconds") == float("inf")
+
+
 def test_other_addresses_get_404_unless_allowed_or_staff(client, settings):
     settings.METRICS_ALLOWED = ["10.0.0.0/8", "not an address"]
     assert client.get("/metrics").status_code == 404  # 127.0.0.1 is no longer listed

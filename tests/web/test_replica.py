@@ -214,6 +214,15 @@ def test_when_the_pins_cannot_be_read_a_token_reads_the_primary(replica_alias, m
     assert not replica.token_pinned(RequestFactory().get("/"), now=time.time())
 
 
+def test_the_lag_of_a_replica_that_does_not_answer_is_infinite(replica_alias):
+    replica_alias()
+    assert replica.replica_lag_seconds() == float("inf")
+
+
+def test_without_a_replica_there_is_no_lag_to_report():
+    assert replica.replica_lag_seconds() is None
+
+
 def test_a_request_that_fails_on_a_dead_replica_is_answered_from_the_primary(replica_alias):
     replica_alias()
     response = ReplicaMiddleware(_recording_view())(RequestFactory().get("/"))
