@@ -55,8 +55,8 @@ class TtlLru:
             while len(self._entries) > self.maxsize:
                 self._entries.popitem(last=False)
             if max_age is not None:
-                # Expired entries would otherwise stay until pushed out: in a quiet worker, a
-                # thousand pages of Paper rows that every full garbage collection walks through.
+                # Expired entries would otherwise stay until new ones push them out: pages of
+                # Paper rows that every full garbage collection of the worker walks through.
                 while self._entries and now - next(iter(self._entries.values()))[0] >= max_age:
                     self._entries.popitem(last=False)
 
