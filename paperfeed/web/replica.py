@@ -195,22 +195,25 @@ def replica_reachable() -> bool:
 
 
 # 0 while the replica has replayed all it received; else the age of the last transaction it
-# replayed (PostgreSQL's own recipe: an idle primary would otherwise look like a growing lag).
+# replayed (an idle primary would otherwise look like a growing lag). NULL while WAL waits and no
+# transaction was replayed since the replica started: its age is not known.
 LAG_SQL = ("SELECT CASE WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0 "
-           "ELSE coalesce(extract(epoch FROM now() - pg_last_xact_replay_timestamp()), 0) END")
+           "ELSE extract(epoch FROM now() - pg_last_xact_replay_timestamp()) END")
 
 
 def replica_lag_seconds() -> float | None:
-    """How far the replica's replay is behind (``inf`` when it does not answer); None without a replica."""
+    """How far the replica's replay is behind: ``inf`` when it does not answer, NaN when not known;
+    None without a replica."""
     if REPLICA not in settings.DATABASES:
         return None
     try:
         with connections[REPLICA].cursor() as cursor:
             cursor.execute(LAG_SQL)
-            return float(cursor.fetchone()[0])
+            lag = cursor.fetchone()[0]
     except OUTAGE_ERRORS:
         connections[REPLICA].close()
         return math.inf
+    return math.nan if lag is None else float(lag)
 
 
 def may_read_replica(request: HttpRequest, *, now: float, monotonic: float) -> bool:

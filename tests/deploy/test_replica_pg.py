@@ -158,7 +158,8 @@ def _wait_in_recovery(url: str) -> object:
 
 def _wait_replayed(primary_conn, replica_conn) -> None:
     """Wait until the replica has replayed everything the primary wrote so far."""
-    target = primary_conn.execute("SELECT pg_current_wal_lsn()").fetchone()[0]
+    # The insert position: with synchronous_commit off (scripts/pg.sh) a commit's record may not be written yet.
+    target = primary_conn.execute("SELECT pg_current_wal_insert_lsn()").fetchone()[0]
     deadline = time.monotonic() + 30
     while not replica_conn.execute("SELECT pg_last_wal_replay_lsn() >= %s::pg_lsn", [target]).fetchone()[0]:
         assert time.monotonic() < deadline, "the replica did not catch up"
@@ -190,6 +191,8 @@ def test_reads_go_to_the_replica_writes_and_the_writer_to_the_primary(primary, r
     replica.start()
     replica_url = _with_database(url, urlsplit(url).path.lstrip("/"), port=replica.port)
     standby = _wait_in_recovery(replica_url)
+    # A commit replayed since the replica started: its time is what the replica's lag is measured from.
+    site.execute("UPDATE catalog_paper SET comment = 'replayed' WHERE arxiv_id = %s", [arxiv_id])
     _wait_replayed(site, standby)
     # From here on, what the primary gets the replica does not: each answer shows where it read.
     standby.execute("SELECT pg_wal_replay_pause()")
