@@ -10,10 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import datetime as dt
-import functools
 import itertools
-import json
 from collections.abc import Callable, Iterable, Iterator
 
 from django.conf import settings
@@ -21,6 +18,16 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from paperfeed.catalog.authors import author_key
+from paperfeed.catalog.ingest_sql import (
+    PAPER_COLUMNS,
+    chunks,
+    delete_where_in,
+    insert_rows,
+    paper_values,
+    update_papers,
+    write_links,
+    write_versions,
+)
 from paperfeed.catalog.merge import PaperState, PreparedRecord, merge
 from paperfeed.catalog.models import Author, Authorship, CodeLink, Paper, PaperVersion
 from paperfeed.catalog.records import PaperRecord
@@ -30,14 +37,8 @@ from paperfeed.catalog.sources.reading import MAX_TITLE_CHARS, ParseError, Parse
 SECONDARY_SOURCES = frozenset({"hf", "hf_daily"})
 MAX_KEPT_ERRORS = 10_000
 WAL_CHECKPOINT_PAGES = 20_000  # about 80 MB of WAL between checkpoints during an ingest
-_CHUNK = 900  # ids per IN (...) query: under SQLite's and PostgreSQL's parameter limits
 BULK_LOAD_SETTING = "paperfeed.bulk_load"  # PostgreSQL session setting, 'on' during a bulk load
 
-PAPER_COLUMNS = (
-    "arxiv_id", "title", "abstract", "authors", "categories", "primary_category", "version",
-    "submitted_at", "updated_at", "listing_date", "comment", "journal_ref", "doi", "license",
-    "imported_upvotes", "imported_source", "hidden", "picked_at", "picked_by_name", "content_hash",
-)
 _STATE_FIELDS = (
     "title", "abstract", "authors", "categories", "version", "submitted_at", "updated_at",
     "listing_date", "comment", "journal_ref", "doi", "license", "imported_upvotes", "imported_source", "hidden",
@@ -237,13 +238,13 @@ class _BatchWriter:
         stale = [s for i, s in changed.items() if i in known]
         if fresh:
             floor = _max_pk(Paper)
-            _insert(Paper, [*PAPER_COLUMNS, "vote_count", "comment_count", "created_at", "modified_at"],
-                    [[*_paper_values(s), 0, 0, now, now] for s in fresh])
+            insert_rows(Paper, [*PAPER_COLUMNS, "vote_count", "comment_count", "created_at", "modified_at"],
+                    [[*paper_values(s), 0, 0, now, now] for s in fresh])
             pks.update(_rows_after(Paper, "arxiv_id", floor))
         if stale:
-            _update_papers(stale, pks, now)
-        _write_versions(changed, known, pks)
-        _write_links(changed, known, pks)
+            update_papers(stale, pks, now)
+        write_versions(changed, known, pks)
+        write_links(changed, known, pks)
         return self._write_authorships(changed, known, pks, prepared)
 
     def _write_authorships(self, changed: dict[str, PaperState], known: dict[str, PaperState], pks: dict[str, int],
@@ -265,11 +266,11 @@ class _BatchWriter:
             # Insert the unknown keys (existing ones are ignored), then read back the rows just
             # added by id range: one cheap query instead of a key lookup per author.
             floor = _max_pk(Author)
-            _insert(Author, ["key", "name"], [[k, names[k]] for k in missing], ignore_conflicts=True)
+            insert_rows(Author, ["key", "name"], [[k, names[k]] for k in missing], ignore_conflicts=True)
             ids.update((k, i) for k, i in _rows_after(Author, "key", floor) if k in names)
             ids.update(_author_pks([k for k in missing if k not in ids]))
         stale_pks = [pks[s.arxiv_id] for s in touched if s.arxiv_id in known]
-        _delete_where_in(Authorship, "paper_id", stale_pks)
+        delete_where_in(Authorship, "paper_id", stale_pks)
         rows = []
         for arxiv_id, keys in keyed.items():
             pk, seen = pks[arxiv_id], set()
@@ -277,7 +278,7 @@ class _BatchWriter:
                 if key and key not in seen:  # one Authorship per person and paper
                     seen.add(key)
                     rows.append([pk, ids[key], position])
-        _insert(Authorship, ["paper_id", "author_id", "position"], rows)
+        insert_rows(Authorship, ["paper_id", "author_id", "position"], rows)
         return ids
 
 
@@ -293,12 +294,12 @@ def _load_states(ids: list[str]) -> tuple[dict[str, PaperState], dict[str, int]]
     """The known state and primary key of each paper in ``ids`` that exists."""
     states: dict[str, PaperState] = {}
     pks = _paper_pks(ids)
-    for chunk in _chunks(list(pks.values())):
+    for chunk in chunks(list(pks.values())):
         for row in Paper.objects.filter(pk__in=chunk).values_list("arxiv_id", *_STATE_FIELDS):
             arxiv_id, *values = row
             states[arxiv_id] = PaperState(arxiv_id, **dict(zip(_STATE_FIELDS, values, strict=True)))
     by_pk = {pk: states[a] for a, pk in pks.items()}
-    for chunk in _chunks(list(by_pk)):
+    for chunk in chunks(list(by_pk)):
         for pk, number, created in PaperVersion.objects.filter(paper_id__in=chunk).values_list("paper_id", "version", "created_at"):
             by_pk[pk].versions[number] = created
         for pk, url, kind, source in CodeLink.objects.filter(paper_id__in=chunk).values_list("paper_id", "url", "kind", "source"):
@@ -311,7 +312,7 @@ def _paper_pks(arxiv_ids: list[str]) -> dict[str, int]:
     table = connection.ops.quote_name(Paper._meta.db_table)
     out: dict[str, int] = {}
     with connection.cursor() as cursor:
-        for chunk in _chunks(arxiv_ids):
+        for chunk in chunks(arxiv_ids):
             cursor.execute(f"SELECT arxiv_id, id FROM {table} WHERE arxiv_id IN ({', '.join(['%s'] * len(chunk))})", chunk)
             out.update(cursor.fetchall())
     return out
@@ -331,107 +332,8 @@ def _max_pk(model) -> int:
 
 def _author_pks(keys: list[str]) -> dict[str, int]:
     out: dict[str, int] = {}
-    for chunk in _chunks(keys):
+    for chunk in chunks(keys):
         out.update(Author.objects.filter(key__in=chunk).values_list("key", "id"))
     return out
 
 
-def _chunks(items: list) -> Iterator[list]:
-    for start in range(0, len(items), _CHUNK):
-        yield items[start : start + _CHUNK]
-
-
-# --- writes -------------------------------------------------------------------------------------
-def _paper_values(state: PaperState) -> list:
-    return [
-        state.arxiv_id, state.title, state.abstract, state.authors, state.categories,
-        (state.categories or [""])[0][:64], state.version, state.submitted_at, state.updated_at,
-        state.listing_date, state.comment, state.journal_ref, state.doi[:255], state.license[:255],
-        state.imported_upvotes, state.imported_source, state.hidden, state.picked_at, state.picked_by_name[:150],
-        state.content_hash(),
-    ]
-
-
-def _update_papers(states: list[PaperState], pks: dict[str, int], now: dt.datetime) -> None:
-    columns = [*PAPER_COLUMNS[1:], "modified_at"]
-    fields = [Paper._meta.get_field(c) for c in columns]
-    sets = ", ".join(f"{connection.ops.quote_name(f.column)} = %s" for f in fields)
-    sql = f"UPDATE {connection.ops.quote_name(Paper._meta.db_table)} SET {sets} WHERE id = %s"
-    rows = []
-    for state in states:
-        values = [*_paper_values(state)[1:], now]
-        rows.append([f.get_db_prep_save(v, connection) for f, v in zip(fields, values, strict=True)] + [pks[state.arxiv_id]])
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, rows)
-
-
-def _write_versions(changed: dict[str, PaperState], known: dict[str, PaperState], pks: dict[str, int]) -> None:
-    new_rows, dated = [], []
-    for arxiv_id, state in changed.items():
-        before = known[arxiv_id].versions if arxiv_id in known else {}
-        for number, when in state.versions.items():
-            if number not in before:
-                new_rows.append([pks[arxiv_id], number, when, ""])
-            elif before[number] is None and when is not None:
-                dated.append((when, pks[arxiv_id], number))
-    _insert(PaperVersion, ["paper_id", "version", "created_at", "size"], new_rows, ignore_conflicts=True)
-    for when, pk, number in dated:
-        PaperVersion.objects.filter(paper_id=pk, version=number).update(created_at=when)
-
-
-def _write_links(changed: dict[str, PaperState], known: dict[str, PaperState], pks: dict[str, int]) -> None:
-    rows = []
-    for arxiv_id, state in changed.items():
-        before = known[arxiv_id].links if arxiv_id in known else {}
-        rows.extend([pks[arxiv_id], url[:1000], kind, source] for key, (url, kind, source) in state.links.items() if key not in before)
-    _insert(CodeLink, ["paper_id", "url", "kind", "source"], rows, ignore_conflicts=True)
-
-
-def _insert(model, columns: list[str], rows: list[list], *, ignore_conflicts: bool = False) -> None:
-    """Insert ``rows`` (adapted in place): on PostgreSQL by COPY, or from column arrays where conflicts
-    are ignored; elsewhere through one prepared statement (``executemany``)."""
-    if not rows:
-        return
-    fields = [model._meta.get_field(c) for c in columns]
-    preps = [(i, p) for i, f in enumerate(fields) if (p := _prep(f)) is not None]
-    if preps:
-        for row in rows:
-            for i, p in preps:
-                row[i] = p(row[i])
-    quote = connection.ops.quote_name
-    target = f"{quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)})"
-    tail = " ON CONFLICT DO NOTHING" if ignore_conflicts else ""
-    with connection.cursor() as cursor:
-        if connection.vendor != "postgresql":
-            cursor.executemany(f"INSERT INTO {target} VALUES ({', '.join(['%s'] * len(fields))}){tail}", rows)
-        elif not ignore_conflicts:
-            # COPY: one statement for the batch (row-by-row INSERTs cost PostgreSQL ~25 us each).
-            with cursor.cursor.copy(f"COPY {target} FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-        else:
-            # One array per column, unnested: a short statement whatever the batch size.
-            arrays = ", ".join(f"%s::{f.db_type(connection)}[]" for f in fields)
-            cursor.execute(f"INSERT INTO {target} SELECT * FROM unnest({arrays}){tail}",
-                           [list(column) for column in zip(*rows, strict=True)])
-
-
-_PLAIN = {"CharField", "TextField", "IntegerField", "PositiveIntegerField", "BigIntegerField", "ForeignKey"}
-
-
-def _prep(field) -> Callable | None:
-    """A value adapter for ``field``: None for plain columns, Django's own for the rest."""
-    internal = field.get_internal_type()
-    if internal in _PLAIN:
-        return None
-    if internal == "JSONField" and connection.vendor == "sqlite":
-        return lambda v: json.dumps(v, ensure_ascii=False)
-    if internal == "JSONField":
-        return lambda v: field.get_db_prep_save(v, connection)
-    # Dates, datetimes, booleans: few distinct values per batch (one "now", a few listing days).
-    return functools.lru_cache(maxsize=4096)(lambda v: field.get_db_prep_save(v, connection))
-
-
-def _delete_where_in(model, column: str, values: list[int]) -> None:
-    for chunk in _chunks(values):
-        model.objects.filter(**{f"{column}__in": chunk}).delete()

@@ -284,6 +284,9 @@ def warm_up() -> None:
     so that no reader waits for it; failures are logged, and the first search tries again."""
     try:
         search(query="warm up")
+    except (OperationalError, InterfaceError) as exc:  # the database is down: a line, as for every request then
+        log.warning("search: not warmed up, the database did not answer (%s); the first search loads what it needs",
+                    str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__)
     except Exception:
         log.warning("search: warming up failed; the first search loads what it needs", exc_info=True)
     forget_results()
