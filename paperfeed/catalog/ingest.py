@@ -2,16 +2,14 @@
 
 Each batch reads what is known about its papers in a few bulk queries, merges the records in
 memory (``paperfeed.catalog.merge``) and writes only what changed with multi-row statements. A
-crash loses at most the batches in flight (two in a bulk load on PostgreSQL: ``ingest_lanes``);
-a rerun finds the committed batches unchanged and resumes. Papers, Authors/Authorships,
-PaperVersions and CodeLinks are maintained together.
+crash loses at most the batch in flight; a rerun finds the committed batches unchanged and
+resumes. Papers, Authors/Authorships, PaperVersions and CodeLinks are maintained together.
 """
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
-import functools
 import itertools
 from collections.abc import Callable, Iterable, Iterator
 
@@ -30,7 +28,6 @@ from paperfeed.catalog.ingest_sql import (
     write_links,
     write_versions,
 )
-from paperfeed.catalog.ingest_lanes import run_overlapped
 from paperfeed.catalog.merge import PaperState, PreparedRecord, merge
 from paperfeed.catalog.models import Author, Authorship, CodeLink, Paper, PaperVersion
 from paperfeed.catalog.records import PaperRecord
@@ -102,45 +99,14 @@ def upsert_records(
     stats = IngestStats()
     writer = _BatchWriter(fill_only=source in SECONDARY_SOURCES)
     with _bulk_wal(), _bulk_session(bulk):
-        if bulk and connection.vendor == "postgresql" and not connection.in_atomic_block:
-            def done(result: tuple[IngestStats, int]) -> None:
-                stats.add(result[0])
-                if progress:
-                    progress(result[1])
-
-            run_overlapped(_jobs(_batches(records, size), writer, stats, on_error), done, setup=_mark_bulk_session)
-        else:
-            for batch in _batches(records, size):
-                _ingest_batch(batch, writer, stats, progress, on_error)
+        for batch in _batches(records, size):
+            _ingest_batch(batch, writer, stats, progress, on_error)
     return stats
 
 
 def _ingest_batch(batch: list, writer: _BatchWriter, stats: IngestStats, progress, on_error) -> None:
     """Count and report the bad items of one batch, write the good ones (one transaction)."""
-    good = _triage(batch, stats, on_error)
-    if good:
-        writer.write(good, stats)
-    if progress:
-        progress(len(batch))
-
-
-def _jobs(batches: Iterable[list], writer: _BatchWriter, stats: IngestStats, on_error):
-    """For ``run_overlapped``: each batch's papers and the writing of its good records."""
-    for batch in batches:
-        good = _triage(batch, stats, on_error)
-        yield frozenset(_record(r).arxiv_id for r in good), functools.partial(_write_batch, writer, good, len(batch))
-
-
-def _write_batch(writer: _BatchWriter, good: list, size: int) -> tuple[IngestStats, int]:
-    stats = IngestStats()
-    if good:
-        writer.write(good, stats)
-    return stats, size
-
-
-def _triage(batch: list, stats: IngestStats, on_error) -> list[PaperRecord | PreparedRecord]:
-    """The good records of ``batch``; the bad ones and warnings counted in ``stats`` and reported."""
-    good: list[PaperRecord | PreparedRecord] = []
+    good: list[PaperRecord] = []
     for item in batch:
         if isinstance(item, ParseWarning):
             stats.warnings += 1
@@ -158,7 +124,10 @@ def _triage(batch: list, stats: IngestStats, on_error) -> list[PaperRecord | Pre
             stats.errors.append(problem)
         if on_error:
             on_error(problem)
-    return good
+    if good:
+        writer.write(good, stats)
+    if progress:
+        progress(len(batch))
 
 
 @contextlib.contextmanager
@@ -197,12 +166,6 @@ def _bulk_session(bulk: bool) -> Iterator[None]:
     finally:
         with connection.cursor() as cursor:
             cursor.execute(f"SELECT set_config('{BULK_LOAD_SETTING}', '', false)")
-
-
-def _mark_bulk_session() -> None:
-    """Set ``paperfeed.bulk_load`` on this thread's connection (a helper's, closed after the load)."""
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT set_config('{BULK_LOAD_SETTING}', 'on', false)")
 
 
 def _batches(items: Iterable, size: int) -> Iterator[list]:
@@ -296,9 +259,9 @@ class _BatchWriter:
                 if key not in names:
                     names[key] = name[:512]
         names.pop("", None)
-        cache = self.author_ids  # updated by the other lane's thread too: looked up, never iterated
-        ids = {k: cache[k] for k in names if k in cache}
-        missing = sorted(k for k in names if k not in ids)  # key order: two lanes never deadlock on authors
+        cache = self.author_ids
+        ids = {k: cache[k] for k in names.keys() & cache.keys()}
+        missing = [k for k in names if k not in ids]
         if missing:
             # Insert the unknown keys (existing ones are ignored), then read back the rows just
             # added by id range: one cheap query instead of a key lookup per author.
