@@ -239,7 +239,7 @@ class _BatchWriter:
         if fresh:
             floor = _max_pk(Paper)
             insert_rows(Paper, [*PAPER_COLUMNS, "vote_count", "comment_count", "created_at", "modified_at"],
-                    [[*paper_values(s), 0, 0, now, now] for s in fresh])
+                        [[*paper_values(s), 0, 0, now, now] for s in fresh])
             pks.update(_rows_after(Paper, "arxiv_id", floor))
         if stale:
             update_papers(stale, pks, now)
