@@ -27,9 +27,8 @@ def test_the_settings_are_restored_when_the_load_raises():
 def test_a_heap_frozen_before_the_load_stays_frozen():
     gc.freeze()
     try:
-        frozen = gc.get_freeze_count()
         with bulk_collection():
             pass
-        assert gc.get_freeze_count() == frozen
+        assert gc.get_freeze_count() > 0  # unfreeze() would have emptied it (frozen objects may die meanwhile)
     finally:
         gc.unfreeze()
