@@ -7,6 +7,12 @@ import pytest
 from paperfeed.catalog.collector import BULK_GC_THRESHOLD, bulk_collection
 
 
+@pytest.fixture(autouse=True)
+def unfrozen():
+    """Each test starts with nothing frozen (another test of this process may have frozen its heap)."""
+    gc.unfreeze()
+
+
 def test_a_bulk_load_collects_rarely_and_restores_the_settings():
     before, frozen = gc.get_threshold(), gc.get_freeze_count()
     with bulk_collection():
