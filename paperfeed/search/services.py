@@ -40,7 +40,7 @@ MAX_CANDIDATES = 1000
 # Per process, for settings.SEARCH_CACHE_SECONDS: bounded so a crawl of odd queries cannot grow them.
 # RESULTS serves a search whose rendering (page or API, rendered.py) is not kept yet; 128 pages of
 # 20 Paper rows are about 6 MB. Every full garbage collection of a worker walks through these rows:
-# at 1,024 entries such a pause took 45 ms at 80k papers, against 9 ms at 128.
+# at 1,024 entries such a pause took 59 ms at 80k papers, against 12 ms at 128 (bench/search_gc.py).
 RESULTS = TtlLru(128)
 QUERY_VECTORS = TtlLru(4096)  # 384 floats each: about 6 MB when full
 GENERATION = Generation()
