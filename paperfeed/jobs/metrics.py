@@ -124,11 +124,12 @@ def index_metrics() -> Iterator[Metric]:
 
 
 def replica_metrics() -> Iterator[Metric]:
-    """How far the read replica lags (only with DATABASE_REPLICA_URL; +Inf when it does not answer)."""
+    """How far the read replica lags (only with DATABASE_REPLICA_URL; +Inf when it does not answer, NaN when unknown)."""
     lag = replica_lag_seconds()
     if lag is not None:
         yield _gauge("paperfeed_replica_lag_seconds",
-                     "Seconds the read replica's replay is behind the primary (0: caught up; +Inf: not answering).",
+                     "Seconds the read replica's replay is behind the primary (0: caught up; +Inf: not answering; "
+                     "NaN: not known yet).",
                      [], [((), lag)])
 
 
