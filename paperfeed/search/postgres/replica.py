@@ -21,6 +21,7 @@ the PostgreSQL backends (backends.py).
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
@@ -62,12 +63,20 @@ class ReplicaKeywordIndex(KeywordIndex):
         self.using = using
         self.tantivy = TantivyKeywordIndex(using)
         self.postgres = PgKeywordIndex(using)
-        large, ready = _ready(self.tantivy, using)
-        self.active: KeywordIndex = self.tantivy if ready else self.postgres
+
+    @functools.cached_property
+    def active(self) -> KeywordIndex:
+        """The index that answers, chosen at first use and kept in step then.
+
+        Not in ``__init__``: an ingest builds this object after every batch only to ask ``crossed``,
+        and a replica build or sync in the ingesting process would stall its writes for seconds.
+        """
+        large, ready = _ready(self.tantivy, self.using)
         if ready:
-            _maybe_sync(using, inline=True)
+            _maybe_sync(self.using, inline=True)
         elif large:
-            _maybe_sync(using, inline=False)  # a new host: build its replica meanwhile
+            _maybe_sync(self.using, inline=False)  # a new host: build its replica meanwhile
+        return self.tantivy if ready else self.postgres
 
     def search(self, query: str, *, limit: int = 200, where_sql: str = "", where_params: tuple = ()) -> list[tuple[int, float]]:
         """BM25 search on this host's replica (or PostgreSQL before its first build)."""

@@ -9,6 +9,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from paperfeed.catalog.signals import announce_ingested
 from paperfeed.search.embedding import get_embedder
 from paperfeed.search.keyword import get_keyword_index
 from paperfeed.search.models import PaperEmbedding
@@ -150,3 +151,15 @@ def test_a_new_host_builds_its_replica_in_the_background_while_postgres_answers(
     assert not isinstance(get_keyword_index().active, PgKeywordIndex)
     assert [h.paper.id for h in search(query="diffusion").hits] == [paper.id]
     assert not _live()._use_fallback
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_ingest_batch_starts_no_replica_work_in_the_ingesting_process(host, settings, monkeypatch):
+    make_paper(title="Denoising diffusion models for images")
+    settings.SEARCH_REPLICA_SYNC_SECONDS = 30
+    started = []
+    monkeypatch.setattr(replica, "_start_builder", lambda using: started.append(using))
+    monkeypatch.setattr(replica, "sync_replica", lambda *a, **k: started.append("sync") or {})
+    assert announce_ingested(sender=None, count=1, final=False) == []  # what `paperfeed ingest` sends after a batch
+    assert started == []
+    assert isinstance(get_keyword_index().active, PgKeywordIndex) and started == ["default"]  # a search starts the build
