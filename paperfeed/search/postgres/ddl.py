@@ -13,7 +13,10 @@ documents from one statement-level trigger (set-based, per INSERT or COPY); duri
 
 from __future__ import annotations
 
+import threading
 import unicodedata
+
+from django.db import connections
 
 DOC_TABLE = "search_pg_document"
 VEC_TABLE = "search_pg_embedding"
@@ -158,6 +161,9 @@ DOC_FILL_MISSING = (
     f"ON CONFLICT (paper_id) DO NOTHING"
 )
 FILL_WINDOW = 50_000  # paper ids per DOC_FILL_MISSING transaction
+# Windows filled at once after a bulk load: two cores of the database host (a load of 1M papers
+# spends about 240 s of its CPU stemming; bench/scale.py).
+FILL_WORKERS = 2
 
 VECTOR_FUNCTIONS = [
     # Little-endian IEEE float16 bytes (PaperEmbedding.pack) -> halfvec, exactly (every f16 is a real).
@@ -276,24 +282,63 @@ def install(cursor, *, fill: bool = True) -> bool:
     return vectors
 
 
-def fill_missing(cursor) -> int:
+def fill_missing(cursor, *, workers: int = 1) -> int:
     """Build the documents a bulk load left for later (PENDING_TABLE); return how many were added.
 
     One id window per statement: outside a transaction each commits on its own, and the pending
     ranges are cleared only at the end, so an interrupted fill is redone (skipping what it did).
+    ``workers`` > 1 (outside a transaction only) fills that many windows at once, each on a
+    connection of its own: PostgreSQL builds one statement's documents on one core, and stemming
+    is nearly all of the cost (about 240 us a paper).
     """
     cursor.execute(f"SELECT max(id), min(lo), max(hi) FROM {PENDING_TABLE}")
     last, lo, hi = cursor.fetchone()
     if last is None:
         return 0
-    added = 0
-    for start in range(lo, hi + 1, FILL_WINDOW):
-        cursor.execute(DOC_FILL_MISSING, {"lo": start, "hi": start + FILL_WINDOW})
-        added += max(cursor.rowcount, 0)
+    starts = range(lo, hi + 1, FILL_WINDOW)
+    if workers > 1 and len(starts) > 1 and not cursor.db.in_atomic_block:
+        added = _fill_windows_in_parallel(cursor.db.alias, starts, workers)
+    else:
+        added = 0
+        for start in starts:
+            cursor.execute(DOC_FILL_MISSING, {"lo": start, "hi": start + FILL_WINDOW})
+            added += max(cursor.rowcount, 0)
     cursor.execute(f"DELETE FROM {PENDING_TABLE} WHERE id <= %s", [last])
     if added:
         cursor.execute(f"ANALYZE {DOC_TABLE}")  # word frequencies for IDF, as after a rebuild
     return added
+
+
+def _fill_windows_in_parallel(alias: str, starts: range, workers: int) -> int:
+    """Run DOC_FILL_MISSING over ``starts`` from ``workers`` threads (Django gives each its own connection)."""
+    todo, lock = iter(starts), threading.Lock()
+    added: list[int] = []
+    failures: list[BaseException] = []
+
+    def work() -> None:
+        connection = connections[alias]
+        try:
+            with connection.cursor() as cursor:
+                while not failures:
+                    with lock:
+                        start = next(todo, None)
+                    if start is None:
+                        return
+                    cursor.execute(DOC_FILL_MISSING, {"lo": start, "hi": start + FILL_WINDOW})
+                    added.append(max(cursor.rowcount, 0))
+        except BaseException as exc:  # re-raised in the calling thread below
+            failures.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=work, name=f"search-pg-fill-{n}") for n in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if failures:
+        raise failures[0]
+    return sum(added)
 
 
 def unindexed(cursor) -> int:

@@ -9,7 +9,7 @@ from django.db import connection
 
 from paperfeed.catalog.signals import papers_ingested
 
-from .ddl import PENDING_TABLE, fill_missing
+from .ddl import FILL_WORKERS, PENDING_TABLE, fill_missing
 
 
 def fill_deferred_documents(sender: object, *, final: bool, **kwargs) -> str | None:
@@ -21,7 +21,7 @@ def fill_deferred_documents(sender: object, *, final: bool, **kwargs) -> str | N
         cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [PENDING_TABLE])
         if not cursor.fetchone()[0]:  # the search objects are not installed (migrations not run)
             return None
-        added = fill_missing(cursor)
+        added = fill_missing(cursor, workers=FILL_WORKERS)
     if not added:
         return None
     return f"keyword index (PostgreSQL): {added:,} papers indexed after the bulk load in {time.perf_counter() - started:.1f} s"

@@ -16,6 +16,7 @@ from paperfeed.catalog.ingest import BULK_LOAD_SETTING, upsert_records
 from paperfeed.catalog.models import Paper
 from paperfeed.catalog.records import PaperRecord
 from paperfeed.catalog.signals import announce_ingested
+from paperfeed.search.postgres import ddl
 from paperfeed.search.postgres.backends import PgKeywordIndex
 from paperfeed.search.postgres.ddl import DOC_TABLE, PENDING_TABLE, fill_missing, unindexed
 from tests.factories import make_paper
@@ -106,3 +107,16 @@ def test_unindexed_counts_what_a_bulk_load_left_until_the_fill():
         assert unindexed(cursor) == 4
         fill_missing(cursor)
         assert unindexed(cursor) == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_parallel_fill_builds_the_same_documents(monkeypatch):
+    monkeypatch.setattr(ddl, "FILL_WINDOW", 2)  # 7 papers: four windows for two workers
+    upsert_records(_records(7), bulk=False)
+    direct = {Paper.objects.get(pk=pid).arxiv_id: doc for pid, doc in _docs().items()}
+    Paper.objects.all().delete()
+    upsert_records(_records(7), bulk=True)
+    with connection.cursor() as cursor:
+        assert fill_missing(cursor, workers=2) == 7
+        assert unindexed(cursor) == 0 and _pending() == 0
+    assert {Paper.objects.get(pk=pid).arxiv_id: doc for pid, doc in _docs().items()} == direct
