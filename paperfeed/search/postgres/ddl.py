@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import threading
 import unicodedata
+from concurrent.futures import ThreadPoolExecutor
 
 from django.db import connections
 
@@ -311,34 +312,29 @@ def fill_missing(cursor, *, workers: int = 1) -> int:
 
 def _fill_windows_in_parallel(alias: str, starts: range, workers: int) -> int:
     """Run DOC_FILL_MISSING over ``starts`` from ``workers`` threads (Django gives each its own connection)."""
-    todo, lock = iter(starts), threading.Lock()
-    added: list[int] = []
-    failures: list[BaseException] = []
+    todo, lock, failed = iter(starts), threading.Lock(), threading.Event()
 
-    def work() -> None:
-        connection = connections[alias]
+    def work() -> int:
+        added, connection = 0, connections[alias]
         try:
             with connection.cursor() as cursor:
-                while not failures:
+                while not failed.is_set():
                     with lock:
                         start = next(todo, None)
                     if start is None:
-                        return
+                        break
                     cursor.execute(DOC_FILL_MISSING, {"lo": start, "hi": start + FILL_WINDOW})
-                    added.append(max(cursor.rowcount, 0))
-        except BaseException as exc:  # re-raised in the calling thread below
-            failures.append(exc)
+                    added += max(cursor.rowcount, 0)
+        except BaseException:
+            failed.set()  # the other threads stop after their window; result() re-raises this
+            raise
         finally:
             connection.close()
+        return added
 
-    threads = [threading.Thread(target=work, name=f"search-pg-fill-{n}") for n in range(workers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    if failures:
-        raise failures[0]
-    return sum(added)
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="search-pg-fill") as pool:
+        futures = [pool.submit(work) for _ in range(workers)]
+    return sum(future.result() for future in futures)
 
 
 def unindexed(cursor) -> int:
