@@ -7,8 +7,9 @@
    real papers of ../shared/data/arxiv_abstracts with their listing dates, then perturbed copies
    until N: each copy drops ~15% of its title and abstract words (as bench/search.py does), keeps
    the real authors, categories and comment, and gets a listing date 28 weeks earlier per round
-   (plus 0-4 weeks, moved off weekends) and a new arXiv id in that month (numbers from 50000, so
-   no copy takes a real id).
+   (plus 0-4 weeks, moved off weekends; wrapping around to stay in January 2015 or later, the first
+   month of five-digit numbers) and a new arXiv id in that month (numbers from 50000, so no copy takes a
+   real id).
 2. For each backend, a fresh catalogue through the site's own code: ``paperfeed migrate``, then
    ``paperfeed ingest CORPUS`` (the path operators use). Reported: the ingest rate (the command's
    own figure), the keyword index build that the command runs after the load (tantivy's catch-up
@@ -52,6 +53,7 @@ SHARED = web.SHARED / "arxiv_abstracts"
 BASE_TREE = Path("/tmp/base-scale")
 SHARD = 100_000  # records per corpus file
 DROP = 0.15  # share of title and abstract words a copy loses
+FIRST_DAY = dt.date(2015, 1, 5)  # a Monday of 1501, the first month of arXiv's five-digit numbers
 
 
 def log(message: str) -> None:
@@ -96,8 +98,10 @@ def _copies(real: list[dict], count: int) -> itertools.chain:
     for c in range(count):
         i, rounds = c % len(real), c // len(real) + 1
         paper = real[i]
-        day = dt.date.fromisoformat(paper["listing_date"] or "2026-01-05") - dt.timedelta(
-            weeks=28 * rounds + int(rng.integers(0, 5)))
+        listed = dt.date.fromisoformat(paper["listing_date"] or "2026-01-05")
+        weeks, span = 28 * rounds + int(rng.integers(0, 5)), max(1, (listed - FIRST_DAY).days // 7)
+        # Past January 2015 the copies wrap around: older months had four-digit numbers only.
+        day = max(FIRST_DAY, listed - dt.timedelta(weeks=weeks % span if weeks > span else weeks))
         day -= dt.timedelta(days=max(0, day.weekday() - 4))  # a Saturday or Sunday listing becomes Friday's
         month = day.strftime("%y%m")
         numbers[month] = numbers.get(month, 49_999) + 1
