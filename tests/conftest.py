@@ -36,7 +36,7 @@ def _no_page_cache(settings):
     caches["ratelimits"].clear()
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def shared_data() -> Path:
     """The ../shared/data folder; skips the test cleanly when it is absent."""
     if not SHARED_DATA.is_dir():

@@ -11,7 +11,7 @@ from pydantic import Field
 
 from paperfeed.search.forms import parse_params
 from paperfeed.search.rendered import RenderedStore
-from paperfeed.search.services import results_key, search
+from paperfeed.search.services import plan, search
 from paperfeed.search.views import CACHE_HEADER
 
 from .params import CategoryText, DayText, Offset, QueryText
@@ -56,11 +56,11 @@ def search_papers(request: HttpRequest, params: Query[SearchQuery]) -> Status | 
         return Status(400, ErrorOut(error=" ".join(parsed.errors)))
     args = {"query": parsed.query, "filters": parsed.filters, "sort": parsed.sort, "limit": params.limit,
             "offset": params.offset}
-    key = results_key(**args)
-    body = BODIES.get(key) if key else None
+    planned = plan(**args)
+    body = BODIES.get(planned.key) if planned.key else None
     remembered = body is not None
     if body is None:
-        results = search(**args)
+        results = search(planned=planned)
         if results.cache_key is None:
             return Status(200, [search_hit(h) for h in results.hits])
         items = [search_hit(h).model_dump(by_alias=True, exclude_unset=True) for h in results.hits]

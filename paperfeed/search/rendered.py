@@ -2,7 +2,7 @@
 the "search" cache: by the workers of a machine (diskcache files under ``DATA_DIR/cache/search``),
 or by every host (Redis, ``REDIS_URL``).
 
-Keys are ``services.results_key`` tuples: the catalogue's watermark is read from the database, so
+Keys are ``services.plan(…).key`` tuples: the catalogue's watermark is read from the database, so
 every worker and host that sees the same catalogue computes the same key, and an entry written by
 one serves the others. A host whose local keyword replica lags has another watermark (its lag is
 part of it), so it never takes a rendering that another host made from fresher indexes, nor the

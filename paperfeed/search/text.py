@@ -22,6 +22,9 @@ STOPWORDS = frozenset(
     "which with we our these those their be been not no".split()
 )
 
+# With PyStemmer installed (a dependency) this is Snowball's C stemmer, about 1.3 µs a word
+# against 13 µs for the pure-Python one, with the same stems (all 270,418 distinct words of
+# arxiv_abstracts, tests/search/test_text.py); a new search stems the new words of 30 abstracts.
 _STEMMER = snowballstemmer.stemmer("porter")
 
 

@@ -13,7 +13,7 @@ from django.utils.safestring import mark_safe
 from .forms import MAX_PAGE, MAX_QUERY_LENGTH, PAGE_SIZE, SearchParams, parse_params
 from .highlight import highlight
 from .rendered import RenderedStore
-from .services import SearchResults, results_key, search
+from .services import SearchResults, plan, search
 
 # The rendered results part under the results' cache key: it holds no reader's name, CSRF token
 # or session, so every reader of the same search shares it (rendered.py: per worker, and shared).
@@ -30,12 +30,12 @@ def search_page(request: HttpRequest) -> HttpResponse:
     args = {"query": params.query, "filters": params.filters, "sort": params.sort, "limit": PAGE_SIZE,
             "offset": (params.page - 1) * PAGE_SIZE}
     # The rendered part depends on the results and on the raw parameters its links repeat.
-    key = results_key(**args)
-    key = (key, base_query, params.query, params.page) if key else None
+    planned = plan(**args)
+    key = (planned.key, base_query, params.query, params.page) if planned.key else None
     html = FRAGMENTS.get(key) if key else None
     remembered = html is not None
     if html is None:
-        results = search(**args)
+        results = search(planned=planned)
         if results.arxiv_id and results.hits:
             return redirect(results.hits[0].paper)  # an arXiv id or URL opens its paper
         html = render_to_string("search/_results.html", _results_context(params, results, base_query))

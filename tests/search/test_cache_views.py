@@ -155,3 +155,20 @@ def test_a_paper_hidden_by_a_moderator_leaves_remembered_results_at_once():
     moderation.set_hidden([paper], hidden=True, moderator=make_user(username="mod", is_staff=True))
     assert _titles(client.get("/search", {"q": "spin glass annealing"})) == []
     assert client.get("/api/papers/search", {"q": "spin glass annealing"}).json() == []
+
+
+@pytest.mark.parametrize("path", ["/search", "/api/papers/search"])
+def test_a_request_reads_the_watermark_once_and_refreshes_the_vectors_when_it_moved(path, monkeypatch):
+    make_paper(title="Spin glass annealing schedules")
+    reads, refreshes = [], []
+    read = services.catalogue_generation
+    monkeypatch.setattr(services, "catalogue_generation", lambda: reads.append(1) or read())
+    backend = services._semantic_backend
+    monkeypatch.setattr(services, "_semantic_backend",
+                        lambda memo, *, refresh=False: refreshes.append(refresh) or backend(memo, refresh=refresh))
+    client = Client()
+    assert client.get(path, {"q": "spin glass annealing"}).status_code == 200
+    make_paper(title="Spin glass annealing at scale")  # the watermark moves
+    _another_worker()
+    assert client.get(path, {"q": "spin glass annealing"}).status_code == 200
+    assert len(reads) == 2 and refreshes == [True, True]  # each request: one read, and a moved watermark

@@ -6,7 +6,9 @@ import gzip
 
 import pytest
 from hypothesis import given, strategies as st
+from snowballstemmer.porter_stemmer import PorterStemmer
 
+from paperfeed.search import text
 from paperfeed.search.text import MAX_TERMS, STOPWORDS, WORD, _prefix, fold, query_terms, stem, stem_matches, words
 
 
@@ -70,17 +72,29 @@ def test_a_word_starts_with_its_stems_prefix(word):
     assert _prefix_holds(word)
 
 
-def test_every_word_of_the_arxiv_set_starts_with_its_stems_prefix(shared_data):
+@pytest.fixture(scope="module")
+def arxiv_vocabulary(shared_data) -> set[str]:
+    """Every distinct word of the arXiv set's lines (JSON keys too: a superset of the texts')."""
     files = sorted((shared_data / "arxiv_abstracts").glob("arxiv_api_records_*.jsonl.gz"))
     if not files:
         pytest.skip("arxiv_abstracts is not in the shared data")
     vocabulary: set[str] = set()
     for path in files:
         with gzip.open(path, "rt", encoding="utf-8") as lines:
-            for line in lines:  # every word of the line, JSON keys too: a superset of the texts'
+            for line in lines:
                 vocabulary.update(words(line))
     assert len(vocabulary) > 100_000
-    assert [w for w in vocabulary if not _prefix_holds(w)] == []
+    return vocabulary
+
+
+def test_every_word_of_the_arxiv_set_starts_with_its_stems_prefix(arxiv_vocabulary):
+    assert [w for w in arxiv_vocabulary if not _prefix_holds(w)] == []
+
+
+def test_the_c_stemmer_gives_the_pure_python_stems_of_every_arxiv_word(arxiv_vocabulary):
+    assert type(text._STEMMER).__module__ == "Stemmer"  # PyStemmer, a dependency
+    reference = PorterStemmer()
+    assert [w for w in arxiv_vocabulary if stem(w) != reference.stemWord(fold(w))] == []
 
 
 def test_stem_matches_marks_the_same_words_as_stemming_each_word():

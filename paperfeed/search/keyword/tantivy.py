@@ -54,6 +54,7 @@ RELOAD_SECONDS = 1.0
 # collecting and confirming 125 hits instead of 400 saves about 1 ms a search. A filter that
 # drops more escalates, so the answer is the same either way.
 OVERFETCH = (1.25, 4, 32)
+ID_TERMS_MAX = 1024  # _ids_query: past this many ids one term-set query beats a lookup per id
 MAX_ALLOWED_IDS = 200_000  # past the over-fetch, a filter allowing up to this many ids runs inside tantivy
 WRITER_HEAP = 64_000_000
 BULK_HEAP_PER_THREAD = 256_000_000
@@ -480,6 +481,18 @@ class TantivyKeywordIndex(KeywordIndex):
             return {}
         restricted = tantivy.Query.boolean_query([
             (tantivy.Occur.Must, query_obj),
-            (tantivy.Occur.Must, tantivy.Query.const_score_query(tantivy.Query.term_set_query(handle.schema, "id", ids), 0.0)),
+            (tantivy.Occur.Must, tantivy.Query.const_score_query(_ids_query(handle.schema, ids), 0.0)),
         ])
         return dict(self._top(handle, restricted, len(ids)))
+
+
+def _ids_query(schema: tantivy.Schema, ids: list[int]) -> tantivy.Query:
+    """The documents of ``ids``: one term lookup each, up to ``ID_TERMS_MAX`` ids.
+
+    tantivy's term-set query walks the whole dictionary of the ``id`` field, so its cost grows
+    with the catalogue: 0.94 ms at 80k papers for any handful of ids, where 90 term lookups
+    take 0.1 ms and give the same documents (and the same scores, as ``score`` adds none).
+    """
+    if len(ids) > ID_TERMS_MAX:
+        return tantivy.Query.term_set_query(schema, "id", ids)
+    return tantivy.Query.boolean_query([(tantivy.Occur.Should, tantivy.Query.term_query(schema, "id", int(i))) for i in ids])

@@ -72,6 +72,15 @@ def test_score_matches_search_scores(built):
     assert index.score("", [papers["graph"].id]) == {}
 
 
+def test_score_is_the_same_by_id_lookups_and_by_one_term_set(built, monkeypatch):
+    index, papers = built
+    ids = [p.id for p in papers.values()] + [10**9, 10**9 + 1]  # ids not in the index match nothing
+    by_lookups = index.score("graph networks studied quantum", ids)
+    monkeypatch.setattr(tantivy_index, "ID_TERMS_MAX", 1)
+    assert index.score("graph networks studied quantum", ids) == by_lookups
+    assert set(by_lookups) == {p.id for p in papers.values()}
+
+
 def test_filters_and_hidden_are_applied_by_the_database(built):
     index, papers = built
     where = _where(SearchFilters(category="quant-ph"))
