@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.safestring import mark_safe
+from django.utils.text import Truncator
 
 from .forms import MAX_PAGE, MAX_QUERY_LENGTH, PAGE_SIZE, SearchParams, parse_params
 from .highlight import highlight
@@ -41,7 +42,9 @@ def search_page(request: HttpRequest) -> HttpResponse:
         html = render_to_string("search/_results.html", _results_context(params, results, base_query))
         if key and results.cache_key == key[0]:
             FRAGMENTS.put(key, html)
-    context = {"params": params, "max_query_length": MAX_QUERY_LENGTH, "results_html": mark_safe(html)}
+    # Shortened once here: each |truncatechars looks up its ellipsis in the translation catalogue.
+    context = {"params": params, "max_query_length": MAX_QUERY_LENGTH, "results_html": mark_safe(html),
+               "short_query": Truncator(params.query).chars(60)}
     response = render(request, "search/search.html", context)  # ^ the template engine escaped every value
     response[CACHE_HEADER] = "hit" if remembered else "miss"
     return response
@@ -59,7 +62,7 @@ def _results_context(params: SearchParams, results: SearchResults, base_query: s
             "category": hit.paper.primary_category,
             "category_link": f"?{query}&{urlencode({'category': hit.paper.primary_category})}",
             "date": hit.paper.listing_date.isoformat() if hit.paper.listing_date else "",
-            "upvotes": hit.paper.upvotes,
+            "upvotes": str(hit.paper.upvotes),  # as {{ }} shows an int, without its pass through localize
             "title": highlight(hit.paper.title, results.terms),
             "abstract": highlight(hit.paper.abstract, results.terms, limit=420),
             "authors": highlight(", ".join(hit.paper.authors[:8]) + (" et al." if len(hit.paper.authors) > 8 else ""), results.terms),
