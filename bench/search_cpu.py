@@ -5,7 +5,9 @@
 Runs against the catalogue of ``PAPERFEED_DATA_DIR`` (bench/web_search.py builds an 80k one)
 through Django's test client, so no server, load generator or network is measured: 200 warm-up
 searches (models, indexes, the stem memo), then 100 new three-word title queries, then the same
-100 again more than 2 s later. ``time.process_time()`` does not count time spent waiting for the
+100 again more than 2 s later. For the new queries it also prints the search's own stages
+(``paperfeed_search_stage_seconds``: keyword, embed, vector, rescore, fuse; the rest is loading
+the papers, rendering and Django), in wall-clock ms per query. ``time.process_time()`` does not count time spent waiting for the
 CPU, so on a busy machine it moves much less than wall-clock figures. To compare with another
 checkout, run it from there with ``PYTHONPATH=<checkout>``.
 """
@@ -26,6 +28,7 @@ django.setup()
 from django.test import Client  # noqa: E402
 
 from paperfeed.catalog.models import Paper  # noqa: E402
+from paperfeed.search import metrics_stages  # noqa: E402
 from paperfeed.search.text import STOPWORDS, words  # noqa: E402
 
 
@@ -50,6 +53,14 @@ def cpu_ms(client: Client, path: str, queries: list[str]) -> float:
     return (time.process_time() - started) / len(queries) * 1000
 
 
+STAGES = ("keyword", "embed", "vector", "rescore", "fuse")
+
+
+def stage_seconds() -> dict[str, float]:
+    """Seconds spent so far in each search stage (the sums of the stage histogram)."""
+    return {name: getattr(metrics_stages, name.upper())._sum.get() for name in STAGES}
+
+
 def main() -> None:
     label = sys.argv[1] if len(sys.argv) > 1 else "this tree"
     from django.conf import settings
@@ -61,12 +72,16 @@ def main() -> None:
     queries = title_queries(400)
     client = Client()
     cpu_ms(client, "/search", queries[:200])  # warm-up
-    figures = []
+    figures, stages = [], []
     for path, batch in (("/search", queries[200:300]), ("/api/papers/search", queries[300:400])):
+        before = stage_seconds()
         fresh = cpu_ms(client, path, batch)
+        spent = {name: (seconds - before[name]) / len(batch) * 1000 for name, seconds in stage_seconds().items()}
+        stages.append(f"{path}: " + ", ".join(f"{name} {ms:.2f}" for name, ms in spent.items()))
         time.sleep(2.1)  # past a 2 s result memo
         figures.append(f"{path}: new {fresh:.1f} ms, repeated {cpu_ms(client, path, batch):.2f} ms")
     print(f"{label} | CPU per request: " + "; ".join(figures))
+    print(f"{label} | stages of a new query, ms: " + "; ".join(stages))
 
 
 if __name__ == "__main__":
