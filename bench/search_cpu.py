@@ -7,8 +7,9 @@ through Django's test client, so no server, load generator or network is measure
 searches (models, indexes, the stem memo), then 100 new three-word title queries, then the same
 100 again more than 2 s later. For the new queries it also prints the search's own stages
 (``paperfeed_search_stage_seconds``: keyword, embed, vector, rescore, fuse; the rest is loading
-the papers, rendering and Django), in wall-clock ms per query. ``time.process_time()`` does not count time spent waiting for the
-CPU, so on a busy machine it moves much less than wall-clock figures. To compare with another
+the papers, rendering and Django), in wall-clock ms per query. ``time.process_time()`` does not
+count time spent waiting for the CPU, so on a busy machine it moves much less than wall-clock
+figures. To compare with another
 checkout, run it from there with ``PYTHONPATH=<checkout>``.
 """
 
