@@ -14,12 +14,15 @@ from __future__ import annotations
 
 import functools
 import ipaddress
+import logging
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django_ratelimit.core import get_usage
 from ipware import get_client_ip
+
+log = logging.getLogger(__name__)
 
 # What each limited action is called on the 429 page.
 ACTIONS = {"signup": "sign-up", "login": "log-in", "password_reset": "password-reset"}
@@ -96,7 +99,18 @@ def check(request: HttpRequest, action: str, *, account_field: str | None = None
         usage = get_usage(request, group=f"community.{action}.{i}", key=key, rate=rate, method="POST", increment=True)
         if usage and usage["should_limit"]:
             wait = max(wait or 0, max(usage["time_left"], 1))
+            _log_refusal(action, "address" if i == 0 else "account", usage)
     return wait
+
+
+def _log_refusal(action: str, counted: str, usage: dict) -> None:
+    # One line per refusal tells an operator who is being held back, and why: over the limit, or
+    # the counts' cache failing (django-ratelimit then refuses rather than let guesses through).
+    if usage["limit"] == 0:
+        log.error("%s refused: the rate-limit cache could not count it", ACTIONS[action])
+    else:
+        log.warning("%s refused: %d attempts by this %s, over its limit of %d",
+                    ACTIONS[action], usage["count"], counted, usage["limit"])
 
 
 def too_many(request: HttpRequest, action: str, wait: int) -> HttpResponse:

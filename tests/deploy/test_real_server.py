@@ -63,7 +63,8 @@ def test_behind_a_proxy_limits_hold_across_workers_and_lock_nobody_else_out(site
     with serving(env, "--workers", "2", log=log) as server:
         # 24 wrong passwords from one client, two at a time so both gunicorn workers answer.
         codes = _failed_logins_in_two_threads(server.url, 24)
-        assert sorted(codes) == [200] * 10 + [429] * 14  # counted once across the workers
+        refusals = [line for line in server.lines() if "refused" in line]
+        assert sorted(codes) == [200] * 10 + [429] * 14, refusals  # counted once across the workers
         # The admin, from another address behind the same proxy, is not locked out.
         assert _login(server.url, client_ip=OWNER, password=PASSWORD) == 302
         health = httpx.get(server.url + "/healthz", timeout=10)
@@ -85,6 +86,11 @@ def test_behind_a_proxy_limits_hold_across_workers_and_lock_nobody_else_out(site
     assert {"time", "level", "message", "method", "path", "status", "duration_ms"} <= set(access[-1])
     assert access[-1]["request_id"] == request_id and access[-1]["path"] == "/healthz"
     assert sum(r["status"] == 429 for r in access) == 14
+    refused = [r["message"] for r in records if r["logger"] == "paperfeed.accounts.ratelimits"]
+    # Each refusal names what was over its limit (the address and the account on it, at once).
+    assert refused[:2] == ["log-in refused: 11 attempts by this address, over its limit of 10",
+                           "log-in refused: 11 attempts by this account, over its limit of 10"], refused
+    assert len(refused) == 2 * 14
 
 
 def test_with_the_database_unreachable_pages_and_api_answer_503(tmp_path):
