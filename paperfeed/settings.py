@@ -176,7 +176,10 @@ CACHES = {
     # Whole pages (web/pagecache.py) stay in each worker's memory even when "default" is shared
     # (REDIS_URL): a hit costs no network round trip, and PAGE_CACHE_SECONDS bounds how stale a
     # page on one host can be after a write through another.
-    "pages": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "paperfeed-pages"},
+    # 1,000 pages: search pages are replayed for up to SEARCH_CACHE_SECONDS (a minute), and a minute
+    # of varied queries outgrows Django's default of 300; at 20-40 kB a page, about 30 MB a worker.
+    "pages": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "paperfeed-pages",
+              "OPTIONS": {"MAX_ENTRIES": 1000}},
     # Rate limits are counted where every worker of the machine sees the same count (a
     # per-process LocMemCache would multiply each limit by the number of workers).
     "ratelimits": {

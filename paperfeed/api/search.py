@@ -11,7 +11,7 @@ from pydantic import Field
 
 from paperfeed.search.forms import parse_params
 from paperfeed.search.rendered import RenderedStore
-from paperfeed.search.services import plan, search
+from paperfeed.search.services import WATERMARK_HEADER, plan, search
 from paperfeed.search.views import CACHE_HEADER
 
 from .params import CategoryText, DayText, Offset, QueryText
@@ -68,4 +68,5 @@ def search_papers(request: HttpRequest, params: Query[SearchQuery]) -> Status | 
         BODIES.put(results.cache_key, body)
     response = HttpResponse(body, content_type=f"{RENDERER.media_type}; charset={RENDERER.charset}")
     response[CACHE_HEADER] = "hit" if remembered else "miss"
+    response[WATERMARK_HEADER] = planned.watermark  # the page cache may replay it while the watermark holds
     return response

@@ -44,6 +44,9 @@ MAX_CANDIDATES = 1000
 RESULTS = TtlLru(128)
 QUERY_VECTORS = TtlLru(4096)  # 384 floats each: about 6 MB when full
 GENERATION = Generation()
+# A response header, internal: the watermark its content was computed under. The page cache
+# (web/pagecache.py) replays such a page while ``watermark()`` still says the same, then drops the header.
+WATERMARK_HEADER = "X-Paperfeed-Watermark"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -228,6 +231,11 @@ class SearchPlan:
     key: tuple | None  # None: the results are not remembered (no memo, or the watermark is settling)
     moved: bool = False
 
+    @property
+    def watermark(self) -> str | None:
+        """The watermark the results are kept under, as ``watermark()`` says it (None: not kept)."""
+        return _watermark_text(self.key[0]) if self.key else None
+
 
 def plan(*, query: str, filters: SearchFilters | Mapping[str, Any] | None = None, sort: str = "relevance",
          limit: int = 20, offset: int = 0) -> SearchPlan:
@@ -299,6 +307,15 @@ def catalogue_generation() -> tuple:
         cursor.execute(f"SELECT (SELECT max(modified_at) FROM {papers}), (SELECT max(id) FROM {vectors})")
         modified, vector = cursor.fetchone()
     return (str(modified), vector, get_keyword_index().unindexed())
+
+
+def watermark() -> str:
+    """``catalogue_generation()`` as text: a page rendered under one value stays true while it holds."""
+    return _watermark_text(catalogue_generation())
+
+
+def _watermark_text(generation: tuple) -> str:
+    return repr(generation)
 
 
 def warm_up() -> None:

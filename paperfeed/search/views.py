@@ -14,7 +14,7 @@ from django.utils.text import Truncator
 from .forms import MAX_PAGE, MAX_QUERY_LENGTH, PAGE_SIZE, SearchParams, parse_params
 from .highlight import highlight
 from .rendered import RenderedStore
-from .services import SearchResults, plan, search
+from .services import WATERMARK_HEADER, SearchResults, plan, search
 
 # The rendered results part under the results' cache key: it holds no reader's name, CSRF token
 # or session, so every reader of the same search shares it (rendered.py: per worker, and shared).
@@ -34,19 +34,22 @@ def search_page(request: HttpRequest) -> HttpResponse:
     planned = plan(**args)
     key = (planned.key, base_query, params.query, params.page) if planned.key else None
     html = FRAGMENTS.get(key) if key else None
-    remembered = html is not None
+    remembered = kept = html is not None
     if html is None:
         results = search(planned=planned)
         if results.arxiv_id and results.hits:
             return redirect(results.hits[0].paper)  # an arXiv id or URL opens its paper
         html = render_to_string("search/_results.html", _results_context(params, results, base_query))
-        if key and results.cache_key == key[0]:
+        kept = bool(key) and results.cache_key == key[0]
+        if kept:
             FRAGMENTS.put(key, html)
     # Shortened once here: each |truncatechars looks up its ellipsis in the translation catalogue.
     context = {"params": params, "max_query_length": MAX_QUERY_LENGTH, "results_html": mark_safe(html),
                "short_query": Truncator(params.query).chars(60)}
     response = render(request, "search/search.html", context)  # ^ the template engine escaped every value
     response[CACHE_HEADER] = "hit" if remembered else "miss"
+    if kept:  # the page is the results' and the query's alone: the page cache may replay it while they hold
+        response[WATERMARK_HEADER] = planned.watermark
     return response
 
 

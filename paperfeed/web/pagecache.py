@@ -4,6 +4,10 @@ Most traffic is anonymous readers of the same few pages, so a rendered page is k
 ``settings.PAGE_CACHE_SECONDS`` (default 2; 0 turns the cache off, as the tests do): a new paper
 or vote shows within that many seconds, and a busy page is rendered once per interval per worker
 instead of once per request. Which pages: the URL names in ``settings.PAGE_CACHE_VIEWS``.
+Search results (the page and the API) say which catalogue watermark they were computed under
+(``search.services.WATERMARK_HEADER``); past those seconds such a page is still replayed, for up
+to ``SEARCH_CACHE_SECONDS``, while one read of the watermark says it holds, as the search's own
+result cache would have answered it.
 
 Requests without a session or messages cookie are served from the cache as they are. Signed-in
 readers (not staff, no messages cookie) of the views in ``settings.PAGE_CACHE_MEMBER_VIEWS`` share
@@ -23,7 +27,6 @@ from __future__ import annotations
 
 import copy
 import hashlib
-import os
 import time
 from collections.abc import Callable, Iterable
 
@@ -32,11 +35,12 @@ from django.core import signals
 from django.core.cache import caches
 from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse, parse_cookie
-from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH
 from django.utils.cache import patch_vary_headers
-from django.utils.http import http_date
 
+from paperfeed.search import services
+from paperfeed.search.services import WATERMARK_HEADER
 from paperfeed.web import readers, slots
+from paperfeed.web.csrf import csrf_cookie_header, mask_csrf_secret, new_csrf_secret, valid_csrf_secret
 from paperfeed.web.logs import bind_request_id, log_access, new_request_id
 
 _TOKEN_PREFIX = b'name="csrfmiddlewaretoken" value="'
@@ -46,8 +50,6 @@ FAST_PATH_FLAG = "paperfeed.page_cache"  # in the WSGI environ when PageCacheApp
 # Headers that say how an answer was made, as a replay from this cache says them (bench/web_search.py
 # counts the search answers that ran no search).
 REPLAYED = {"X-Search-Cache": "hit"}
-_CHARS = CSRF_ALLOWED_CHARS
-_INDEX = {c: i for i, c in enumerate(_CHARS)}
 
 
 def clock() -> float:
@@ -60,12 +62,26 @@ def cache_seconds() -> float:
     return max(0.0, float(settings.PAGE_CACHE_SECONDS))
 
 
-def fresh_entry(key: str) -> tuple[tuple[bytes, ...], str] | None:
-    """The cached page under ``key`` (its parts and content type), unless absent or expired."""
+def fresh_entry(key: str, watermark: Callable[[], str | None] = services.watermark) -> tuple[tuple[bytes, ...], str] | None:
+    """The cached page under ``key`` (its parts and content type), unless absent or expired.
+
+    A page that carried ``WATERMARK_HEADER`` (search results) is served past its expiry, for up to
+    ``SEARCH_CACHE_SECONDS`` after it was rendered, while ``watermark()`` says what it said then.
+    """
     entry = caches["pages"].get(key)
-    if entry is None or entry[2] <= clock():
+    if entry is None:
         return None
-    return entry[0], entry[1]
+    parts, content_type, expiry, mark, until = entry
+    now = clock()
+    if expiry > now or (mark is not None and until > now and watermark() == mark):
+        return parts, content_type
+    return None
+
+
+def _store(key: str, parts: tuple[bytes, ...], content_type: str, seconds: float, mark: str | None) -> None:
+    now = clock()
+    until = now + max(seconds, services.cache_seconds()) if mark is not None else now + seconds
+    caches["pages"].set(key, (parts, content_type, now + seconds, mark, until), until - now)
 
 
 # Shared signed-in pages are big (every slot's variants, ~300 KB pickled for a daily page of 60
@@ -98,13 +114,13 @@ def _keep_member_entry(key: str, entry: tuple, seconds: float) -> None:
 def page_key(environ: dict) -> str:
     """The cache key of a request, from its WSGI environ (or ``request.META``)."""
     target = f"{environ.get('SCRIPT_NAME', '')}{environ.get('PATH_INFO', '')}?{environ.get('QUERY_STRING', '')}"
-    # "page2": entries are (parts, content type, expiry); a shared cache may still hold older ones.
-    return "pf:page2:" + hashlib.sha1(target.encode("utf-8", "surrogateescape")).hexdigest()
+    # "page3": entries are (parts, content type, expiry, watermark, served until); older ones differ.
+    return "pf:page3:" + hashlib.sha1(target.encode("utf-8", "surrogateescape")).hexdigest()
 
 
 def member_key(environ: dict) -> str:
     """The cache key of the page signed-in readers share (see paperfeed.web.slots)."""
-    return "pf:member2:" + page_key(environ)[len("pf:page2:"):]  # "2": parts cut at tokens
+    return "pf:member2:" + page_key(environ)[len("pf:page3:"):]  # "2": parts cut at tokens
 
 
 def member_cookies(cookie_names: Iterable[str]) -> bool:
@@ -131,38 +147,6 @@ def is_cacheable(request: HttpRequest) -> bool:
     """True for a GET/HEAD from an anonymous reader: no session or messages cookie, no token."""
     return (request.method in ("GET", "HEAD") and cookies_allow_cache(request.COOKIES)
             and headers_allow_cache(request.META))
-
-
-# --- CSRF tokens ------------------------------------------------------------------------------
-# The same algorithm as django.middleware.csrf (secret masked by a random one-time pad), with the
-# randomness drawn in one os.urandom call instead of one call per character.
-
-
-_TO_CHARS = bytes(_CHARS[b % 62].encode()[0] for b in range(256))
-_UNEVEN = bytes(range(248, 256))  # dropped so every character is equally likely (248 = 4 * 62)
-
-
-def _random_chars(n: int) -> str:
-    out = b""
-    while len(out) < n:
-        out += os.urandom(n + 8).translate(_TO_CHARS, _UNEVEN)
-    return out[:n].decode()
-
-
-def new_csrf_secret() -> str:
-    """A fresh CSRF secret, as Django's CSRF middleware would create it."""
-    return _random_chars(CSRF_SECRET_LENGTH)
-
-
-def mask_csrf_secret(secret: str) -> str:
-    """A form token for ``secret`` that Django's CSRF middleware accepts."""
-    mask = _random_chars(CSRF_SECRET_LENGTH)
-    return mask + "".join(_CHARS[(_INDEX[s] + _INDEX[m]) % 62] for s, m in zip(secret, mask))
-
-
-def valid_csrf_secret(value: str | None) -> bool:
-    """Whether a cookie value is a well-formed CSRF secret."""
-    return bool(value) and len(value) == CSRF_SECRET_LENGTH and all(c in _INDEX for c in value)
 
 
 def split_at_tokens(content: bytes) -> tuple[bytes, ...]:
@@ -193,7 +177,10 @@ class PageCacheMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        return self.get_response(request)
+        response = self.get_response(request)
+        if WATERMARK_HEADER in response:  # internal: never sent
+            del response[WATERMARK_HEADER]
+        return response
 
     def process_view(
         self, request: HttpRequest, view: Callable[..., HttpResponse], args: tuple, kwargs: dict
@@ -220,7 +207,7 @@ class PageCacheMiddleware:
                     response.content = _token_for(request).join(parts)
                 return response
             entry = (parts, response["Content-Type"])
-            caches["pages"].set(key, (*entry, clock() + seconds), seconds)
+            _store(key, *entry, seconds, response.get(WATERMARK_HEADER))
         response = _personalise(request, *entry)
         for name, value in said.items():  # the fast path learns them (as REPLAYED says them)
             response[name] = value
@@ -380,7 +367,7 @@ class PageCacheApp:
             return None
         key = page_key(environ)
         headers = self.headers.get(key)
-        entry = fresh_entry(key) if headers is not None else None
+        entry = fresh_entry(key, lambda: _watermark_in_request(environ)) if headers is not None else None
         if entry is None:
             return None
         parts, _ = entry
@@ -390,7 +377,7 @@ class PageCacheApp:
             secret = cookies.get(settings.CSRF_COOKIE_NAME)
             if not valid_csrf_secret(secret):
                 secret = new_csrf_secret()
-                extra.append(("Set-Cookie", _csrf_cookie_header(secret)))
+                extra.append(("Set-Cookie", csrf_cookie_header(secret)))
             content = mask_csrf_secret(secret).encode().join(parts)
         start_response("200 OK", [*headers, ("Content-Length", str(len(content))), *extra])
         return [content]
@@ -409,7 +396,7 @@ class PageCacheApp:
             secret = cookies.get(settings.CSRF_COOKIE_NAME)
             if not valid_csrf_secret(secret):
                 secret = new_csrf_secret()
-                extra.append(("Set-Cookie", _csrf_cookie_header(secret)))
+                extra.append(("Set-Cookie", csrf_cookie_header(secret)))
             return mask_csrf_secret(secret).encode()
 
         # Django's request signals: its database connections are checked and kept as for any request.
@@ -445,19 +432,12 @@ class PageCacheApp:
         return capture
 
 
-def _csrf_cookie_header(secret: str) -> str:
-    """The Set-Cookie value Django's CSRF middleware would send for ``secret`` (same attributes)."""
-    age = settings.CSRF_COOKIE_AGE
-    attrs = [f"{settings.CSRF_COOKIE_NAME}={secret}"]
-    if age is not None:
-        attrs += [f"expires={http_date(time.time() + age)}", f"Max-Age={int(age)}"]
-    if settings.CSRF_COOKIE_DOMAIN:
-        attrs.append(f"Domain={settings.CSRF_COOKIE_DOMAIN}")
-    attrs.append(f"Path={settings.CSRF_COOKIE_PATH}")
-    if settings.CSRF_COOKIE_SECURE:
-        attrs.append("Secure")
-    if settings.CSRF_COOKIE_HTTPONLY:
-        attrs.append("HttpOnly")
-    if settings.CSRF_COOKIE_SAMESITE:
-        attrs.append(f"SameSite={settings.CSRF_COOKIE_SAMESITE}")
-    return "; ".join(attrs)
+def _watermark_in_request(environ: dict) -> str | None:
+    """``services.watermark()`` read as Django reads the database for a request (None: it did not answer)."""
+    signals.request_started.send(sender=PageCacheApp, environ=environ)
+    try:
+        return services.watermark()
+    except DatabaseError:
+        return None  # Django answers, with its outage page if it comes to that
+    finally:
+        signals.request_finished.send(sender=PageCacheApp)

@@ -22,7 +22,8 @@ from paperfeed.search import services as search_services
 from paperfeed.search import views as search_views
 from paperfeed.search.cache import Generation, TtlLru
 from paperfeed.web import pagecache
-from paperfeed.web.pagecache import PageCacheApp, _csrf_cookie_header, page_key
+from paperfeed.web.csrf import csrf_cookie_header
+from paperfeed.web.pagecache import PageCacheApp, page_key
 from tests.factories import make_paper, make_user
 
 pytestmark = pytest.mark.django_db
@@ -162,7 +163,7 @@ def test_each_reader_gets_their_own_csrf_token(page_cache, test_urls):
     assert bob.post("/submit-form", {"csrfmiddlewaretoken": bob_token}).status_code == 200
     assert bob.post("/submit-form", {"csrfmiddlewaretoken": alice_token}).status_code == 403
     # The cached copy is cut where the token goes and holds no reader's token.
-    parts, _, _ = caches["pages"].get(page_key({"PATH_INFO": "/form", "QUERY_STRING": ""}))
+    parts = caches["pages"].get(page_key({"PATH_INFO": "/form", "QUERY_STRING": ""}))[0]
     content = b"".join(parts)
     assert len(parts) == 2 and b'value=""' in content
     assert alice_token.encode() not in content and bob_token.encode() not in content
@@ -304,7 +305,7 @@ def test_fast_path_cookie_header_matches_djangos(settings):
             path=settings.CSRF_COOKIE_PATH, secure=secure, httponly=httponly, samesite=settings.CSRF_COOKIE_SAMESITE,
         )
         expected = django_response.cookies[settings.CSRF_COOKIE_NAME].output(header="").strip()
-        ours = _csrf_cookie_header("s" * 32)
+        ours = csrf_cookie_header("s" * 32)
         drop_expires = lambda header: sorted(a for a in header.split("; ") if not a.startswith("expires="))  # noqa: E731
         assert drop_expires(ours) == drop_expires(expected)
 
