@@ -13,15 +13,17 @@ from django.core.wsgi import get_wsgi_application  # noqa: E402
 
 from paperfeed.search.embedding import forbid_torch  # noqa: E402
 
+forbid_torch()  # web workers embed queries with the exported ONNX graph only: torch never loads here
+django_application = get_wsgi_application()
+
+# Models are importable only once Django is set up (the page cache reads the search watermark).
+from paperfeed.search.services import warm_up  # noqa: E402
+
 from .freezing import FreezeWhenWarm  # noqa: E402
 from .pagecache import PageCacheApp  # noqa: E402
 from .shedding import ShedGoneClients  # noqa: E402
 
-forbid_torch()  # web workers embed queries with the exported ONNX graph only: torch never loads here
-
-application = FreezeWhenWarm(ShedGoneClients(PageCacheApp(get_wsgi_application())))
-
-from paperfeed.search.services import warm_up  # noqa: E402  (models: only once Django is set up)
+application = FreezeWhenWarm(ShedGoneClients(PageCacheApp(django_application)))
 
 warm_up()  # each worker loads the query model and indexes before its first reader, not during
 gc.freeze()  # what lives as long as the worker, out of the collector's way (freezing.py); again when warm
