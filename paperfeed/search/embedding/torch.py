@@ -41,7 +41,7 @@ class SentenceTransformerEmbedder:
                 self._model = SentenceTransformer(model_path(self.name), device=device)
                 if device == "cpu":
                     self._model = self._model.float()  # half-precision weights run slowly on CPU
-                self.dim = int(self._model.get_sentence_embedding_dimension())
+                self.dim = int(self._model.get_embedding_dimension())
         return self._model
 
     @property
