@@ -63,3 +63,22 @@ def page():
     """A chromium page (Playwright) in a fresh browser; skips when Debian's chromium is absent."""
     with chromium_page() as browser_page:
         yield browser_page
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """pytest-django's test databases; on PostgreSQL, sessions still open on them are ended first.
+
+    Two kinds outlive their tests, and would make dropping the test database fail: a live
+    server's request thread, held by a client's keep-alive connection after its server stopped
+    (its database connection closes only when the HTTP one does), and what Django ran inside
+    Playwright's event-loop greenlet, which has a context, and so connections, of its own.
+    """
+    yield
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with django_db_blocker.unblock(), connection.cursor() as cursor:
+            # With a timeout, each call returns once its backend has exited (PostgreSQL 14 and later).
+            cursor.execute("SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity "
+                           "WHERE datname = current_database() AND pid <> pg_backend_pid()")
