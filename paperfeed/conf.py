@@ -155,7 +155,7 @@ SETTINGS: tuple[Setting, ...] = (
         ("LIVE_VECTOR_INDEX", str, "", "Live vector index (dotted path); empty: the host's saved usearch graph plus an exact delta (search/vectorgraph.py; pgvector on PostgreSQL, exact on SQLite until the graph is saved)."),
         ("SEARCH_REFRESH_SECONDS", float, 5.0, "How often a web worker checks for a newer search index."),
         ("SEARCH_REPLICA_SYNC_SECONDS", float, 30.0, "On PostgreSQL, how often a web host's first search catches its local search replica up (0: only the worker and reindex do)."),
-        ("SEARCH_CACHE_SECONDS", float, 60.0, "Seconds at most a web worker reuses a search's results while no paper was added, edited or indexed (checked on every search); bounds how stale vote counts and hidden papers can be in results; 0 turns the result cache and the query-embedding memo off."),
+        ("SEARCH_CACHE_SECONDS", float, 60.0, "Seconds at most a web worker reuses a search's results while no paper was added, edited or indexed (checked on every search); bounds how stale vote counts and hidden papers can be in results, and how long an anonymous search answer is replayed while the watermark holds; 0 turns the result cache and the query-embedding memo off."),
     ),
     *_rows(
         "community",

@@ -6,8 +6,8 @@ or vote shows within that many seconds, and a busy page is rendered once per int
 instead of once per request. Which pages: the URL names in ``settings.PAGE_CACHE_VIEWS``.
 Search results (the page and the API) say which catalogue watermark they were computed under
 (``search.services.WATERMARK_HEADER``); past those seconds such a page is still replayed, for up
-to ``SEARCH_CACHE_SECONDS``, while one read of the watermark says it holds, as the search's own
-result cache would have answered it.
+to ``SEARCH_CACHE_SECONDS``, while the watermark (read at most every half second per worker)
+says it holds, as the search's own result cache would have answered it.
 
 Requests without a session or messages cookie are served from the cache as they are. Signed-in
 readers (not staff, no messages cookie) of the views in ``settings.PAGE_CACHE_MEMBER_VIEWS`` share
@@ -62,7 +62,9 @@ def cache_seconds() -> float:
     return max(0.0, float(settings.PAGE_CACHE_SECONDS))
 
 
-def fresh_entry(key: str, watermark: Callable[[], str | None] = services.watermark) -> tuple[tuple[bytes, ...], str] | None:
+def fresh_entry(
+    key: str, watermark: Callable[[], str | None] = services.watermark
+) -> tuple[tuple[bytes, ...], str] | None:
     """The cached page under ``key`` (its parts and content type), unless absent or expired.
 
     A page that carried ``WATERMARK_HEADER`` (search results) is served past its expiry, for up to
