@@ -156,6 +156,7 @@ SETTINGS: tuple[Setting, ...] = (
         ("SEARCH_REFRESH_SECONDS", float, 5.0, "How often a web worker checks for a newer search index."),
         ("SEARCH_REPLICA_SYNC_SECONDS", float, 30.0, "On PostgreSQL, how often a web host's first search catches its local search replica up (0: only the worker and reindex do)."),
         ("SEARCH_CACHE_SECONDS", float, 60.0, "Seconds at most a web worker reuses a search's results while no paper was added, edited or indexed (checked on every search); bounds how stale vote counts and hidden papers can be in results, and how long an anonymous search answer is replayed while the watermark holds; 0 turns the result cache and the query-embedding memo off."),
+        ("SEARCH_RANKING_SECONDS", float, 600.0, "Seconds at most a search's ranking (which papers, in which order) is reused while no paper was added, edited or indexed, by every worker and host through the shared search cache; the papers are read and rendered afresh, so vote counts follow SEARCH_CACHE_SECONDS; 0 keeps no ranking beyond the result cache."),
     ),
     *_rows(
         "community",

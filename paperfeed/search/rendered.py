@@ -11,16 +11,11 @@ reverse. A shared entry expires ``SEARCH_CACHE_SECONDS`` after it was written.
 
 from __future__ import annotations
 
-import hashlib
-import logging
 from collections.abc import Hashable
-
-from django.core.cache import caches
 
 from .cache import TtlLru
 from .services import cache_seconds
-
-log = logging.getLogger(__name__)
+from .sharedcache import shared_get, shared_key, shared_set
 
 
 class RenderedStore:
@@ -34,24 +29,14 @@ class RenderedStore:
         """The rendering under ``key`` from this worker, else from the shared cache, else None."""
         value = self.local.get(key, max_age=cache_seconds())
         if value is None:
-            try:
-                value = caches["search"].get(self._shared_key(key))
-            except Exception:  # a cache outage must not take search down: render instead
-                log.warning("search: the shared cache did not answer; rendering", exc_info=True)
+            value = shared_get(shared_key(self.name, key))  # an outage: None, and the caller renders
         return value  # not copied into this worker's LRU, which would restart its age
 
     def put(self, key: Hashable, value: str | bytes) -> None:
         """Keep ``value`` in this worker and in the shared cache, for the other workers."""
         self.local.put(key, value)
-        try:
-            caches["search"].set(self._shared_key(key), value, timeout=cache_seconds())
-        except Exception:  # as in get: the page is served all the same
-            log.warning("search: the shared cache did not take a rendering", exc_info=True)
+        shared_set(shared_key(self.name, key), value, cache_seconds())
 
     def clear(self) -> None:
         """Forget this worker's entries (the shared ones expire on their own)."""
         self.local.clear()
-
-    def _shared_key(self, key: Hashable) -> str:
-        return f"search:{self.name}:{hashlib.sha1(repr(key).encode()).hexdigest()}"
-

@@ -28,6 +28,7 @@ from .keyword import get_keyword_index
 from .models import PaperEmbedding
 from .precomputed import load_precomputed
 from .query import ParsedQuery, matches, parse_query
+from .sharedcache import shared_get, shared_key, shared_set
 from .text import MAX_QUERY_CHARS, query_terms
 from .vectorgraph import GraphVectorIndex, sync_graph
 from .vectors import get_live_index
@@ -266,7 +267,7 @@ def search(*, query: str = "", filters: SearchFilters | Mapping[str, Any] | None
     results = RESULTS.get(p.key, max_age=cache_seconds()) if p.key else None
     if results is not None:
         return dataclasses.replace(results, hits=list(results.hits), terms=list(results.terms), remembered=True)
-    results = _search(p.query, p.filters, p.sort, p.limit, p.offset, memo=True, refresh=p.moved)
+    results = _search(p.query, p.filters, p.sort, p.limit, p.offset, memo=True, refresh=p.moved, key=p.key)
     if p.key:
         results.cache_key = p.key
         RESULTS.put(p.key, dataclasses.replace(results, hits=list(results.hits), terms=list(results.terms)),
@@ -337,7 +338,8 @@ def forget_results() -> None:
 
 
 def _search(query: str, filters: SearchFilters, sort: str, limit: int, offset: int, *, memo: bool,
-            refresh: bool = False) -> SearchResults:
+            refresh: bool = False, key: tuple | None = None) -> SearchResults:
+    """One search: its ranking (kept under ``key`` in the shared cache, or computed), then its page of papers."""
     parsed = parse_query(query)
     if parsed.arxiv_id:
         return _by_arxiv_id(parsed, query, filters, sort, offset, limit)
@@ -352,6 +354,25 @@ def _search(query: str, filters: SearchFilters, sort: str, limit: int, offset: i
         papers = list(qs[offset : offset + limit])
         return SearchResults(query, [SearchHit(p, 0.0) for p in papers], qs.count(), [], message, sort, offset, limit)
 
+    ranking = _kept_ranking(key)
+    if ranking is None:
+        ranking = _rank(parsed, terms, filters, sort, limit, offset, memo=memo, refresh=refresh)
+        _keep_ranking(key, ranking)
+    return _page(query, ranking, sort, offset, limit)
+
+
+@dataclasses.dataclass(frozen=True)
+class Ranking:
+    """What a search found, without the papers: the page's docs (or the head that a sort re-orders) and the total."""
+
+    terms: tuple[str, ...]
+    docs: tuple[tuple[int, float, int, int], ...]  # (paper id, fused score, keyword rank, semantic rank)
+    total: int
+
+
+def _rank(parsed: ParsedQuery, terms: list[str], filters: SearchFilters, sort: str, limit: int, offset: int, *,
+          memo: bool, refresh: bool) -> Ranking:
+    """Both retrievers, fusion, proximity and the query's operators: the costly part of a search."""
     depth = min(max(CANDIDATES, offset + limit), MAX_CANDIDATES)
     base = filters.queryset()
     where_sql, where_params = base.values("id").query.sql_with_params()
@@ -366,15 +387,37 @@ def _search(query: str, filters: SearchFilters, sort: str, limit: int, offset: i
         overfetch=5 if filters else 1.2,
     )
     fused = _apply_operators(rank(found, parsed.ranked, texts=_texts), parsed)
-    if sort != "relevance":
-        fused = fused[:depth]
-    wanted = [f.doc for f in fused] if sort != "relevance" else [f.doc for f in fused[offset : offset + limit]]
-    papers = Paper.objects.in_bulk(wanted)
-    hits = [SearchHit(papers[f.doc], f.score, f.keyword_rank, f.semantic_rank) for f in fused if f.doc in papers]
+    # A sort other than relevance re-orders the head by the papers' dates or votes, read when the page is made.
+    kept = fused[:depth] if sort != "relevance" else fused[offset : offset + limit]
+    docs = tuple((int(f.doc), float(f.score), int(f.keyword_rank), int(f.semantic_rank)) for f in kept)
+    return Ranking(tuple(terms), docs, len(fused))
+
+
+def _page(query: str, ranking: Ranking, sort: str, offset: int, limit: int) -> SearchResults:
+    """The page of results a ranking gives, with the papers as they are now (their votes included)."""
+    papers = Paper.objects.in_bulk([doc for doc, *_ in ranking.docs])
+    hits = [SearchHit(papers[doc], score, kw, sem) for doc, score, kw, sem in ranking.docs if doc in papers]
     if sort != "relevance":
         hits = _resort(hits, sort)[offset : offset + limit]
-    message = "" if fused else "No papers match your search."
-    return SearchResults(query, hits, len(fused), terms, message, sort, offset, limit)
+    message = "" if ranking.total else "No papers match your search."
+    return SearchResults(query, hits, ranking.total, list(ranking.terms), message, sort, offset, limit)
+
+
+def ranking_seconds() -> float:
+    """``settings.SEARCH_RANKING_SECONDS`` (0: rankings are not kept beyond the results' memo)."""
+    return max(0.0, float(settings.SEARCH_RANKING_SECONDS))
+
+
+def _kept_ranking(key: tuple | None) -> Ranking | None:
+    if not key or not ranking_seconds():
+        return None
+    ranking = shared_get(shared_key("ranking", key))
+    return ranking if isinstance(ranking, Ranking) else None  # anything else: another version's entry
+
+
+def _keep_ranking(key: tuple | None, ranking: Ranking) -> None:
+    if key and ranking_seconds():
+        shared_set(shared_key("ranking", key), ranking, ranking_seconds())
 
 
 def similar_papers(paper: Paper, *, limit: int = 6) -> list[Paper]:

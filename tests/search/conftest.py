@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from paperfeed import settings as configured
 from paperfeed.search.keyword.fts5 import forget_stats
 from paperfeed.search.vectors import reset_live_indexes
 
@@ -19,3 +20,9 @@ def hashing_embedder(settings):
     yield
     reset_live_indexes()
     forget_stats()
+
+
+@pytest.fixture
+def shared_cache(settings, tmp_path):
+    """The search cache every worker of the machine sees, as the settings make it (diskcache in a folder)."""
+    settings.CACHES = {**settings.CACHES, "search": {**configured.CACHES["search"], "LOCATION": str(tmp_path / "shared")}}

@@ -7,7 +7,6 @@ import re
 import pytest
 from django.test import Client
 
-from paperfeed import settings as configured
 from paperfeed.api import search as api_search
 from paperfeed.community import moderation
 from paperfeed.search import services, views
@@ -101,12 +100,6 @@ def test_the_cache_header_says_miss_then_hit():
     for path in ("/search", "/api/papers/search"):
         first, again = (client.get(path, {"q": "graph neural networks"}) for _ in range(2))
         assert (first["X-Search-Cache"], again["X-Search-Cache"]) == ("miss", "hit")
-
-
-@pytest.fixture
-def shared_cache(settings, tmp_path):
-    """The search cache every worker of the machine sees, as the settings make it (diskcache in a folder)."""
-    settings.CACHES = {**settings.CACHES, "search": {**configured.CACHES["search"], "LOCATION": str(tmp_path / "shared")}}
 
 
 def _another_worker() -> None:
