@@ -5,12 +5,13 @@
 Runs against the catalogue of ``PAPERFEED_DATA_DIR`` (bench/web_search.py builds an 80k one)
 through Django's test client, so no server, load generator or network is measured: 200 warm-up
 searches (models, indexes, the stem memo), then 100 new three-word title queries, then the same
-100 again more than 2 s later. For the new queries it also prints the search's own stages
-(``paperfeed_search_stage_seconds``: keyword, embed, vector, rescore, fuse; the rest is loading
-the papers, rendering and Django), in wall-clock ms per query. ``time.process_time()`` does not
-count time spent waiting for the CPU, so on a busy machine it moves much less than wall-clock
-figures. To compare with another
-checkout, run it from there with ``PYTHONPATH=<checkout>``.
+100 again more than 2 s later, then once more with the results and renderings forgotten but the
+rankings kept (as a worker answers a search whose rendering expired). For the new queries it
+also prints the search's own stages (``paperfeed_search_stage_seconds``: keyword, embed, vector,
+rescore, fuse; the rest is loading the papers, rendering and Django), in wall-clock ms per query.
+``time.process_time()`` does not count time spent waiting for the CPU, so on a busy machine it
+moves much less than wall-clock figures. To compare with another checkout, run it from there
+with ``PYTHONPATH=<checkout>``.
 """
 
 from __future__ import annotations
@@ -62,6 +63,21 @@ def stage_seconds() -> dict[str, float]:
     return {name: getattr(metrics_stages, name.upper())._sum.get() for name in STAGES}
 
 
+def forget_renderings() -> bool:
+    """Forget the results and renderings (this worker's and the shared ones), not the kept rankings,
+    as a worker sees a search once its rendering expired; False where this tree keeps no ranking."""
+    from paperfeed.api import search as api_search
+    from paperfeed.search import rendered, services, views
+
+    if not hasattr(services, "Ranking"):
+        return False
+    services.RESULTS.clear()
+    # New names: the shared cache holds the renderings under the old ones until they expire.
+    views.FRAGMENTS = rendered.RenderedStore(f"page-{time.time()}", 2048)
+    api_search.BODIES = rendered.RenderedStore(f"api-{time.time()}", 2048)
+    return True
+
+
 def main() -> None:
     label = sys.argv[1] if len(sys.argv) > 1 else "this tree"
     from django.conf import settings
@@ -80,7 +96,9 @@ def main() -> None:
         spent = {name: (seconds - before[name]) / len(batch) * 1000 for name, seconds in stage_seconds().items()}
         stages.append(f"{path}: " + ", ".join(f"{name} {ms:.2f}" for name, ms in spent.items()))
         time.sleep(2.1)  # past a 2 s result memo
-        figures.append(f"{path}: new {fresh:.1f} ms, repeated {cpu_ms(client, path, batch):.2f} ms")
+        repeated = cpu_ms(client, path, batch)
+        ranked = cpu_ms(client, path, batch) if forget_renderings() else float("nan")
+        figures.append(f"{path}: new {fresh:.1f} ms, repeated {repeated:.2f} ms, ranking kept {ranked:.2f} ms")
     print(f"{label} | CPU per request: " + "; ".join(figures))
     print(f"{label} | stages of a new query, ms: " + "; ".join(stages))
 

@@ -22,10 +22,12 @@ def highlight(text: str, terms: list[str], *, limit: int | None = None) -> SafeS
     never leak through and entities are never split. Whole words only ("how" never marks
     "However"), and nothing inside ``$…$`` math, which the page renders with KaTeX.
     """
-    text = text or ""
+    text, ellipsis = text or "", ""
     if limit is not None and len(text) > limit:
         cut = text.rfind(" ", 0, limit)
-        text = text[: cut if cut > limit // 2 else limit] + "…"
+        # The ellipsis joins after marking: in the text, it would make an ASCII abstract non-ASCII,
+        # and stem_matches reads such a text word by word: twice the time for a page's 20 abstracts.
+        text, ellipsis = text[: cut if cut > limit // 2 else limit], "…"
     stems = {stem(t) for t in terms if t}
     out: list[str] = []
     pos = 0
@@ -34,6 +36,7 @@ def highlight(text: str, terms: list[str], *, limit: int | None = None) -> SafeS
         out.append(html.escape(text[start:end]))
         pos = end
     out.append(_mark(text[pos:], stems))
+    out.append(ellipsis)
     return mark_safe("".join(out))  # every piece above was escaped
 
 
