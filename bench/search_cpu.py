@@ -66,12 +66,15 @@ def stage_seconds() -> dict[str, float]:
 def forget_renderings() -> bool:
     """Forget the results and renderings (this worker's and the shared ones), not the kept rankings,
     as a worker sees a search once its rendering expired; False where this tree keeps no ranking."""
+    from django.core.cache import caches
+
     from paperfeed.api import search as api_search
     from paperfeed.search import rendered, services, views
 
     if not hasattr(services, "Ranking"):
         return False
     services.RESULTS.clear()
+    caches["pages"].clear()  # the anonymous answers the page cache replays
     # New names: the shared cache holds the renderings under the old ones until they expire.
     views.FRAGMENTS = rendered.RenderedStore(f"page-{time.time()}", 2048)
     api_search.BODIES = rendered.RenderedStore(f"api-{time.time()}", 2048)
