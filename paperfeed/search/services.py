@@ -259,7 +259,9 @@ def search(*, query: str = "", filters: SearchFilters | Mapping[str, Any] | None
     process's memo for up to ``settings.SEARCH_CACHE_SECONDS`` while ``catalogue_generation()``
     stays the same: a paper added, edited or indexed (here or by another process or host) is
     found by the next search. The results' ``cache_key`` is then set, for callers that remember
-    what they render from them.
+    what they render from them. The ranking (which papers, in which order) is also kept under that
+    key in the shared search cache for ``settings.SEARCH_RANKING_SECONDS``: any worker or host
+    then reads only the page's papers, with their votes as they are now.
     """
     p = planned or plan(query=query, filters=filters, sort=sort, limit=limit, offset=offset)
     if not cache_seconds():
