@@ -94,6 +94,6 @@ def test_one_saver_per_host(corpus):
 
 def test_search_effort_grows_with_the_graph():
     assert vectorgraph.expansion_for(0) == vectorgraph.expansion_for(62_500) == vectorgraph.EXPANSION_SEARCH_MIN
-    assert vectorgraph.expansion_for(80_000) == 579
-    assert vectorgraph.expansion_for(250_000) == 1024
+    assert vectorgraph.expansion_for(80_000) == vectorgraph.EXPANSION_AT_80K == 300
+    assert vectorgraph.expansion_for(250_000) == 713
     assert vectorgraph.expansion_for(1_000_000) == vectorgraph.expansion_for(3_000_000) == vectorgraph.EXPANSION_SEARCH
