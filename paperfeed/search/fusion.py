@@ -43,8 +43,8 @@ def _ranks(ranked: Ranked) -> dict[Hashable, int]:
 def _order(scores: dict[Hashable, float], kw: dict, sem: dict) -> list[Fused]:
     # Ties break on the better best-rank, then on the doc id's text, so output is deterministic.
     def key(doc):
-        best = min(r for r in (kw.get(doc, 0), sem.get(doc, 0)) if r) if (kw.get(doc) or sem.get(doc)) else 0
-        return (-scores[doc], best, str(doc))
+        k, s = kw.get(doc, 0), sem.get(doc, 0)
+        return (-scores[doc], min(k, s) if k and s else k or s, str(doc))  # best rank: the lower non-zero one
 
     return [Fused(d, scores[d], kw.get(d, 0), sem.get(d, 0)) for d in sorted(scores, key=key)]
 

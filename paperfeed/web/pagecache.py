@@ -21,6 +21,11 @@ Two layers use the same entries: ``PageCacheMiddleware`` (fills the cache, works
 server) and ``PageCacheApp``, a WSGI wrapper that ``paperfeed serve`` puts in front of Django so
 a cached page is answered without running the middleware stack at all. Both read the time from
 ``clock()``, which tests replace to expire entries without waiting.
+
+The "pages" cache is each worker's own. A search answer is also written, with its final headers,
+to the "search" cache that every worker (and, with Redis, every host) shares: another worker's
+fast path replays it while the watermark holds, instead of running Django to re-assemble it from
+the shared rendering (0.3 ms against 2–3.5 ms a request at 80k papers).
 """
 
 from __future__ import annotations
@@ -39,6 +44,7 @@ from django.utils.cache import patch_vary_headers
 
 from paperfeed.search import services
 from paperfeed.search.services import WATERMARK_HEADER
+from paperfeed.search.sharedcache import shared_get, shared_key, shared_set
 from paperfeed.web import readers, slots
 from paperfeed.web.csrf import csrf_cookie_header, mask_csrf_secret, new_csrf_secret, valid_csrf_secret
 from paperfeed.web.logs import bind_request_id, log_access, new_request_id
@@ -47,6 +53,7 @@ _TOKEN_PREFIX = b'name="csrfmiddlewaretoken" value="'
 _CSRF_META = ("CSRF_COOKIE", "CSRF_COOKIE_NEEDS_UPDATE")
 _KEY_HEADER = "X-Paperfeed-Page-Key"  # internal: set by the middleware, removed by the WSGI layer
 FAST_PATH_FLAG = "paperfeed.page_cache"  # in the WSGI environ when PageCacheApp is in front
+_SHARE = "paperfeed.page_cache.share"  # environ: a search answer the middleware stored, for the WSGI layer to share
 # Headers that say how an answer was made, as a replay from this cache says them (bench/web_search.py
 # counts the search answers that ran no search).
 REPLAYED = {"X-Search-Cache": "hit"}
@@ -80,10 +87,40 @@ def fresh_entry(
     return None
 
 
-def _store(key: str, parts: tuple[bytes, ...], content_type: str, seconds: float, mark: str | None) -> None:
+def _store(key: str, parts: tuple[bytes, ...], content_type: str, seconds: float, mark: str | None) -> tuple:
     now = clock()
     until = now + max(seconds, services.cache_seconds()) if mark is not None else now + seconds
-    caches["pages"].set(key, (parts, content_type, now + seconds, mark, until), until - now)
+    entry = (parts, content_type, now + seconds, mark, until)
+    caches["pages"].set(key, entry, until - now)
+    return entry
+
+
+def _answer_key(key: str) -> str:
+    # "1": entries are (parts, content type, watermark, served until, final headers).
+    return shared_key("answer1", key)
+
+
+def share_answer(key: str, entry: tuple, headers: list[tuple[str, str]]) -> None:
+    """Put a search answer (a "pages" entry that carries a watermark) where every worker and host finds it."""
+    parts, content_type, _, mark, until = entry
+    seconds = until - clock()
+    if mark is not None and seconds > 0:
+        shared_set(_answer_key(key), (parts, content_type, mark, until, headers), seconds)
+
+
+def shared_answer(key: str, watermark: Callable[[], str | None]) -> tuple[tuple[bytes, ...], list] | None:
+    """A search answer another worker shared (its parts and final headers) while ``watermark()`` says what it said
+    then; it is kept in this worker's "pages" cache too."""
+    found = shared_get(_answer_key(key))
+    if not (isinstance(found, tuple) and len(found) == 5):
+        return None  # absent, or another version's entry
+    parts, content_type, mark, until, headers = found
+    now = clock()
+    if until <= now or watermark() != mark:
+        return None
+    # Expired at once for the page cache's own window: replayed only while the watermark holds.
+    caches["pages"].set(key, (parts, content_type, now, mark, until), until - now)
+    return parts, headers
 
 
 # Shared signed-in pages are big (every slot's variants, ~300 KB pickled for a daily page of 60
@@ -209,7 +246,9 @@ class PageCacheMiddleware:
                     response.content = _token_for(request).join(parts)
                 return response
             entry = (parts, response["Content-Type"])
-            _store(key, *entry, seconds, response.get(WATERMARK_HEADER))
+            stored = _store(key, *entry, seconds, response.get(WATERMARK_HEADER))
+            if stored[3] is not None and request.META.get(FAST_PATH_FLAG):
+                request.META[_SHARE] = stored  # a search answer: shared once its final headers are known
         response = _personalise(request, *entry)
         for name, value in said.items():  # the fast path learns them (as REPLAYED says them)
             response[name] = value
@@ -339,6 +378,7 @@ class PageCacheApp:
         self.app = app
         self.headers: dict[str, list[tuple[str, str]]] = {}
         self.hosts: set[str] = set()
+        self.shared_paths: set[str] = set()  # where search answers were shared: worth a look in the shared cache
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         if environ.get("REQUEST_METHOD") == "GET" and cache_seconds() > 0:
@@ -370,9 +410,16 @@ class PageCacheApp:
         key = page_key(environ)
         headers = self.headers.get(key)
         entry = fresh_entry(key, lambda: _watermark_in_request(environ)) if headers is not None else None
-        if entry is None:
+        if entry is not None:
+            parts = entry[0]
+        elif environ.get("PATH_INFO", "") in self.shared_paths:
+            shared = shared_answer(key, lambda: _watermark_in_request(environ))
+            if shared is None:
+                return None
+            parts, headers = shared
+            self._learn(key, headers)
+        else:
             return None
-        parts, _ = entry
         extra: list[tuple[str, str]] = []
         content = parts[0]
         if len(parts) > 1:
@@ -424,14 +471,22 @@ class PageCacheApp:
                 headers = [(n, v) for n, v in headers if n != _KEY_HEADER]
                 if status.startswith("200"):
                     kept = [(n, REPLAYED.get(n, v)) for n, v in headers if n.lower() not in ("set-cookie", "content-length")]
-                    self.headers[key] = kept
+                    self._learn(key, kept)
                     if len(self.hosts) < 64:
                         self.hosts.add(environ.get("HTTP_HOST", ""))
-                    if len(self.headers) > 10_000:
-                        self.headers.clear()
+                    if environ.get(_SHARE) is not None:
+                        share_answer(key, environ[_SHARE], kept)
+                        if len(self.shared_paths) < 64:
+                            self.shared_paths.add(environ.get("PATH_INFO", ""))
             return start_response(status, headers, exc_info) if exc_info else start_response(status, headers)
 
         return capture
+
+    def _learn(self, key: str, headers: list[tuple[str, str]]) -> None:
+        """Remember the final headers of the page under ``key``."""
+        if len(self.headers) >= 10_000:
+            self.headers.clear()
+        self.headers[key] = headers
 
 
 # The fast path's last watermark read, (when, value), reused for WATERMARK_REUSE_SECONDS: a read

@@ -7,9 +7,11 @@ import json
 
 import pytest
 from django.core import signals
+from django.core.cache import caches
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 
+from paperfeed import settings as configured
 from paperfeed.api import search as api_search
 from paperfeed.search import services as search_services
 from paperfeed.search import views as search_views
@@ -100,3 +102,61 @@ def test_the_watermark_header_never_leaves_the_server(client, settings, path):
     client.force_login(make_user())
     settings.PAGE_CACHE_SECONDS = 30
     assert WATERMARK_HEADER not in client.get(path, {"q": "header title"}).headers
+
+
+@pytest.fixture
+def shared(settings, tmp_path):
+    """The "search" cache every worker of the machine shares, as the settings make it (diskcache in a folder)."""
+    settings.CACHES = {**settings.CACHES, "search": {**configured.CACHES["search"], "LOCATION": str(tmp_path / "shared")}}
+
+
+def _other_worker(path: str) -> PageCacheApp:
+    """A second worker: a page cache and fast path of its own, which has answered one search itself."""
+    caches["pages"].clear()  # the first worker's entries are its own
+    worker = PageCacheApp(_Recorder(get_wsgi_application()))
+    _get(worker, path, "q=warming+query")
+    return worker
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_another_worker_replays_a_shared_search_answer_while_the_watermark_holds(app, clock, shared, path):
+    make_paper(title="Shared answer title")
+    first = _get(app, path, "q=shared+answer")
+    other = _other_worker(path)
+    calls = other.app.calls
+    again = _get(other, path, "q=shared+answer")
+    assert other.app.calls == calls  # no Django: the first worker's answer, with its headers
+    assert again[0] == "200 OK" and again[1]["X-Search-Cache"] == "hit"
+    assert again[1]["Content-Type"] == first[1]["Content-Type"] and WATERMARK_HEADER not in again[1]
+    assert _found(path, again[3], "Shared answer title")
+    clock[0] += 45  # it stays in this worker's page cache, replayed while the watermark holds
+    _get(other, path, "q=shared+answer")
+    assert other.app.calls == calls
+    make_paper(title="Shared answer title two")  # the watermark moves: searched again, and found
+    clock[0] += pagecache.WATERMARK_REUSE_SECONDS
+    moved = _get(other, path, "q=shared+answer")
+    assert other.app.calls == calls + 1 and _found(path, moved[3], "Shared answer title two")
+
+
+def test_a_shared_answer_of_a_moved_catalogue_or_another_shape_is_not_replayed(app, clock, shared):
+    make_paper(title="Shared answer title")
+    _get(app, "/search", "q=shared+answer")
+    make_paper(title="Shared answer title two")
+    clock[0] += pagecache.WATERMARK_REUSE_SECONDS
+    other = _other_worker("/search")
+    calls = other.app.calls
+    assert _found("/search", _get(other, "/search", "q=shared+answer")[3], "Shared answer title two")
+    assert other.app.calls == calls + 1
+    key = pagecache.page_key({"PATH_INFO": "/search", "QUERY_STRING": "q=other+shape"})
+    caches["search"].set(pagecache._answer_key(key), ("parts", "of", "another", "shape"))
+    _get(other, "/search", "q=other+shape")
+    assert other.app.calls == calls + 2
+
+
+def test_a_signed_in_reader_never_gets_a_shared_answer(app, clock, shared):
+    make_paper(title="Shared answer title")
+    _get(app, "/search", "q=shared+answer")
+    other = _other_worker("/search")
+    calls = other.app.calls
+    _call(other, {**_environ("/search", cookie="sessionid=abc"), "QUERY_STRING": "q=shared+answer"})
+    assert other.app.calls == calls + 1
