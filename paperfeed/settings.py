@@ -187,10 +187,12 @@ CACHES = {
         "LOCATION": RATELIMIT_CACHE_LOCATION or str(DATA_DIR / "cache" / "ratelimits"),  # noqa: F821
         "OPTIONS": {"MAX_ENTRIES": 20_000},
     },
-    # Rendered search results (search/rendered.py), shared by every worker of the machine so a
-    # query one worker answered is a hit in the others: diskcache's SQLite shards. Bounded in
-    # bytes, oldest stored out first: "least-recently-used" would write on every read (0.07 ms a
-    # read against 0.01 for 30 kB), and entries expire after SEARCH_CACHE_SECONDS anyway. Values
+    # Rendered search results (search/rendered.py), anonymous answers (web/pagecache.py) and
+    # rankings, shared by every worker of the machine so a query one worker answered is a hit in
+    # the others: diskcache's SQLite shards. Bounded in bytes, oldest stored out first:
+    # "least-recently-used" would write on every read (0.07 ms a read against 0.01 for 30 kB), and
+    # entries expire after SEARCH_CACHE_SECONDS anyway. 1 GB: 100 new searches a second write
+    # 4–9 MB/s (page or API), and a bound reached within the minute evicts rankings still wanted. Values
     # up to 1 MB stay inside SQLite instead of a file each. Each write removes at most one expired
     # or evicted entry (diskcache's default, ten, made a 30 kB write cost 2.0 ms of CPU instead of
     # 0.34 once a minute's expired renderings piled up): one out per one in keeps the size steady.
@@ -198,7 +200,7 @@ CACHES = {
         "BACKEND": "paperfeed.search.sharedcache.KeptOpenDiskCache",
         "LOCATION": str(DATA_DIR / "cache" / "search"),  # noqa: F821
         "SHARDS": 4,
-        "OPTIONS": {"size_limit": 256 * 2**20, "eviction_policy": "least-recently-stored",
+        "OPTIONS": {"size_limit": 2**30, "eviction_policy": "least-recently-stored",
                     "disk_min_file_size": 2**20, "cull_limit": 1},
     },
 }
