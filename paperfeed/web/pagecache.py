@@ -22,10 +22,9 @@ server) and ``PageCacheApp``, a WSGI wrapper that ``paperfeed serve`` puts in fr
 a cached page is answered without running the middleware stack at all. Both read the time from
 ``clock()``, which tests replace to expire entries without waiting.
 
-The "pages" cache is each worker's own. A search answer is also written, with its final headers,
-to the "search" cache that every worker (and, with Redis, every host) shares: another worker's
-fast path replays it while the watermark holds, instead of running Django to re-assemble it from
-the shared rendering (0.3 ms against 2–3.5 ms a request at 80k papers).
+The "pages" cache is each worker's own. A search answer is also shared (``web/answers.py``):
+another worker's fast path replays it while the watermark holds, instead of running Django to
+re-assemble it from the shared rendering (0.3 ms against 2–3.5 ms a request at 80k papers).
 """
 
 from __future__ import annotations
@@ -44,8 +43,7 @@ from django.utils.cache import patch_vary_headers
 
 from paperfeed.search import services
 from paperfeed.search.services import WATERMARK_HEADER
-from paperfeed.search.sharedcache import shared_get, shared_key, shared_set
-from paperfeed.web import readers, slots
+from paperfeed.web import answers, readers, slots
 from paperfeed.web.csrf import csrf_cookie_header, mask_csrf_secret, new_csrf_secret, valid_csrf_secret
 from paperfeed.web.logs import bind_request_id, log_access, new_request_id
 
@@ -93,34 +91,6 @@ def _store(key: str, parts: tuple[bytes, ...], content_type: str, seconds: float
     entry = (parts, content_type, now + seconds, mark, until)
     caches["pages"].set(key, entry, until - now)
     return entry
-
-
-def _answer_key(key: str) -> str:
-    # "1": entries are (parts, content type, watermark, served until, final headers).
-    return shared_key("answer1", key)
-
-
-def share_answer(key: str, entry: tuple, headers: list[tuple[str, str]]) -> None:
-    """Put a search answer (a "pages" entry that carries a watermark) where every worker and host finds it."""
-    parts, content_type, _, mark, until = entry
-    seconds = until - clock()
-    if mark is not None and seconds > 0:
-        shared_set(_answer_key(key), (parts, content_type, mark, until, headers), seconds)
-
-
-def shared_answer(key: str, watermark: Callable[[], str | None]) -> tuple[tuple[bytes, ...], list] | None:
-    """A search answer another worker shared (its parts and final headers) while ``watermark()`` says what it said
-    then; it is kept in this worker's "pages" cache too."""
-    found = shared_get(_answer_key(key))
-    if not (isinstance(found, tuple) and len(found) == 5):
-        return None  # absent, or another version's entry
-    parts, content_type, mark, until, headers = found
-    now = clock()
-    if until <= now or watermark() != mark:
-        return None
-    # Expired at once for the page cache's own window: replayed only while the watermark holds.
-    caches["pages"].set(key, (parts, content_type, now, mark, until), until - now)
-    return parts, headers
 
 
 # Shared signed-in pages are big (every slot's variants, ~300 KB pickled for a daily page of 60
@@ -413,10 +383,13 @@ class PageCacheApp:
         if entry is not None:
             parts = entry[0]
         elif environ.get("PATH_INFO", "") in self.shared_paths:
-            shared = shared_answer(key, lambda: _watermark_in_request(environ))
+            now = clock()
+            shared = answers.shared(key, now, lambda: _watermark_in_request(environ))
             if shared is None:
                 return None
-            parts, headers = shared
+            parts, content_type, mark, until, headers = shared
+            # Expired at once for the page cache's own window: replayed while the watermark holds.
+            caches["pages"].set(key, (parts, content_type, now, mark, until), until - now)
             self._learn(key, headers)
         else:
             return None
@@ -475,7 +448,7 @@ class PageCacheApp:
                     if len(self.hosts) < 64:
                         self.hosts.add(environ.get("HTTP_HOST", ""))
                     if environ.get(_SHARE) is not None:
-                        share_answer(key, environ[_SHARE], kept)
+                        answers.share(key, environ[_SHARE], kept, clock())
                         if len(self.shared_paths) < 64:
                             self.shared_paths.add(environ.get("PATH_INFO", ""))
             return start_response(status, headers, exc_info) if exc_info else start_response(status, headers)

@@ -17,7 +17,7 @@ from paperfeed.search import services as search_services
 from paperfeed.search import views as search_views
 from paperfeed.search.cache import Generation, TtlLru
 from paperfeed.search.services import WATERMARK_HEADER
-from paperfeed.web import pagecache
+from paperfeed.web import answers, pagecache
 from paperfeed.web.pagecache import PageCacheApp
 from tests.factories import make_paper, make_user
 # page_cache and clock: test_pagecache's fixtures.
@@ -148,7 +148,7 @@ def test_a_shared_answer_of_a_moved_catalogue_or_another_shape_is_not_replayed(a
     assert _found("/search", _get(other, "/search", "q=shared+answer")[3], "Shared answer title two")
     assert other.app.calls == calls + 1
     key = pagecache.page_key({"PATH_INFO": "/search", "QUERY_STRING": "q=other+shape"})
-    caches["search"].set(pagecache._answer_key(key), ("parts", "of", "another", "shape"))
+    caches["search"].set(answers._key(key), ("parts", "of", "another", "shape"))
     _get(other, "/search", "q=other+shape")
     assert other.app.calls == calls + 2
 
