@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import multiprocessing
+import threading
 
+import pytest
 from django.core.cache import caches
 
 from paperfeed import settings as configured
-from paperfeed.search.sharedcache import KeptOpenDiskCache
+from paperfeed.search import sharedcache
+from paperfeed.search.sharedcache import KeptOpenDiskCache, shared_get, shared_set
 
 
 def _cache(path) -> KeptOpenDiskCache:
@@ -44,3 +47,70 @@ def test_the_request_signal_closes_every_cache_and_this_one_still_answers(settin
     caches["search"].set("k", "v", timeout=60)
     caches.close_all()
     assert caches["search"].get("k") == "v"
+
+
+@pytest.fixture
+def writer(settings, tmp_path, monkeypatch):
+    """This process writing the machine's shared cache (a diskcache folder) on a thread of its own."""
+    settings.CACHES = {**settings.CACHES, "search": {**configured.CACHES["search"], "LOCATION": str(tmp_path)}}
+    monkeypatch.setattr(sharedcache, "_writer", None)
+    return sharedcache.write_in_background()
+
+
+def test_a_background_write_lands_in_the_cache(writer):
+    for n in range(50):
+        shared_set(f"k{n}", {"n": n}, 60)
+    assert writer.flush()
+    assert [shared_get(f"k{n}") for n in range(50)] == [{"n": n} for n in range(50)]
+    assert writer._thread is not None and writer._thread.name == "shared-cache-writer"
+
+
+def test_the_newest_value_of_a_key_written_twice_wins(writer):
+    shared_set("k", "first", 60)
+    shared_set("k", "second", 60)
+    assert writer.flush() and shared_get("k") == "second"
+
+
+def test_a_cache_outage_in_the_writer_is_logged_and_the_writer_goes_on(writer, monkeypatch, caplog):
+    broken = {"on": True}
+
+    class Refusing:  # Django's cache handler, while the cache is down
+        def __getitem__(self, alias):
+            if broken["on"]:
+                raise ConnectionError("the cache is down")
+            return caches[alias]
+
+    monkeypatch.setattr(sharedcache, "caches", Refusing())
+    shared_set("lost", "v", 60)
+    assert writer.flush()
+    assert any("did not take an entry" in r.getMessage() for r in caplog.records)
+    broken["on"] = False
+    shared_set("kept", "v", 60)
+    assert writer.flush() and shared_get("kept") == "v"
+
+
+def test_past_the_limit_new_writes_are_dropped_with_one_warning(writer, monkeypatch, caplog):
+    monkeypatch.setattr(writer, "LIMIT", 3)
+    gate = threading.Event()
+    monkeypatch.setattr(sharedcache, "_write", lambda key, value, seconds: gate.wait(10))
+    for n in range(10):
+        shared_set(f"k{n}", n, 60)
+    gate.set()
+    assert writer.flush()
+    assert len([r for r in caplog.records if "dropping new ones" in r.getMessage()]) == 1
+
+
+def test_a_forked_child_writes_with_a_writer_of_its_own(writer, tmp_path):
+    shared_set("parent", "v", 60)
+    process = multiprocessing.get_context("fork").Process(target=_write_from_child)
+    process.start()
+    process.join(30)
+    assert process.exitcode == 0
+    assert writer.flush() and shared_get("child") == "written" and shared_get("parent") == "v"
+
+
+def _write_from_child() -> None:
+    child_writer = sharedcache._writer
+    assert child_writer is not None and child_writer._thread is None and not child_writer._pending
+    shared_set("child", "written", 60)
+    assert child_writer.flush()
