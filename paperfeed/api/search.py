@@ -10,7 +10,7 @@ from ninja.renderers import JSONRenderer
 from pydantic import Field
 
 from paperfeed.search.forms import parse_params
-from paperfeed.search.rendered import RenderedStore
+from paperfeed.search.rendered import WHOLE_ANSWER_SHARED, RenderedStore
 from paperfeed.search.services import WATERMARK_HEADER, plan, search
 from paperfeed.search.views import CACHE_HEADER
 
@@ -65,7 +65,7 @@ def search_papers(request: HttpRequest, params: Query[SearchQuery]) -> Status | 
             return Status(200, [search_hit(h) for h in results.hits])
         items = [search_hit(h).model_dump(by_alias=True, exclude_unset=True) for h in results.hits]
         body = RENDERER.render(request, items, response_status=200)
-        BODIES.put(results.cache_key, body)
+        BODIES.put(results.cache_key, body, share=not request.META.get(WHOLE_ANSWER_SHARED))
     response = HttpResponse(body, content_type=f"{RENDERER.media_type}; charset={RENDERER.charset}")
     response[CACHE_HEADER] = "hit" if remembered else "miss"
     response[WATERMARK_HEADER] = planned.watermark  # the page cache may replay it while the watermark holds

@@ -17,6 +17,11 @@ from .cache import TtlLru
 from .services import cache_seconds
 from .sharedcache import shared_get, shared_key, shared_set
 
+# In a request's META when the server shares the whole answer with every worker itself
+# (web/pagecache.py, for anonymous readers behind ``paperfeed serve``): the rendering then stays in
+# this worker, and the shared cache takes one copy of it instead of two.
+WHOLE_ANSWER_SHARED = "paperfeed.whole_answer_shared"
+
 
 class RenderedStore:
     """A per-worker LRU of rendered results in front of the shared "search" cache."""
@@ -32,10 +37,11 @@ class RenderedStore:
             value = shared_get(shared_key(self.name, key))  # an outage: None, and the caller renders
         return value  # not copied into this worker's LRU, which would restart its age
 
-    def put(self, key: Hashable, value: str | bytes) -> None:
-        """Keep ``value`` in this worker and in the shared cache, for the other workers."""
+    def put(self, key: Hashable, value: str | bytes, *, share: bool = True) -> None:
+        """Keep ``value`` in this worker and, with ``share``, in the shared cache, for the other workers."""
         self.local.put(key, value)
-        shared_set(shared_key(self.name, key), value, cache_seconds())
+        if share:
+            shared_set(shared_key(self.name, key), value, cache_seconds())
 
     def clear(self) -> None:
         """Forget this worker's entries (the shared ones expire on their own)."""

@@ -13,7 +13,7 @@ from django.utils.text import Truncator
 
 from .forms import MAX_PAGE, MAX_QUERY_LENGTH, PAGE_SIZE, SearchParams, parse_params
 from .highlight import highlight
-from .rendered import RenderedStore
+from .rendered import WHOLE_ANSWER_SHARED, RenderedStore
 from .services import WATERMARK_HEADER, SearchResults, plan, search
 
 # The rendered results part under the results' cache key: it holds no reader's name, CSRF token
@@ -42,7 +42,7 @@ def search_page(request: HttpRequest) -> HttpResponse:
         html = render_to_string("search/_results.html", _results_context(params, results, base_query))
         kept = bool(key) and results.cache_key == key[0]
         if kept:
-            FRAGMENTS.put(key, html)
+            FRAGMENTS.put(key, html, share=not request.META.get(WHOLE_ANSWER_SHARED))
     # Shortened once here: each |truncatechars looks up its ellipsis in the translation catalogue.
     context = {"params": params, "max_query_length": MAX_QUERY_LENGTH, "results_html": mark_safe(html),
                "short_query": Truncator(params.query).chars(60)}

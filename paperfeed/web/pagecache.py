@@ -42,6 +42,7 @@ from django.http import HttpRequest, HttpResponse, parse_cookie
 from django.utils.cache import patch_vary_headers
 
 from paperfeed.search import services
+from paperfeed.search.rendered import WHOLE_ANSWER_SHARED
 from paperfeed.search.services import WATERMARK_HEADER
 from paperfeed.web import answers, readers, slots
 from paperfeed.web.csrf import csrf_cookie_header, mask_csrf_secret, new_csrf_secret, valid_csrf_secret
@@ -208,6 +209,8 @@ class PageCacheMiddleware:
         entry = fresh_entry(key)
         said: dict[str, str] = {}
         if entry is None:
+            if request.META.get(FAST_PATH_FLAG):
+                request.META[WHOLE_ANSWER_SHARED] = True  # a search answer: shared whole in _capture, not in parts
             response, parts = _render_detached(view, request, args, kwargs)
             said = {name: response[name] for name in REPLAYED if response.has_header(name)}
             if response.status_code != 200 or response.streaming:

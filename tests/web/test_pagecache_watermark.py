@@ -160,3 +160,18 @@ def test_a_signed_in_reader_never_gets_a_shared_answer(app, clock, shared):
     calls = other.app.calls
     _call(other, {**_environ("/search", cookie="sessionid=abc"), "QUERY_STRING": "q=shared+answer"})
     assert other.app.calls == calls + 1
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_a_shared_answer_is_one_copy_and_a_signed_in_render_still_shares_its_part(app, clock, shared, path, client):
+    make_paper(title="Shared answer title")
+    _get(app, path, "q=shared+answer")
+    kinds = sorted({key.split(":")[3] for key in caches["search"]._cache})  # ":1:search:<kind>:<hash>"
+    assert kinds == ["answer1", "ranking"]  # the answer whole; no second copy of its results part
+    client.force_login(make_user())
+    search_views.FRAGMENTS.clear()
+    api_search.BODIES.clear()
+    search_services.RESULTS.clear()
+    part = {"/search": "page", "/api/papers/search": "api"}[path]  # the RenderedStore's name
+    client.get(path, {"q": "shared answer", "sort": "date"})  # through Django, not the fast path
+    assert part in {key.split(":")[3] for key in caches["search"]._cache}
