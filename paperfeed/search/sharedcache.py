@@ -1,5 +1,7 @@
 """The "search" cache that every worker (and, with Redis, every host) shares: its backend on one
-machine (diskcache, with its connections kept open) and the calls that read and write it.
+machine (diskcache, with its connections kept open) and the calls that read and write it; in
+``paperfeed serve``'s workers the writes go through a thread of their own (``BackgroundWrites``).
+Values handed to it must not change afterwards: it pickles them when it writes them.
 
 Django closes every cache at the end of each request (``request_finished`` → ``close_caches``).
 diskcache's ``close`` closes its SQLite connections, so each request reopened four shards'
