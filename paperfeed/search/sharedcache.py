@@ -131,8 +131,15 @@ def write_in_background() -> BackgroundWrites:
     global _writer
     if _writer is None:
         _writer = BackgroundWrites()
-        os.register_at_fork(after_in_child=_new_writer_in_child)
+        os.register_at_fork(before=_flush_before_fork, after_in_child=_new_writer_in_child)
     return _writer
+
+
+def _flush_before_fork() -> None:
+    # A thread in the middle of a write holds SQLite's and diskcache's locks, and a child would
+    # inherit them held, with no thread to release them: a fork waits until the writer is idle.
+    if _writer is not None and _writer._thread is not None:
+        _writer.flush(5.0)
 
 
 def _new_writer_in_child() -> None:

@@ -100,17 +100,18 @@ def test_past_the_limit_new_writes_are_dropped_with_one_warning(writer, monkeypa
     assert len([r for r in caplog.records if "dropping new ones" in r.getMessage()]) == 1
 
 
-def test_a_forked_child_writes_with_a_writer_of_its_own(writer, tmp_path):
+def test_a_fork_waits_for_the_writer_and_the_child_starts_with_a_writer_of_its_own(writer, monkeypatch):
+    # os.register_at_fork's two hooks, called as a fork calls them (forking the test process itself
+    # would copy pytest-xdist's threads mid-work).
+    gate = threading.Event()
+    write = sharedcache._write
+    monkeypatch.setattr(sharedcache, "_write", lambda key, value, seconds: (gate.wait(10), write(key, value, seconds)))
     shared_set("parent", "v", 60)
-    process = multiprocessing.get_context("fork").Process(target=_write_from_child)
-    process.start()
-    process.join(30)
-    assert process.exitcode == 0
-    assert writer.flush() and shared_get("child") == "written" and shared_get("parent") == "v"
-
-
-def _write_from_child() -> None:
-    child_writer = sharedcache._writer
-    assert child_writer is not None and child_writer._thread is None and not child_writer._pending
+    threading.Timer(0.2, gate.set).start()
+    sharedcache._flush_before_fork()  # returns once the write in flight is done
+    assert shared_get("parent") == "v"
+    sharedcache._new_writer_in_child()
+    child = sharedcache._writer
+    assert child is not writer and child._thread is None and not child._pending
     shared_set("child", "written", 60)
-    assert child_writer.flush()
+    assert child.flush() and shared_get("child") == "written"
