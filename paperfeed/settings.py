@@ -187,7 +187,7 @@ CACHES = {
         "LOCATION": RATELIMIT_CACHE_LOCATION or str(DATA_DIR / "cache" / "ratelimits"),  # noqa: F821
         "OPTIONS": {"MAX_ENTRIES": 20_000},
     },
-    # Rendered search results (search/rendered.py), anonymous answers (web/pagecache.py) and
+    # Rendered search results (search/rendered.py), anonymous answers (web/answers.py) and
     # rankings, shared by every worker of the machine so a query one worker answered is a hit in
     # the others: diskcache's SQLite shards. Bounded in bytes, oldest stored out first:
     # "least-recently-used" would write on every read (0.07 ms a read against 0.01 for 30 kB), and
